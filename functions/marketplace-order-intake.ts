@@ -1,0 +1,71 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { eventBridgeClient } from '../shared/adapters/clients';
+import { EventPublisher } from '../shared/adapters/event-publisher';
+import { runtimePorts } from '../shared/adapters/runtime';
+import { requireEnv } from '../shared/config/env';
+import { DomainError } from '../shared/domain/errors';
+import { domainEvent, stableId } from '../shared/domain/events';
+import { marketplaceOrderSchema } from '../shared/domain/schemas';
+import { issuesToDetails, logger } from '../shared/http/api';
+import { ENV } from '../shared/infra/definitions';
+import { createOrder } from '../shared/use-cases/orders';
+
+const ports = runtimePorts();
+const publisher = new EventPublisher(eventBridgeClient(), requireEnv(ENV.eventBusName));
+
+/**
+ * `MarketplaceOrderPlaced` from `marketplace.<name>` enters the same intake as HTTP orders, keyed by
+ * the marketplace order id, so a repeated event creates nothing new. A refused order is answered with
+ * `MarketplaceOrderRejected`; an infrastructure failure is thrown, for the rule's retries and DLQ.
+ */
+export const handler = async (
+  event: EventBridgeEvent<string, unknown>,
+): Promise<{ outcome: string; orderId?: string }> => {
+  const marketplace = event.source.replace(/^marketplace\./, '');
+  const detail = event.detail as { marketplaceOrderId?: unknown } | undefined;
+  const marketplaceOrderId =
+    typeof detail?.marketplaceOrderId === 'string' ? detail.marketplaceOrderId : undefined;
+  const reject = async (code: string, message: string, details: unknown[]) => {
+    logger.warn('Marketplace order rejected', { marketplace, marketplaceOrderId, code });
+    await publisher.publish([
+      domainEvent(
+        'commerce.orders',
+        'MarketplaceOrderRejected',
+        stableId(`rejected:${event.id}`),
+        new Date().toISOString(),
+        {
+          marketplace,
+          ...(marketplaceOrderId ? { marketplaceOrderId } : {}),
+          reason: { code, message, details },
+        },
+      ),
+    ]);
+    return { outcome: 'rejected' };
+  };
+
+  const parsed = marketplaceOrderSchema.safeParse(event.detail);
+  if (!parsed.success) {
+    return reject(
+      'VALIDATION_FAILED',
+      'The marketplace order is not valid',
+      issuesToDetails(parsed.error, 'detail'),
+    );
+  }
+  const { marketplaceOrderId: id, ...order } = parsed.data;
+  try {
+    const result = await createOrder(ports, {
+      channel: 'marketplace',
+      scope: event.source,
+      idempotencyKey: id,
+      idempotencyKeyPath: 'detail.marketplaceOrderId',
+      input: { ...order, channelOrderId: id },
+    });
+    return {
+      outcome: result.replayed ? 'duplicate' : 'created',
+      orderId: (result.body as { orderId: string }).orderId,
+    };
+  } catch (error) {
+    if (error instanceof DomainError) return reject(error.code, error.message, error.details);
+    throw error;
+  }
+};

@@ -1,0 +1,252 @@
+import type { PositionChange, Reservation } from '../adapters/inventory-store';
+import {
+  isConflictOnly,
+  MAX_TRANSACTION_ITEMS,
+  type TransactItem,
+  transactWrite,
+} from '../adapters/transactions';
+import { DomainError, idempotencyKeyReused } from '../domain/errors';
+import { requestFingerprint, type StoredResponse } from '../domain/idempotency';
+import { type Order, orderView } from '../domain/order';
+import type { OrderInput } from '../domain/schemas';
+import type { AllocatedLine, SourcingDecision } from '../domain/sourcing';
+import type { Channel, Principal } from '../infra/definitions';
+import type { Ports } from './ports';
+import { placeLines } from './stock-picture';
+
+/** How often one intake call re-reads and retries after losing a race for stock or a lock. */
+const MAX_ATTEMPTS = 20;
+
+export interface CreateOrderCommand {
+  channel: Channel;
+  /** Whose numbering the idempotency key and channelOrderId belong to (channel, or `marketplace.<name>`). */
+  scope: string;
+  idempotencyKey: string;
+  /** Where the idempotency key came from, for the error that names the field. */
+  idempotencyKeyPath: string;
+  input: OrderInput;
+}
+
+export interface IntakeResult extends StoredResponse {
+  replayed: boolean;
+}
+
+const backoff = (attempt: number) =>
+  new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 4 * 2 ** Math.min(attempt, 6))));
+
+/**
+ * The one order intake. Reserves every line or none, in one transaction with the order record (which
+ * the stream turns into OrderCreated), the idempotency record and the channel-order-id guard. The same
+ * key again returns the first response; the same key with another payload is refused.
+ */
+export async function createOrder(ports: Ports, command: CreateOrderCommand): Promise<IntakeResult> {
+  const { channel, scope, idempotencyKey, input } = command;
+  const fingerprint = requestFingerprint({ channel, input });
+  for (let attempt = 1; ; attempt++) {
+    const existing = await ports.orderKeys.get(scope, idempotencyKey);
+    if (existing) {
+      if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused(command.idempotencyKeyPath);
+      return { ...existing.response, replayed: true };
+    }
+
+    const now = ports.now();
+    const orderId = ports.newId('ord');
+    let lines: AllocatedLine[];
+    let decision: SourcingDecision;
+    const stockOps: TransactItem[] = [];
+    if (input.reservationId) {
+      const hold = await activeHoldFor(ports, channel, input, now);
+      lines = hold.lines;
+      decision = {
+        ...hold.decision,
+        summary: `Taken from hold ${hold.reservationId}: ${hold.decision.summary}`,
+      };
+      stockOps.push(
+        ports.inventory.finishReservationOp(hold.reservationId, 'CONSUMED', now, {
+          consumedBy: orderId,
+          channel,
+          notExpiredAt: now,
+        }),
+      );
+    } else {
+      const placed = await placeLines(ports, channel, input.lines, input.delivery);
+      lines = placed.lines;
+      decision = placed.decision;
+      const change: PositionChange = { type: 'reserve', ref: { type: 'order', id: orderId } };
+      for (const line of lines) {
+        for (const allocation of line.allocations) {
+          stockOps.push(ports.inventory.reserveOp(line.sku, allocation, change, now));
+        }
+      }
+    }
+
+    const order: Order = {
+      orderId,
+      channel,
+      channelScope: scope,
+      ...(input.channelOrderId ? { channelOrderId: input.channelOrderId } : {}),
+      ...(input.reservationId ? { reservationId: input.reservationId } : {}),
+      status: 'CREATED',
+      customer: input.customer,
+      delivery: input.delivery,
+      lines,
+      decision,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      history: [{ status: 'CREATED', at: now }],
+    };
+    const response: StoredResponse = { statusCode: 201, body: orderView(order) };
+    const items: TransactItem[] = [
+      ...stockOps,
+      ports.orders.createOp(order),
+      ports.orderKeys.rememberOp({ scope, key: idempotencyKey, fingerprint, response, createdAt: now }),
+    ];
+    const idemIndex = items.length - 1;
+    if (input.channelOrderId)
+      items.push(ports.orders.channelOrderGuardOp(scope, input.channelOrderId, orderId));
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      throw new DomainError(
+        422,
+        'ORDER_TOO_LARGE',
+        `The order needs ${stockOps.length} stock movements; split it into smaller orders`,
+        [{ path: 'lines', message: `at most ${MAX_TRANSACTION_ITEMS - 4} stock movements per order` }],
+      );
+    }
+
+    const result = await transactWrite(ports.doc, items, `${orderId}:${attempt}`);
+    if (result.kind === 'committed') return { ...response, replayed: false };
+
+    const failed = (index: number) => result.reasons[index]?.code === 'ConditionalCheckFailed';
+    if (failed(idemIndex)) continue; // a concurrent request with the same key won: replay its answer
+    if (input.channelOrderId && failed(idemIndex + 1)) {
+      throw new DomainError(
+        409,
+        'DUPLICATE_CHANNEL_ORDER_ID',
+        `Channel order id ${input.channelOrderId} already belongs to another order`,
+        [{ path: 'channelOrderId', message: 'already used by another order of this channel' }],
+      );
+    }
+    if (input.reservationId && failed(0)) {
+      await activeHoldFor(ports, channel, input, ports.now()); // throws the precise reason
+    }
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new DomainError(
+        409,
+        'CONCURRENT_UPDATE',
+        'The stock changed too often while placing the order; retry',
+        [{ path: 'lines', message: 'contention on these SKUs' }],
+      );
+    }
+    // Stock moved between our read and our write, or another transaction held an item: read again.
+    if (isConflictOnly(result) || result.reasons.some((r) => r.code === 'ConditionalCheckFailed')) {
+      await backoff(attempt);
+    }
+  }
+}
+
+async function activeHoldFor(
+  ports: Ports,
+  channel: Channel,
+  input: OrderInput,
+  now: string,
+): Promise<Reservation & { decision: SourcingDecision }> {
+  const reservationId = input.reservationId ?? '';
+  const hold = await ports.inventory.getReservation(reservationId);
+  const path = [{ path: 'reservationId', message: '', reservationId }];
+  if (!hold || hold.channel !== channel) {
+    throw new DomainError(404, 'RESERVATION_NOT_FOUND', `Hold ${reservationId} was not found`, [
+      { ...path[0], message: 'no such hold for this channel' },
+    ]);
+  }
+  if (hold.status !== 'ACTIVE' || hold.expiresAt <= now) {
+    throw new DomainError(
+      409,
+      'RESERVATION_NOT_ACTIVE',
+      `Hold ${reservationId} is ${hold.status.toLowerCase()}`,
+      [{ ...path[0], message: hold.status === 'ACTIVE' ? 'expired' : `status ${hold.status}` }],
+    );
+  }
+  const held = new Map(hold.lines.map((l) => [l.sku, l.quantity]));
+  const mismatch =
+    held.size !== input.lines.length || input.lines.some((l) => held.get(l.sku) !== l.quantity);
+  if (mismatch) {
+    throw new DomainError(422, 'RESERVATION_MISMATCH', 'The order lines differ from the hold they claim', [
+      { path: 'lines', message: 'must be exactly the SKUs and quantities of the hold' },
+    ]);
+  }
+  const samePlace =
+    hold.delivery.type === input.delivery.type &&
+    (hold.delivery.type !== 'pickup' ||
+      (input.delivery.type === 'pickup' && hold.delivery.locationId === input.delivery.locationId));
+  if (!samePlace) {
+    throw new DomainError(422, 'RESERVATION_MISMATCH', 'The order delivery differs from the hold it claims', [
+      { path: 'delivery', message: `the hold was placed for ${JSON.stringify(hold.delivery)}` },
+    ]);
+  }
+  return hold as Reservation & { decision: SourcingDecision };
+}
+
+/** A channel sees only its own orders (others are "not found"); ops sees every order. */
+function visibleTo(order: Order | undefined, principal: Principal): order is Order {
+  return order !== undefined && (principal === 'ops' || order.channel === principal);
+}
+
+export async function getOrder(ports: Ports, principal: Principal, orderId: string) {
+  const order = await ports.orders.get(orderId);
+  if (!visibleTo(order, principal)) {
+    throw new DomainError(404, 'NOT_FOUND', `Order ${orderId} was not found`, [
+      { path: 'orderId', message: 'no such order' },
+    ]);
+  }
+  return orderView(order);
+}
+
+export async function listOrdersByChannelOrderId(ports: Ports, principal: Principal, channelOrderId: string) {
+  const orders = await ports.orders.findByChannelOrderId(
+    channelOrderId,
+    principal === 'ops' ? undefined : principal,
+  );
+  return { items: orders.filter((o) => visibleTo(o, principal)).map(orderView) };
+}
+
+/** Cancels an order and gives back every unit it holds; cancelling a cancelled order is a no-op. */
+export async function cancelOrder(ports: Ports, principal: Principal, orderId: string) {
+  for (let attempt = 1; ; attempt++) {
+    const order = await ports.orders.get(orderId);
+    if (!visibleTo(order, principal)) {
+      throw new DomainError(404, 'NOT_FOUND', `Order ${orderId} was not found`, [
+        { path: 'orderId', message: 'no such order' },
+      ]);
+    }
+    if (order.status === 'CANCELLED') return orderView(order);
+    const now = ports.now();
+    const change: PositionChange = {
+      type: 'release',
+      ref: { type: 'order', id: orderId },
+      reason: 'order cancelled',
+    };
+    const items: TransactItem[] = [
+      ports.orders.transitionOp(order, 'CANCELLED', now),
+      ...order.lines.flatMap((line) =>
+        line.allocations.map((a) => ports.inventory.releaseOp(line.sku, a, change, now)),
+      ),
+    ];
+    const result = await transactWrite(ports.doc, items, `${orderId}:cancel:${order.version}:${attempt}`);
+    if (result.kind === 'committed') {
+      return orderView({
+        ...order,
+        status: 'CANCELLED',
+        updatedAt: now,
+        version: order.version + 1,
+        history: [...order.history, { status: 'CANCELLED', at: now }],
+      });
+    }
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new DomainError(409, 'CONCURRENT_UPDATE', 'The order changed while cancelling; retry', [
+        { path: 'orderId', message: 'contention' },
+      ]);
+    }
+    await backoff(attempt);
+  }
+}

@@ -1,0 +1,157 @@
+import type { PositionChange, Reservation } from '../adapters/inventory-store';
+import { type TransactItem, transactWrite } from '../adapters/transactions';
+import { DomainError, idempotencyKeyReused } from '../domain/errors';
+import { requestFingerprint, type StoredResponse } from '../domain/idempotency';
+import type { ReservationInput } from '../domain/schemas';
+import type { SourcingDecision } from '../domain/sourcing';
+import type { Channel, Principal } from '../infra/definitions';
+import type { Ports } from './ports';
+import { placeLines } from './stock-picture';
+
+const MAX_ATTEMPTS = 20;
+
+const backoff = (attempt: number) =>
+  new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 4 * 2 ** Math.min(attempt, 6))));
+
+export type StoredHold = Reservation & { decision: SourcingDecision };
+
+export function holdView(hold: StoredHold) {
+  return {
+    reservationId: hold.reservationId,
+    channel: hold.channel,
+    status: hold.status,
+    expiresAt: hold.expiresAt,
+    lines: hold.lines,
+    delivery: hold.delivery,
+    decision: hold.decision,
+    createdAt: hold.createdAt,
+    updatedAt: hold.updatedAt,
+    ...(hold.consumedBy ? { consumedBy: hold.consumedBy } : {}),
+  };
+}
+
+/**
+ * Holds stock for a cart, POS basket or pending marketplace order: every line or none, in one
+ * transaction with the hold record. An optional idempotency key makes a retried call return the
+ * first hold.
+ */
+export async function createReservation(
+  ports: Ports,
+  channel: Channel,
+  input: ReservationInput,
+  idempotencyKey?: string,
+): Promise<StoredResponse & { replayed: boolean }> {
+  const fingerprint = requestFingerprint({ channel, input });
+  for (let attempt = 1; ; attempt++) {
+    if (idempotencyKey) {
+      const existing = await ports.holdKeys.get(channel, idempotencyKey);
+      if (existing) {
+        if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused('headers.Idempotency-Key');
+        return { ...existing.response, replayed: true };
+      }
+    }
+    const now = ports.now();
+    const reservationId = ports.newId('res');
+    const placed = await placeLines(ports, channel, input.lines, input.delivery);
+    const hold: StoredHold = {
+      reservationId,
+      channel,
+      status: 'ACTIVE',
+      lines: placed.lines,
+      delivery: input.delivery,
+      decision: placed.decision,
+      expiresAt: new Date(Date.parse(now) + input.expiresInSeconds * 1000).toISOString(),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const change: PositionChange = { type: 'reserve', ref: { type: 'reservation', id: reservationId } };
+    const response: StoredResponse = { statusCode: 201, body: holdView(hold) };
+    const items: TransactItem[] = [
+      ...placed.lines.flatMap((l) =>
+        l.allocations.map((a) => ports.inventory.reserveOp(l.sku, a, change, now)),
+      ),
+      ports.inventory.createReservationOp(hold),
+    ];
+    if (idempotencyKey) {
+      items.push(
+        ports.holdKeys.rememberOp({
+          scope: channel,
+          key: idempotencyKey,
+          fingerprint,
+          response,
+          createdAt: now,
+        }),
+      );
+    }
+    const result = await transactWrite(ports.doc, items, `${reservationId}:${attempt}`);
+    if (result.kind === 'committed') return { ...response, replayed: false };
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new DomainError(
+        409,
+        'CONCURRENT_UPDATE',
+        'The stock changed too often while placing the hold; retry',
+        [{ path: 'lines', message: 'contention on these SKUs' }],
+      );
+    }
+    await backoff(attempt);
+  }
+}
+
+/**
+ * Ends a hold and gives its units back. Idempotent: a hold that has already ended is returned as it
+ * is. `principal` limits a channel to its own holds; the sweeper passes `ops`.
+ */
+export async function releaseReservation(
+  ports: Ports,
+  principal: Principal,
+  reservationId: string,
+  status: 'RELEASED' | 'EXPIRED',
+) {
+  for (let attempt = 1; ; attempt++) {
+    const hold = (await ports.inventory.getReservation(reservationId)) as StoredHold | undefined;
+    if (!hold || (principal !== 'ops' && hold.channel !== principal)) {
+      throw new DomainError(404, 'NOT_FOUND', `Hold ${reservationId} was not found`, [
+        { path: 'reservationId', message: 'no such hold for this channel' },
+      ]);
+    }
+    if (hold.status !== 'ACTIVE') return holdView(hold);
+    const now = ports.now();
+    const change: PositionChange = {
+      type: 'release',
+      ref: { type: 'reservation', id: reservationId },
+      reason: status === 'EXPIRED' ? 'hold expired' : 'hold released',
+    };
+    const items: TransactItem[] = [
+      ports.inventory.finishReservationOp(reservationId, status, now),
+      ...hold.lines.flatMap((l) =>
+        l.allocations.map((a) => ports.inventory.releaseOp(l.sku, a, change, now)),
+      ),
+    ];
+    const result = await transactWrite(ports.doc, items, `${reservationId}:${status}:${attempt}`);
+    if (result.kind === 'committed') return holdView({ ...hold, status, updatedAt: now });
+    if (attempt >= MAX_ATTEMPTS) {
+      throw new DomainError(409, 'CONCURRENT_UPDATE', 'The hold changed while releasing it; retry', [
+        { path: 'reservationId', message: 'contention' },
+      ]);
+    }
+    await backoff(attempt);
+  }
+}
+
+/** Releases every hold whose time is up; returns how many it released. */
+export async function sweepExpiredReservations(ports: Ports, batch = 100): Promise<number> {
+  let released = 0;
+  for (;;) {
+    const ids = await ports.inventory.expiredReservationIds(ports.now(), batch);
+    let progressed = 0;
+    for (const id of ids) {
+      const view = await releaseReservation(ports, 'ops', id, 'EXPIRED');
+      if (view.status === 'EXPIRED') {
+        released++;
+        progressed++;
+      }
+    }
+    // The index is eventually consistent: stop when a page gave nothing new to release.
+    if (ids.length < batch || progressed === 0) return released;
+  }
+}

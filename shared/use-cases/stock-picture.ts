@@ -1,0 +1,92 @@
+import { DomainError, type ErrorDetail, insufficientStock } from '../domain/errors';
+import { type ChannelRule, channelAvailability, type Location, type Position } from '../domain/inventory';
+import type { Delivery, LineInput } from '../domain/schemas';
+import { type SourcingResult, sourceOrder } from '../domain/sourcing';
+import type { Principal } from '../infra/definitions';
+import type { Ports } from './ports';
+
+/** Everything a placement decision reads: locations, the SKUs' positions and the channel rules. */
+export interface StockPicture {
+  locations: Map<string, Location>;
+  positions: Map<string, Position[]>;
+  rules: ChannelRule[];
+}
+
+export async function loadStockPicture(ports: Ports, skus: string[]): Promise<StockPicture> {
+  const [locations, rules, ...positionLists] = await Promise.all([
+    ports.inventory.listLocations(),
+    ports.inventory.listRules(),
+    ...skus.map((sku) => ports.inventory.getPositions(sku)),
+  ]);
+  return {
+    locations: new Map(locations.map((l) => [l.locationId, l])),
+    positions: new Map(skus.map((sku, i) => [sku, positionLists[i] ?? []])),
+    rules,
+  };
+}
+
+/**
+ * Reads the network and decides where the lines go, for an order or a hold. Unknown SKUs and
+ * locations are the caller's mistake (422, with the field); shortage is a fact of the moment (409).
+ */
+export async function placeLines(
+  ports: Ports,
+  channel: Principal,
+  lines: LineInput[],
+  delivery: Delivery,
+): Promise<Extract<SourcingResult, { ok: true }>> {
+  const picture = await loadStockPicture(
+    ports,
+    lines.map((l) => l.sku),
+  );
+  const unknown: ErrorDetail[] = [];
+  lines.forEach((line, index) => {
+    if ((picture.positions.get(line.sku) ?? []).length === 0) {
+      unknown.push({
+        path: `lines.${index}.sku`,
+        message: 'unknown SKU: not stocked at any location',
+        sku: line.sku,
+      });
+    }
+  });
+  if (unknown.length > 0) {
+    throw new DomainError(
+      422,
+      'UNKNOWN_SKU',
+      `Unknown SKU: ${unknown.map((u) => u.sku).join(', ')}`,
+      unknown,
+    );
+  }
+  if (delivery.type === 'pickup') {
+    const location = picture.locations.get(delivery.locationId);
+    if (!location) {
+      throw new DomainError(422, 'UNKNOWN_LOCATION', `Location ${delivery.locationId} does not exist`, [
+        { path: 'delivery.locationId', message: 'unknown location', locationId: delivery.locationId },
+      ]);
+    }
+    if (!location.fulfils.includes('pickup')) {
+      throw new DomainError(422, 'LOCATION_CANNOT_FULFIL', `${location.name} does not offer pickup`, [
+        {
+          path: 'delivery.locationId',
+          message: 'this location does not offer pickup',
+          locationId: location.locationId,
+        },
+      ]);
+    }
+  }
+  const channelLimit = new Map(
+    lines.map((l) => [
+      l.sku,
+      channelAvailability(l.sku, channel, picture.positions.get(l.sku) ?? [], picture.rules).available,
+    ]),
+  );
+  const result = sourceOrder({
+    lines,
+    delivery,
+    locations: picture.locations,
+    positions: picture.positions,
+    channelLimit,
+  });
+  if (!result.ok) throw insufficientStock(result.short);
+  return result;
+}
