@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -24,13 +24,13 @@ export const isConflictOnly = (cancelled: CancelledTransaction): boolean =>
 
 /**
  * Runs one TransactWriteItems call. A cancellation is returned as data (the caller turns reasons
- * into domain errors); anything else is thrown. `token` is the ClientRequestToken, so a retry of the
- * same call by the SDK after a lost response is applied once.
+ * into domain errors); anything else is thrown. Each call gets its own ClientRequestToken, which the
+ * SDK keeps across its own retries, so a call whose response was lost is applied once. (A token
+ * shared between two calls with different items would be refused as a parameter mismatch.)
  */
 export async function transactWrite(
   doc: DynamoDBDocumentClient,
   items: TransactItem[],
-  token: string,
 ): Promise<{ kind: 'committed' } | CancelledTransaction> {
   if (items.length > MAX_TRANSACTION_ITEMS) {
     throw new Error(`A transaction takes at most ${MAX_TRANSACTION_ITEMS} items, got ${items.length}`);
@@ -39,7 +39,7 @@ export async function transactWrite(
     await doc.send(
       new TransactWriteCommand({
         TransactItems: items,
-        ClientRequestToken: createHash('sha256').update(token).digest('hex').slice(0, 36),
+        ClientRequestToken: randomUUID(),
       }),
     );
     return { kind: 'committed' };
@@ -62,20 +62,9 @@ export async function transactWrite(
 }
 
 /**
- * Retries `attempt` while it reports a transaction conflict, with full-jitter exponential backoff.
- * Conflicts are contention between two writers on one item, not a failure of either request.
+ * Waits before re-reading after losing a race for an item: full-jitter exponential backoff, capped,
+ * so concurrent writers spread out instead of colliding again.
  */
-export async function withConflictRetry<T>(
-  attempt: (n: number) => Promise<T | 'conflict'>,
-  options: { maxAttempts?: number; baseMs?: number; capMs?: number } = {},
-): Promise<T | 'conflict'> {
-  const maxAttempts = options.maxAttempts ?? 12;
-  const base = options.baseMs ?? 5;
-  const cap = options.capMs ?? 250;
-  for (let n = 1; ; n++) {
-    const result = await attempt(n);
-    if (result !== 'conflict' || n >= maxAttempts) return result;
-    const delay = Math.random() * Math.min(cap, base * 2 ** n);
-    await new Promise((r) => setTimeout(r, delay));
-  }
+export function contentionBackoff(attempt: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 4 * 2 ** Math.min(attempt, 6))));
 }

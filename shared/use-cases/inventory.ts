@@ -1,4 +1,4 @@
-import { transactWrite } from '../adapters/transactions';
+import { contentionBackoff, transactWrite } from '../adapters/transactions';
 import { DomainError, idempotencyKeyReused, unknownLocation } from '../domain/errors';
 import { requestFingerprint, type StoredResponse } from '../domain/idempotency';
 import {
@@ -12,7 +12,7 @@ import {
 import type { AdjustmentInput, ChannelRuleInput, LocationInput, PositionInput } from '../domain/schemas';
 import type { Principal } from '../infra/definitions';
 import type { Ports } from './ports';
-import { loadStockPicture } from './stock-picture';
+import { forgetReferenceData, loadStockPicture } from './stock-picture';
 
 export async function putLocation(ports: Ports, locationId: string, input: LocationInput): Promise<Location> {
   const location: Location = {
@@ -22,6 +22,7 @@ export async function putLocation(ports: Ports, locationId: string, input: Locat
     updatedAt: ports.now(),
   };
   await ports.inventory.putLocation(location);
+  forgetReferenceData(ports);
   return location;
 }
 
@@ -60,7 +61,7 @@ export async function setCount(ports: Ports, sku: string, locationId: string, in
       ports.now(),
     );
     if (result !== 'conflict') return { sku, ...positionView(result) };
-    await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    await contentionBackoff(attempt);
   }
   throw new DomainError(409, 'CONCURRENT_UPDATE', 'The position changed too often while counting; retry', [
     { path: 'onHand', message: 'contention' },
@@ -86,25 +87,21 @@ export async function adjustInventory(
     }
     const now = ports.now();
     const body = { ...input, status: 'APPLIED', appliedAt: now };
-    const result = await transactWrite(
-      ports.doc,
-      [
-        ports.inventory.adjustmentLedgerOp({
-          sourceEventId: input.sourceEventId,
-          fingerprint,
-          response: body,
-          createdAt: now,
-        }),
-        ports.inventory.adjustOp(
-          input.sku,
-          input.locationId,
-          input.delta,
-          { type: 'adjustment', ref: { type: 'adjustment', id: input.sourceEventId }, reason: input.reason },
-          now,
-        ),
-      ],
-      `adj:${input.sourceEventId}:${attempt}`,
-    );
+    const result = await transactWrite(ports.doc, [
+      ports.inventory.adjustmentLedgerOp({
+        sourceEventId: input.sourceEventId,
+        fingerprint,
+        response: body,
+        createdAt: now,
+      }),
+      ports.inventory.adjustOp(
+        input.sku,
+        input.locationId,
+        input.delta,
+        { type: 'adjustment', ref: { type: 'adjustment', id: input.sourceEventId }, reason: input.reason },
+        now,
+      ),
+    ]);
     if (result.kind === 'committed') return { statusCode: 201, body, replayed: false };
     if (result.reasons[0]?.code === 'ConditionalCheckFailed') continue; // a concurrent duplicate won
     if (result.reasons[1]?.code === 'ConditionalCheckFailed') {
@@ -113,7 +110,7 @@ export async function adjustInventory(
         { path: 'delta', message: `would take on hand below zero (on hand ${onHand})`, onHand },
       ]);
     }
-    await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+    await contentionBackoff(attempt);
   }
   throw new DomainError(409, 'CONCURRENT_UPDATE', 'The position changed too often while adjusting; retry', [
     { path: 'sku', message: 'contention' },
@@ -135,6 +132,7 @@ export async function putChannelRule(
 ): Promise<ChannelRule> {
   const rule = { ...input, ruleId, updatedAt: ports.now() } as ChannelRule;
   await ports.inventory.putRule(rule);
+  forgetReferenceData(ports);
   return rule;
 }
 
@@ -143,7 +141,9 @@ export async function listChannelRules(ports: Ports) {
 }
 
 export async function deleteChannelRule(ports: Ports, ruleId: string): Promise<void> {
-  if (!(await ports.inventory.deleteRule(ruleId))) {
+  const deleted = await ports.inventory.deleteRule(ruleId);
+  forgetReferenceData(ports);
+  if (!deleted) {
     throw new DomainError(404, 'NOT_FOUND', `Channel rule ${ruleId} was not found`, [
       { path: 'ruleId', message: 'no such rule' },
     ]);

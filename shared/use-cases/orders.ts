@@ -1,5 +1,6 @@
 import type { PositionChange, Reservation } from '../adapters/inventory-store';
 import {
+  contentionBackoff,
   isConflictOnly,
   MAX_TRANSACTION_ITEMS,
   type TransactItem,
@@ -31,9 +32,6 @@ export interface IntakeResult extends StoredResponse {
   replayed: boolean;
 }
 
-const backoff = (attempt: number) =>
-  new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 4 * 2 ** Math.min(attempt, 6))));
-
 /**
  * The one order intake. Reserves every line or none, in one transaction with the order record (which
  * the stream turns into OrderCreated), the idempotency record and the channel-order-id guard. The same
@@ -42,43 +40,34 @@ const backoff = (attempt: number) =>
 export async function createOrder(ports: Ports, command: CreateOrderCommand): Promise<IntakeResult> {
   const { channel, scope, idempotencyKey, input } = command;
   const fingerprint = requestFingerprint({ channel, input });
-  for (let attempt = 1; ; attempt++) {
+  const replay = async (): Promise<IntakeResult | undefined> => {
     const existing = await ports.orderKeys.get(scope, idempotencyKey);
-    if (existing) {
-      if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused(command.idempotencyKeyPath);
-      return { ...existing.response, replayed: true };
+    if (!existing) return undefined;
+    if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused(command.idempotencyKeyPath);
+    return { ...existing.response, replayed: true };
+  };
+  for (let attempt = 1; ; attempt++) {
+    // The first attempt goes straight to placement and the transaction, whose idempotency put
+    // detects a repeat; the first answer is read back only when something says this is one.
+    if (attempt > 1) {
+      const replayed = await replay();
+      if (replayed) return replayed;
     }
 
     const now = ports.now();
     const orderId = ports.newId('ord');
-    let lines: AllocatedLine[];
-    let decision: SourcingDecision;
-    const stockOps: TransactItem[] = [];
-    if (input.reservationId) {
-      const hold = await activeHoldFor(ports, channel, input, now);
-      lines = hold.lines;
-      decision = {
-        ...hold.decision,
-        summary: `Taken from hold ${hold.reservationId}: ${hold.decision.summary}`,
-      };
-      stockOps.push(
-        ports.inventory.finishReservationOp(hold.reservationId, 'CONSUMED', now, {
-          consumedBy: orderId,
-          channel,
-          notExpiredAt: now,
-        }),
-      );
-    } else {
-      const placed = await placeLines(ports, channel, input.lines, input.delivery);
-      lines = placed.lines;
-      decision = placed.decision;
-      const change: PositionChange = { type: 'reserve', ref: { type: 'order', id: orderId } };
-      for (const line of lines) {
-        for (const allocation of line.allocations) {
-          stockOps.push(ports.inventory.reserveOp(line.sku, allocation, change, now));
-        }
+    let plan: { lines: AllocatedLine[]; decision: SourcingDecision; stockOps: TransactItem[] };
+    try {
+      plan = await planStock(ports, channel, input, orderId, now);
+    } catch (error) {
+      // A repeat of a request that succeeded meets its own effect (stock taken, hold consumed).
+      if (error instanceof DomainError) {
+        const replayed = await replay();
+        if (replayed) return replayed;
       }
+      throw error;
     }
+    const { lines, decision, stockOps } = plan;
 
     const order: Order = {
       orderId,
@@ -114,7 +103,7 @@ export async function createOrder(ports: Ports, command: CreateOrderCommand): Pr
       );
     }
 
-    const result = await transactWrite(ports.doc, items, `${orderId}:${attempt}`);
+    const result = await transactWrite(ports.doc, items);
     if (result.kind === 'committed') return { ...response, replayed: false };
 
     const failed = (index: number) => result.reasons[index]?.code === 'ConditionalCheckFailed';
@@ -140,9 +129,39 @@ export async function createOrder(ports: Ports, command: CreateOrderCommand): Pr
     }
     // Stock moved between our read and our write, or another transaction held an item: read again.
     if (isConflictOnly(result) || result.reasons.some((r) => r.code === 'ConditionalCheckFailed')) {
-      await backoff(attempt);
+      await contentionBackoff(attempt);
     }
   }
+}
+
+/** Where the order's units come from: a hold it consumes, or fresh reservations placed now. */
+async function planStock(ports: Ports, channel: Channel, input: OrderInput, orderId: string, now: string) {
+  if (input.reservationId) {
+    const hold = await activeHoldFor(ports, channel, input, now);
+    return {
+      lines: hold.lines,
+      decision: {
+        ...hold.decision,
+        summary: `Taken from hold ${hold.reservationId}: ${hold.decision.summary}`,
+      },
+      stockOps: [
+        ports.inventory.finishReservationOp(hold.reservationId, 'CONSUMED', now, {
+          consumedBy: orderId,
+          channel,
+          notExpiredAt: now,
+        }),
+      ],
+    };
+  }
+  const placed = await placeLines(ports, channel, input.lines, input.delivery);
+  const change: PositionChange = { type: 'reserve', ref: { type: 'order', id: orderId } };
+  return {
+    lines: placed.lines,
+    decision: placed.decision,
+    stockOps: placed.lines.flatMap((line) =>
+      line.allocations.map((allocation) => ports.inventory.reserveOp(line.sku, allocation, change, now)),
+    ),
+  };
 }
 
 async function activeHoldFor(
@@ -232,7 +251,7 @@ export async function cancelOrder(ports: Ports, principal: Principal, orderId: s
         line.allocations.map((a) => ports.inventory.releaseOp(line.sku, a, change, now)),
       ),
     ];
-    const result = await transactWrite(ports.doc, items, `${orderId}:cancel:${order.version}:${attempt}`);
+    const result = await transactWrite(ports.doc, items);
     if (result.kind === 'committed') {
       return orderView({
         ...order,
@@ -247,6 +266,6 @@ export async function cancelOrder(ports: Ports, principal: Principal, orderId: s
         { path: 'orderId', message: 'contention' },
       ]);
     }
-    await backoff(attempt);
+    await contentionBackoff(attempt);
   }
 }

@@ -1,5 +1,5 @@
 import type { PositionChange, Reservation } from '../adapters/inventory-store';
-import { type TransactItem, transactWrite } from '../adapters/transactions';
+import { contentionBackoff, type TransactItem, transactWrite } from '../adapters/transactions';
 import { DomainError, idempotencyKeyReused } from '../domain/errors';
 import { requestFingerprint, type StoredResponse } from '../domain/idempotency';
 import type { ReservationInput } from '../domain/schemas';
@@ -9,9 +9,6 @@ import type { Ports } from './ports';
 import { placeLines } from './stock-picture';
 
 const MAX_ATTEMPTS = 20;
-
-const backoff = (attempt: number) =>
-  new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 4 * 2 ** Math.min(attempt, 6))));
 
 export type StoredHold = Reservation & { decision: SourcingDecision };
 
@@ -83,7 +80,7 @@ export async function createReservation(
         }),
       );
     }
-    const result = await transactWrite(ports.doc, items, `${reservationId}:${attempt}`);
+    const result = await transactWrite(ports.doc, items);
     if (result.kind === 'committed') return { ...response, replayed: false };
     if (attempt >= MAX_ATTEMPTS) {
       throw new DomainError(
@@ -93,7 +90,7 @@ export async function createReservation(
         [{ path: 'lines', message: 'contention on these SKUs' }],
       );
     }
-    await backoff(attempt);
+    await contentionBackoff(attempt);
   }
 }
 
@@ -127,14 +124,14 @@ export async function releaseReservation(
         l.allocations.map((a) => ports.inventory.releaseOp(l.sku, a, change, now)),
       ),
     ];
-    const result = await transactWrite(ports.doc, items, `${reservationId}:${status}:${attempt}`);
+    const result = await transactWrite(ports.doc, items);
     if (result.kind === 'committed') return holdView({ ...hold, status, updatedAt: now });
     if (attempt >= MAX_ATTEMPTS) {
       throw new DomainError(409, 'CONCURRENT_UPDATE', 'The hold changed while releasing it; retry', [
         { path: 'reservationId', message: 'contention' },
       ]);
     }
-    await backoff(attempt);
+    await contentionBackoff(attempt);
   }
 }
 

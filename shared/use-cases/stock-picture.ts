@@ -12,10 +12,33 @@ export interface StockPicture {
   rules: ChannelRule[];
 }
 
+/**
+ * Locations and channel rules change a few times a day but are read by every availability call and
+ * every order, so each execution environment keeps them for a second. Writes through this process
+ * drop the copy at once; elsewhere (another Lambda environment) a change shows within REFERENCE_TTL_MS.
+ */
+export const REFERENCE_TTL_MS = 1_000;
+const referenceCache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+  const hit = referenceCache.get(key);
+  if (hit && Date.now() - hit.at < REFERENCE_TTL_MS) return hit.value as Promise<T>;
+  const value = load();
+  referenceCache.set(key, { at: Date.now(), value });
+  value.catch(() => referenceCache.delete(key));
+  return value;
+}
+
+/** Forgets the cached locations and rules of a table (after this process changed them). */
+export function forgetReferenceData(ports: Ports): void {
+  referenceCache.delete(`locations:${ports.inventory.tableName}`);
+  referenceCache.delete(`rules:${ports.inventory.tableName}`);
+}
+
 export async function loadStockPicture(ports: Ports, skus: string[]): Promise<StockPicture> {
   const [locations, rules, ...positionLists] = await Promise.all([
-    ports.inventory.listLocations(),
-    ports.inventory.listRules(),
+    cached(`locations:${ports.inventory.tableName}`, () => ports.inventory.listLocations()),
+    cached(`rules:${ports.inventory.tableName}`, () => ports.inventory.listRules()),
     ...skus.map((sku) => ports.inventory.getPositions(sku)),
   ]);
   return {

@@ -1,0 +1,107 @@
+import { getInventory } from '../../shared/use-cases/inventory';
+import { createOrder } from '../../shared/use-cases/orders';
+import type { Ports } from '../../shared/use-cases/ports';
+import {
+  createReservation,
+  releaseReservation,
+  sweepExpiredReservations,
+} from '../../shared/use-cases/reservations';
+import { portsWithNetwork, shipOrder, stock } from '../support/network';
+
+describe('reservations', () => {
+  let ports: Ports;
+  let now: Date;
+  beforeEach(async () => {
+    now = new Date('2026-11-22T10:00:00.000Z');
+    ({ ports } = await portsWithNetwork(() => now));
+    await stock(ports, 'TEE', 'DC1', 10);
+  });
+
+  const holdTee = (quantity: number, expiresInSeconds = 60) =>
+    createReservation(ports, 'web', {
+      lines: [{ sku: 'TEE', quantity }],
+      delivery: {
+        type: 'ship',
+        address: { line1: '1 Main St', city: 'London', postalCode: 'E1 6AN', country: 'GB' },
+      },
+      expiresInSeconds,
+    });
+
+  it('gives an expired hold its units back through the sweeper', async () => {
+    await holdTee(4, 60);
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 4, available: 6 });
+
+    now = new Date(now.getTime() + 61_000);
+    const released = await sweepExpiredReservations(ports);
+
+    expect(released).toBe(1);
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 0, available: 10 });
+    expect(await sweepExpiredReservations(ports)).toBe(0);
+  });
+
+  it('leaves a hold alone until its time is up', async () => {
+    await holdTee(4, 60);
+
+    now = new Date(now.getTime() + 59_000);
+
+    expect(await sweepExpiredReservations(ports)).toBe(0);
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 4 });
+  });
+
+  it('releases a hold once, however often it is deleted', async () => {
+    const { body } = await holdTee(3);
+    const { reservationId } = body as { reservationId: string };
+
+    await Promise.all([1, 2, 3].map(() => releaseReservation(ports, 'web', reservationId, 'RELEASED')));
+
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 0, available: 10 });
+  });
+
+  it('hides a hold from other channels', async () => {
+    const { body } = await holdTee(1);
+
+    const error = await releaseReservation(
+      ports,
+      'app',
+      (body as { reservationId: string }).reservationId,
+      'RELEASED',
+    ).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ status: 404 });
+  });
+
+  it('turns a hold into an order without taking the units twice', async () => {
+    const { body } = await holdTee(2);
+    const { reservationId } = body as { reservationId: string };
+
+    const order = await createOrder(ports, {
+      channel: 'web',
+      scope: 'web',
+      idempotencyKey: 'o-1',
+      idempotencyKeyPath: 'headers.Idempotency-Key',
+      input: shipOrder([{ sku: 'TEE', quantity: 2 }], { reservationId }),
+    });
+    now = new Date(now.getTime() + 3_600_000);
+    await sweepExpiredReservations(ports);
+
+    expect(order.statusCode).toBe(201);
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 2, available: 8 });
+  });
+
+  it('refuses an order that claims an expired hold', async () => {
+    const { body } = await holdTee(2, 10);
+    now = new Date(now.getTime() + 11_000);
+
+    const error = await createOrder(ports, {
+      channel: 'web',
+      scope: 'web',
+      idempotencyKey: 'o-2',
+      idempotencyKeyPath: 'headers.Idempotency-Key',
+      input: shipOrder([{ sku: 'TEE', quantity: 2 }], {
+        reservationId: (body as { reservationId: string }).reservationId,
+      }),
+    }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ status: 409, code: 'RESERVATION_NOT_ACTIVE' });
+  });
+});
