@@ -133,7 +133,7 @@ const phoneSchema = z
   .max(32)
   .refine(
     (value) => isValidPhoneNumber(value),
-    'a valid phone number in international format, e.g. +447700900123',
+    'a valid phone number in international format, e.g. +447911123456',
   )
   .transform((value) => parsePhoneNumberWithError(value).number);
 

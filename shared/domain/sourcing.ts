@@ -88,7 +88,10 @@ function sourcePickup(input: SourcingInput, locationId: string): SourcingResult 
         {
           locationId,
           priority: location?.priority ?? 0,
-          unitsAvailable: input.lines.reduce((sum, l) => sum + stockAt(input, l.sku, locationId), 0),
+          unitsAvailable: input.lines.reduce(
+            (sum, l) => sum + Math.min(l.quantity, stockAt(input, l.sku, locationId)),
+            0,
+          ),
           coversAllLines: true,
         },
       ],
