@@ -1,0 +1,176 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV, type FunctionDefinition } from '../../shared/infra/definitions';
+import type { CommerceTable } from './commerce-table';
+import { DeadLetterQueue } from './dead-letter-queue';
+
+/** The repository root: `entry` paths in the definitions are relative to it. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+
+/** Service name Powertools writes into every log line and trace. */
+export const SERVICE_NAME = 'connected-commerce';
+
+const READ_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+];
+
+// TransactWriteItems is authorised per item through these same actions.
+const WRITE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+];
+
+/** How often and for how long a failed asynchronous invocation is retried. */
+export interface AsyncRetry {
+  /** Retries after the first attempt (0 to 2 for Lambda, up to 185 for EventBridge). */
+  readonly retryAttempts: number;
+  /** Age after which an event is no longer retried. */
+  readonly maxEventAge: Duration;
+}
+
+/** Properties of a {@link CommerceFunction}. */
+export interface CommerceFunctionProps {
+  /** The entry of `functions` this Lambda function runs. */
+  readonly definition: FunctionDefinition;
+  /** How long its log group keeps the logs. @default one month */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The one way this project defines a Lambda function: Node.js 22 on ARM64, X-Ray tracing, its own log
+ * group with a retention, a minified esbuild bundle with source maps, and a role that may write to
+ * that log group and nothing else until a `grant*` method adds a need from the definition.
+ *
+ * The AWS SDK is bundled (not taken from the runtime) so the deployed code runs the exact SDK
+ * versions pinned in `package-lock.json` that the tests ran against.
+ */
+export class CommerceFunction extends Construct {
+  /** The definition this function was built from. */
+  public readonly definition: FunctionDefinition;
+  /** The Lambda function. */
+  public readonly function: nodejs.NodejsFunction;
+  /** Where the function logs. */
+  public readonly logGroup: logs.LogGroup;
+  /** Invocations that failed after Lambda's own retries, for functions invoked asynchronously. */
+  private asyncFailures?: DeadLetterQueue;
+
+  constructor(scope: Construct, id: string, props: CommerceFunctionProps) {
+    super(scope, id);
+    const { definition } = props;
+    this.definition = definition;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An explicit role instead of the default one, so the function gets write access to its own log
+    // group only, rather than the AWSLambdaBasicExecutionRole managed policy (writes to every log group).
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${definition.name}: ${definition.description}`,
+    });
+    this.logGroup.grantWrite(role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, definition.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: definition.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: definition.memoryMb ?? 512,
+      timeout: Duration.seconds(definition.timeoutSeconds ?? 10),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // Stack traces need file and line, not the original text: keeps the bundle small.
+        sourcesContent: false,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        bundleAwsSDK: true,
+      },
+    });
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to Node.js 22, the version the project builds, tests and runs the embedded runtime on; moving to a newer runtime is a deliberate upgrade of the whole toolchain.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, for stream consumers, dynamodb:ListStreams support no resource-level permissions; every data action is scoped to named table, index, stream, bus or queue ARNs.',
+    });
+  }
+
+  /**
+   * Lets the function read and/or write a table and its indexes, and tells it the table name through
+   * the table's env var (`INVENTORY_TABLE`, `ORDERS_TABLE`).
+   */
+  public grantTable(table: CommerceTable, access: { read: boolean; write: boolean }): void {
+    const actions = [
+      ...new Set([...(access.read ? READ_ACTIONS : []), ...(access.write ? WRITE_ACTIONS : [])]),
+    ];
+    if (actions.length === 0) {
+      return;
+    }
+    iam.Grant.addToPrincipal({ grantee: this.function, actions, resourceArns: table.dataArns });
+    this.function.addEnvironment(table.definition.envVar, table.tableName);
+  }
+
+  /** Lets the function put events on the bus and tells it the bus name (`EVENT_BUS_NAME`). */
+  public grantPutEvents(bus: events.IEventBus): void {
+    bus.grantPutEventsTo(this.function);
+    this.function.addEnvironment(ENV.eventBusName, bus.eventBusName);
+  }
+
+  /**
+   * For a function EventBridge invokes (a bus rule or a schedule): Lambda retries a failed
+   * asynchronous invocation as told, then sends the event with the error to this queue instead of
+   * dropping it. The first call configures it; later calls return the same queue.
+   */
+  public asyncFailureQueue(retry: AsyncRetry): DeadLetterQueue {
+    if (this.asyncFailures === undefined) {
+      this.asyncFailures = new DeadLetterQueue(this, 'AsyncFailures', {
+        label: `${this.definition.name} handler failures`,
+        purpose: `asynchronous invocations of ${this.definition.name} that failed after retries`,
+      });
+      this.function.configureAsyncInvoke({
+        onFailure: new destinations.SqsDestination(this.asyncFailures),
+        retryAttempts: retry.retryAttempts,
+        maxEventAge: retry.maxEventAge,
+      });
+    }
+    return this.asyncFailures;
+  }
+
+  /** Gives the function the API key id → channel map (`API_KEY_CHANNELS`), a JSON object. */
+  public useApiKeyChannels(apiKeyChannelsJson: string): void {
+    this.function.addEnvironment(ENV.apiKeyChannels, apiKeyChannelsJson);
+  }
+}

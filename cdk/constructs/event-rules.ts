@@ -1,0 +1,169 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type BusRule, busRules, type EventPattern } from '../../shared/infra/definitions';
+import type { AsyncRetry, CommerceFunction } from './commerce-function';
+import { DeadLetterQueue } from './dead-letter-queue';
+
+/**
+ * Delivery retries of a bus rule's target by EventBridge; what is still undelivered goes to the
+ * rule's DLQ. A marketplace order is worth hours of retries.
+ */
+export const DELIVERY_RETRY: AsyncRetry = { retryAttempts: 8, maxEventAge: Duration.hours(6) };
+
+/**
+ * Retries by Lambda of a bus event the handler failed on; what still fails goes to the function's
+ * asynchronous failure queue.
+ */
+export const HANDLER_RETRY: AsyncRetry = { retryAttempts: 2, maxEventAge: Duration.hours(6) };
+
+/**
+ * A scheduled run is stale once the next one is due: retry briefly, never retry in the handler (the
+ * next run does the same work), and still keep failures in a queue where an alarm sees them.
+ */
+export const SCHEDULE_RETRY: AsyncRetry = { retryAttempts: 2, maxEventAge: Duration.minutes(5) };
+const SCHEDULE_HANDLER_RETRY: AsyncRetry = { retryAttempts: 0, maxEventAge: Duration.minutes(5) };
+
+/** Properties of {@link EventRules}. */
+export interface EventRulesProps {
+  /** The bus the `busRules` listen on. */
+  readonly bus: events.IEventBus;
+  /** Every function, by definition name. */
+  readonly functions: ReadonlyMap<string, CommerceFunction>;
+  /** Target of rules whose target is `{ auditLog: true }`. */
+  readonly auditLog: logs.ILogGroup;
+}
+
+/**
+ * EventBridge wiring built from the definitions: one rule per entry of `busRules` on the commerce
+ * bus, and one schedule rule (default bus) per function with a `schedule` trigger. Every target has
+ * an explicit retry policy and its own dead-letter queue; a function target also sends invocations
+ * that fail in the handler to its asynchronous failure queue.
+ */
+export class EventRules extends Construct {
+  /** The bus rules, by rule name. */
+  public readonly rules: ReadonlyMap<string, events.Rule>;
+  /** The schedule rules, by function name. */
+  public readonly schedules: ReadonlyMap<string, events.Rule>;
+
+  constructor(scope: Construct, id: string, props: EventRulesProps) {
+    super(scope, id);
+    const rules = new Map<string, events.Rule>();
+    for (const definition of busRules) {
+      assertTriggerMatches(definition, props.functions);
+      const rule = new events.Rule(this, definition.name, {
+        eventBus: props.bus,
+        description: definition.description,
+        eventPattern: toCdkEventPattern(definition.eventPattern),
+      });
+      const dlq = new DeadLetterQueue(this, `${definition.name}DeadLetterQueue`, {
+        label: `${definition.name} delivery`,
+        purpose: `events of rule ${definition.name} EventBridge could not deliver`,
+      });
+      if ('function' in definition.target) {
+        const fn = lookup(props.functions, definition.target.function);
+        fn.asyncFailureQueue(HANDLER_RETRY);
+        rule.addTarget(new targets.LambdaFunction(fn.function, { deadLetterQueue: dlq, ...DELIVERY_RETRY }));
+      } else {
+        rule.addTarget(new AuditLogTarget(props.auditLog, dlq));
+      }
+      rules.set(definition.name, rule);
+    }
+    this.rules = rules;
+
+    const schedules = new Map<string, events.Rule>();
+    for (const fn of props.functions.values()) {
+      const { trigger } = fn.definition;
+      if (trigger.kind !== 'schedule') {
+        continue;
+      }
+      const rule = new events.Rule(this, `${fn.definition.name}Schedule`, {
+        description: `Runs ${fn.definition.name} every ${trigger.everySeconds} seconds`,
+        schedule: events.Schedule.rate(Duration.seconds(trigger.everySeconds)),
+      });
+      const dlq = new DeadLetterQueue(this, `${fn.definition.name}ScheduleDeadLetterQueue`, {
+        label: `${fn.definition.name} schedule delivery`,
+        purpose: `scheduled runs of ${fn.definition.name} EventBridge could not deliver`,
+      });
+      fn.asyncFailureQueue(SCHEDULE_HANDLER_RETRY);
+      rule.addTarget(new targets.LambdaFunction(fn.function, { deadLetterQueue: dlq, ...SCHEDULE_RETRY }));
+      schedules.set(fn.definition.name, rule);
+    }
+    this.schedules = schedules;
+  }
+}
+
+/**
+ * The definitions write patterns in EventBridge's own JSON; the CDK type spells `detail-type` as
+ * `detailType` and types values as strings, though it renders content filters such as
+ * `{ prefix: 'marketplace.' }` unchanged.
+ */
+export function toCdkEventPattern(pattern: EventPattern): events.EventPattern {
+  const converted: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pattern)) {
+    converted[key === 'detail-type' ? 'detailType' : key] = value;
+  }
+  return converted as events.EventPattern;
+}
+
+function lookup(functions: ReadonlyMap<string, CommerceFunction>, name: string): CommerceFunction {
+  const fn = functions.get(name);
+  if (fn === undefined) {
+    throw new Error(`Bus rule target ${name} is not a function in the definitions`);
+  }
+  return fn;
+}
+
+/** A function with an `event` trigger names the rule that targets it; the two must agree. */
+function assertTriggerMatches(rule: BusRule, functions: ReadonlyMap<string, CommerceFunction>): void {
+  if (!('function' in rule.target)) {
+    return;
+  }
+  const { trigger } = lookup(functions, rule.target.function).definition;
+  if (trigger.kind !== 'event' || trigger.rule !== rule.name) {
+    throw new Error(
+      `Rule ${rule.name} targets ${rule.target.function}, whose trigger does not name that rule`,
+    );
+  }
+}
+
+/**
+ * A CloudWatch Logs log group as a rule target, with a retry policy and a DLQ. Unlike
+ * `targets.CloudWatchLogGroup`, it adds no Lambda-backed custom resource: the log group's resource
+ * policy is a native `AWS::Logs::ResourcePolicy` created next to the log group (`DataStack`).
+ */
+class AuditLogTarget implements events.IRuleTarget {
+  constructor(
+    private readonly logGroup: logs.ILogGroup,
+    private readonly deadLetterQueue: DeadLetterQueue,
+  ) {}
+
+  public bind(rule: events.IRule): events.RuleTargetConfig {
+    this.deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
+    return {
+      // EventBridge wants the log group ARN without the `:*` suffix of its Arn attribute.
+      arn: Stack.of(rule).formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        resourceName: this.logGroup.logGroupName,
+      }),
+      deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+      retryPolicy: {
+        maximumRetryAttempts: DELIVERY_RETRY.retryAttempts,
+        maximumEventAgeInSeconds: DELIVERY_RETRY.maxEventAge.toSeconds(),
+      },
+      targetResource: this.logGroup,
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import type { TableKey } from '../../shared/infra/definitions';
+import type { CommerceFunction } from './commerce-function';
+import type { CommerceTable } from './commerce-table';
+import { DeadLetterQueue } from './dead-letter-queue';
+
+/** Properties of {@link StreamSubscriptions}. */
+export interface StreamSubscriptionsProps {
+  /** Every function; those with a `stream` trigger are subscribed. */
+  readonly functions: Iterable<CommerceFunction>;
+  /** The tables, by key. */
+  readonly tables: Readonly<Record<TableKey, CommerceTable>>;
+}
+
+/**
+ * Subscribes each function with a `stream` trigger (the outbox publisher) to the streams of the
+ * tables it lists. A record the function keeps failing on is retried a bounded number of times,
+ * the failing batch is split in two to isolate it, and then its position (not the record itself)
+ * goes to an on-failure queue so the shard moves on.
+ */
+export class StreamSubscriptions extends Construct {
+  /** On-failure destination of each subscribed function, by function name. */
+  public readonly failureQueues: ReadonlyMap<string, DeadLetterQueue>;
+
+  constructor(scope: Construct, id: string, props: StreamSubscriptionsProps) {
+    super(scope, id);
+    const failureQueues = new Map<string, DeadLetterQueue>();
+    for (const fn of props.functions) {
+      const { trigger } = fn.definition;
+      if (trigger.kind !== 'stream') {
+        continue;
+      }
+      const queue = new DeadLetterQueue(this, `${fn.definition.name}StreamFailures`, {
+        label: `${fn.definition.name} stream failures`,
+        purpose: `stream batches ${fn.definition.name} could not process (shard, sequence numbers)`,
+      });
+      for (const key of trigger.tables) {
+        fn.function.addEventSource(
+          new sources.DynamoEventSource(props.tables[key], {
+            // Start from the oldest record still in the stream: an outbox must not skip events.
+            startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+            batchSize: 100,
+            maxBatchingWindow: Duration.seconds(1),
+            reportBatchItemFailures: true,
+            bisectBatchOnError: true,
+            retryAttempts: 10,
+            maxRecordAge: Duration.hours(24),
+            onFailure: new sources.SqsDlq(queue),
+          }),
+        );
+      }
+      failureQueues.set(fn.definition.name, queue);
+    }
+    this.failureQueues = failureQueues;
+  }
+}

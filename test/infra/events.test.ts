@@ -1,0 +1,198 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { DeadLetterQueue } from '../../cdk/constructs/dead-letter-queue';
+import { busRules, functions } from '../../shared/infra/definitions';
+import { logicalIdOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
+
+const { api, stacks } = synthesizeCommerce();
+const rules = Object.values(resourcesOf(api, 'AWS::Events::Rule'));
+type Target = {
+  Arn: unknown;
+  RetryPolicy?: unknown;
+  DeadLetterConfig?: { Arn: { 'Fn::GetAtt': [string, string] } };
+};
+
+function ruleFor(description: string): Record<string, unknown> {
+  const rule = rules.find((r) => r.Properties.Description === description);
+  if (rule === undefined) {
+    throw new Error(`no rule described as ${description}`);
+  }
+  return rule.Properties;
+}
+
+describe('bus rules', () => {
+  it.each(busRules)('listens for the $name pattern on the commerce bus', (definition) => {
+    const rule = ruleFor(definition.description);
+
+    expect(rule.EventPattern).toEqual(definition.eventPattern);
+    expect(JSON.stringify(rule.EventBusName)).toContain(logicalIdOf(stacks.data.bus));
+  });
+
+  it.each(busRules)('delivers $name to the target its definition names', (definition) => {
+    const [target] = ruleFor(definition.description).Targets as Target[];
+
+    if ('function' in definition.target) {
+      const fn = stacks.api.functions.get(definition.target.function)!;
+      expect(target?.Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(fn.function), 'Arn'] });
+    } else {
+      expect(JSON.stringify(target?.Arn)).toContain(':log-group:');
+      expect(JSON.stringify(target?.Arn)).toContain(logicalIdOf(stacks.data.auditLog));
+    }
+  });
+
+  it('gives every rule target a dead-letter queue and a retry policy', () => {
+    const targets = rules.flatMap((rule) => rule.Properties.Targets as Target[]);
+
+    expect(targets.length).toBeGreaterThanOrEqual(busRules.length);
+    for (const target of targets) {
+      expect(target).toMatchObject({
+        RetryPolicy: {
+          MaximumRetryAttempts: expect.any(Number),
+          MaximumEventAgeInSeconds: expect.any(Number),
+        },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+      });
+    }
+  });
+
+  it('lets EventBridge send to a rule dead-letter queue only for that rule', () => {
+    const allRules = [...stacks.api.eventRules.rules.values(), ...stacks.api.eventRules.schedules.values()];
+
+    for (const rule of allRules) {
+      const [target] = propertiesOf(api, 'AWS::Events::Rule', rule).Targets as Target[];
+      const queue = target?.DeadLetterConfig?.Arn['Fn::GetAtt'][0];
+      api.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: Match.objectLike({
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'events.amazonaws.com' },
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalIdOf(rule), 'Arn'] } } },
+            }),
+          ]),
+        }),
+      });
+    }
+  });
+
+  it('sends handler failures of event-driven functions to a failure queue instead of dropping them', () => {
+    const asyncFunctions = functions.filter(
+      (f) => f.trigger.kind === 'event' || f.trigger.kind === 'schedule',
+    );
+    api.resourceCountIs('AWS::Lambda::EventInvokeConfig', asyncFunctions.length);
+    for (const definition of asyncFunctions) {
+      api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalIdOf(stacks.api.functions.get(definition.name)!.function) },
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    }
+  });
+});
+
+describe('schedule', () => {
+  const scheduled = functions.flatMap((definition) =>
+    definition.trigger.kind === 'schedule'
+      ? [{ definition, everySeconds: definition.trigger.everySeconds }]
+      : [],
+  );
+
+  it.each(scheduled)(
+    'runs $definition.name at its rate, with retries and a dead-letter queue',
+    ({ definition, everySeconds }) => {
+      const fn = stacks.api.functions.get(definition.name)!;
+      const minutes = everySeconds / 60;
+
+      api.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [logicalIdOf(fn.function), 'Arn'] },
+            RetryPolicy: Match.anyValue(),
+            DeadLetterConfig: Match.anyValue(),
+          }),
+        ],
+      });
+    },
+  );
+});
+
+describe('stream publisher', () => {
+  const subscriptions = functions.flatMap((definition) =>
+    definition.trigger.kind === 'stream'
+      ? definition.trigger.tables.map((table) => ({ name: definition.name, table }))
+      : [],
+  );
+
+  it('subscribes to the stream of every table its definition lists', () => {
+    api.resourceCountIs('AWS::Lambda::EventSourceMapping', subscriptions.length);
+  });
+
+  it.each(subscriptions)(
+    'reads the $table stream into $name with partial batch failures and an on-failure queue',
+    ({ name, table }) => {
+      const fn = stacks.api.functions.get(name)!;
+      const queue = stacks.api.streams.failureQueues.get(name)!;
+
+      api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalIdOf(fn.function) },
+        EventSourceArn: {
+          'Fn::ImportValue': Match.stringLikeRegexp(`${logicalIdOf(stacks.data.tables[table])}StreamArn`),
+        },
+        StartingPosition: 'TRIM_HORIZON',
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: Match.anyValue(),
+        MaximumRecordAgeInSeconds: Match.anyValue(),
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(queue), 'Arn'] } } },
+      });
+    },
+  );
+});
+
+describe('dead-letter queues', () => {
+  const queues = stacks.api.node.findAll().filter((c): c is DeadLetterQueue => c instanceof DeadLetterQueue);
+
+  it('encrypts every queue and refuses requests without TLS', () => {
+    for (const queue of queues) {
+      expect(resourcesOf(api, 'AWS::SQS::Queue')[logicalIdOf(queue)]?.Properties.SqsManagedSseEnabled).toBe(
+        true,
+      );
+      api.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: logicalIdOf(queue) }],
+        PolicyDocument: Match.objectLike({
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        }),
+      });
+    }
+  });
+
+  it('raises an alarm as soon as one message waits in any of them', () => {
+    api.resourceCountIs('AWS::CloudWatch::Alarm', queues.length);
+    for (const queue of queues) {
+      api.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(queue), 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('shows API, function and queue metrics on one dashboard', () => {
+    const [dashboard] = Object.values(resourcesOf(api, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+
+    for (const metric of [
+      '5XXError',
+      '4XXError',
+      'Latency',
+      'Errors',
+      'Throttles',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
+      expect(body).toContain(metric);
+    }
+  });
+});

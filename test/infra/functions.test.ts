@@ -1,0 +1,114 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { ENV, functions, tables } from '../../shared/infra/definitions';
+import { environmentOf, logicalIdOf, resourcesOf, synthesizeCommerce } from './synthesize';
+
+const { api, stacks } = synthesizeCommerce();
+const lambdas = resourcesOf(api, 'AWS::Lambda::Function');
+const policies = resourcesOf(api, 'AWS::IAM::Policy');
+
+function lambdaOf(name: string) {
+  const fn = stacks.api.functions.get(name);
+  if (fn === undefined) {
+    throw new Error(`no function ${name}`);
+  }
+  return { fn, resource: lambdas[logicalIdOf(fn.function)] };
+}
+
+/** Every statement of the default policy of a function's role. */
+function statementsOf(name: string): Array<{ Action: string | string[]; Resource: unknown }> {
+  const { fn } = lambdaOf(name);
+  const role = logicalIdOf(fn.function.role!);
+  const policy = Object.values(policies).find((p) =>
+    (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === role),
+  );
+  if (policy === undefined) {
+    throw new Error(`no policy on the role of ${name}`);
+  }
+  return (
+    policy.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown }> }
+  ).Statement;
+}
+
+const actionsOf = (name: string): string[] =>
+  statementsOf(name).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('functions', () => {
+  it('builds exactly one Lambda function per definition', () => {
+    expect(Object.keys(lambdas)).toHaveLength(functions.length);
+  });
+
+  it.each(functions)('runs $name on Node.js 22, ARM64, with active tracing and source maps', ({ name }) => {
+    const { resource } = lambdaOf(name);
+
+    expect(resource?.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: expect.objectContaining({
+          NODE_OPTIONS: '--enable-source-maps',
+          POWERTOOLS_SERVICE_NAME: 'connected-commerce',
+        }),
+      },
+    });
+  });
+
+  it.each(functions)('logs $name to its own log group with a retention', ({ name }) => {
+    const { fn, resource } = lambdaOf(name);
+
+    const logGroup = resourcesOf(api, 'AWS::Logs::LogGroup')[logicalIdOf(fn.logGroup)];
+
+    expect(resource?.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logicalIdOf(fn.logGroup) } });
+    expect(logGroup?.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('gives no function the AWSLambdaBasicExecutionRole managed policy', () => {
+    api.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      }),
+    });
+    for (const role of Object.values(resourcesOf(api, 'AWS::IAM::Role'))) {
+      expect(JSON.stringify(role.Properties.ManagedPolicyArns ?? [])).not.toContain(
+        'AWSLambdaBasicExecutionRole',
+      );
+    }
+  });
+
+  it.each(functions)('tells $name the names of exactly the tables it reads or writes', (definition) => {
+    const variables = environmentOf(api, lambdaOf(definition.name).fn.function);
+    const touched = new Set([...definition.reads, ...definition.writes]);
+
+    for (const table of Object.values(tables)) {
+      if (touched.has(table.key)) {
+        expect(variables[table.envVar]).toBeDefined();
+      } else {
+        expect(variables[table.envVar]).toBeUndefined();
+      }
+    }
+  });
+
+  it.each(functions)('lets $name put events on the bus only if its definition says so', (definition) => {
+    const variables = environmentOf(api, lambdaOf(definition.name).fn.function);
+
+    expect(ENV.eventBusName in variables).toBe(definition.putsEvents);
+    expect(actionsOf(definition.name).includes('events:PutEvents')).toBe(definition.putsEvents);
+  });
+
+  it('grants writes only to functions whose definition writes', () => {
+    for (const definition of functions) {
+      expect(actionsOf(definition.name).includes('dynamodb:PutItem')).toBe(definition.writes.length > 0);
+    }
+  });
+
+  it('scopes table grants to the table and its named indexes, never to an index wildcard', () => {
+    const createOrder = statementsOf('CreateOrder').filter((s) =>
+      (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('dynamodb:GetItem'),
+    );
+
+    expect(createOrder).toHaveLength(2);
+    const rendered = JSON.stringify(createOrder);
+    expect(rendered).toContain('/index/GSI1');
+    expect(rendered).not.toContain('/index/*');
+  });
+});
