@@ -26,6 +26,13 @@ export interface PositionChange {
   reason?: string;
 }
 
+/** What each channel was last told it may sell of a SKU. */
+export interface AvailabilitySnapshot {
+  channels: Record<string, number>;
+  /** 0 when nothing was published yet. */
+  version: number;
+}
+
 /** A hold on stock for a cart, a POS basket or a pending marketplace order. */
 export interface Reservation {
   reservationId: string;
@@ -46,7 +53,7 @@ export const inventoryKeys = {
   rule: (id: string) => ({ PK: `RULE#${id}`, SK: 'RULE' }),
   reservation: (id: string) => ({ PK: `RES#${id}`, SK: 'RES' }),
   adjustment: (sourceEventId: string) => ({ PK: `ADJ#${sourceEventId}`, SK: 'ADJ' }),
-  availabilitySnapshot: (sku: string, channel: string) => ({ PK: `SKU#${sku}`, SK: `ATP#${channel}` }),
+  availabilitySnapshot: (sku: string) => ({ PK: `SKU#${sku}`, SK: 'ATP' }),
   activeReservationsIndex: 'RES#ACTIVE',
   locationsIndex: 'LOCATIONS',
   rulesIndex: 'RULES',
@@ -101,14 +108,18 @@ export class InventoryStore {
     });
   }
 
-  /** Every position of a SKU, read strongly consistent (they decide reservations). */
-  async getPositions(sku: string): Promise<Position[]> {
+  /**
+   * Every position of a SKU. Placement reads strongly consistent (it decides reservations);
+   * availability answers may read eventually consistent (half the cost; the reservation write is the
+   * guarantee, not the read).
+   */
+  async getPositions(sku: string, options: { consistent?: boolean } = {}): Promise<Position[]> {
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :loc)',
       ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
       ExpressionAttributeValues: { ':pk': `SKU#${sku}`, ':loc': 'LOC#' },
-      ConsistentRead: true,
+      ConsistentRead: options.consistent ?? true,
     });
     return items.map((i) => stripKeys<Position>(i));
   }
@@ -421,50 +432,52 @@ export class InventoryStore {
     return (out.Items ?? []).map((i) => String(i.reservationId));
   }
 
-  /** The last published availability of a SKU for each channel. */
-  async getAvailabilitySnapshots(sku: string): Promise<Map<string, number>> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :atp)',
-      ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
-      ExpressionAttributeValues: { ':pk': `SKU#${sku}`, ':atp': 'ATP#' },
-      ConsistentRead: true,
-    });
-    return new Map(items.map((i) => [String(i.channel), Number(i.available)]));
+  /** The last published availability of a SKU per channel, and the snapshot's version. */
+  async getAvailabilitySnapshot(sku: string): Promise<AvailabilitySnapshot> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: inventoryKeys.availabilitySnapshot(sku),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item
+      ? { channels: out.Item.channels as Record<string, number>, version: Number(out.Item.version) }
+      : { channels: {}, version: 0 };
   }
 
   /**
-   * Moves the published availability of a SKU for a channel from `previous` to `next` (undefined:
-   * none), only if no one else moved it first. Returns false when it was not at `previous`.
+   * Replaces the published availability of a SKU, only if the snapshot is still at `expectedVersion`
+   * (0: none yet). One item per SKU holds every channel, so a change costs one write, not one per
+   * channel. `channels` undefined removes the snapshot. Returns false when someone moved it first.
    */
   async swapAvailabilitySnapshot(
     sku: string,
-    channel: string,
-    previous: number | undefined,
-    next: number | undefined,
+    expectedVersion: number,
+    channels: Record<string, number> | undefined,
     now: string,
   ): Promise<boolean> {
+    const key = inventoryKeys.availabilitySnapshot(sku);
     const condition: {
       ConditionExpression: string;
       ExpressionAttributeNames: Record<string, string>;
       ExpressionAttributeValues?: Record<string, unknown>;
     } =
-      previous === undefined
+      expectedVersion === 0
         ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } }
         : {
-            ConditionExpression: '#available = :previous',
-            ExpressionAttributeNames: { '#available': 'available' },
-            ExpressionAttributeValues: { ':previous': previous },
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': expectedVersion },
           };
-    const key = inventoryKeys.availabilitySnapshot(sku, channel);
     try {
-      if (next === undefined) {
+      if (channels === undefined) {
         await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key, ...condition }));
       } else {
         await this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { ...key, sku, channel, available: next, updatedAt: now },
+            Item: { ...key, sku, channels, version: expectedVersion + 1, updatedAt: now },
             ...condition,
           }),
         );

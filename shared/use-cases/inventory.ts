@@ -156,7 +156,7 @@ export async function deleteChannelRule(ports: Ports, ruleId: string): Promise<v
  */
 export async function getAvailability(ports: Ports, channel: Principal, skus: string[], locationId?: string) {
   const unique = [...new Set(skus)];
-  const picture = await loadStockPicture(ports, unique);
+  const picture = await loadStockPicture(ports, unique, { consistent: false });
   if (locationId && !picture.locations.has(locationId)) throw unknownLocation('locationId', locationId);
   return {
     channel,

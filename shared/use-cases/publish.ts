@@ -55,39 +55,43 @@ export async function publishChanges(
 }
 
 /**
- * For each SKU and channel, compares what the channel may sell now with the last published figure,
- * and publishes AvailabilityChanged only when it moved. The snapshot is swapped before publishing and
- * swapped back if publishing fails, so a figure is never recorded as published when it was not.
+ * For each SKU, compares what every channel may sell now with the last published figures, and
+ * publishes AvailabilityChanged for each channel whose number moved. The snapshot is swapped before
+ * publishing and swapped back if publishing fails, so a figure is never recorded as published when it
+ * was not; a concurrent publisher that moved it first wins and this one stays silent.
  */
 export async function publishAvailabilityChanges(ports: PublishPorts, skus: string[]): Promise<number> {
   if (skus.length === 0) return 0;
   const rules = await ports.inventory.listRules();
   let published = 0;
   for (const sku of skus) {
-    const [positions, snapshots] = await Promise.all([
+    const [positions, snapshot] = await Promise.all([
       ports.inventory.getPositions(sku),
-      ports.inventory.getAvailabilitySnapshots(sku),
+      ports.inventory.getAvailabilitySnapshot(sku),
     ]);
-    for (const channel of CHANNELS) {
-      const available = channelAvailability(sku, channel, positions, rules).available;
-      const previous = snapshots.get(channel);
-      if (previous === available) continue;
-      const now = ports.now();
-      if (!(await ports.inventory.swapAvailabilitySnapshot(sku, channel, previous, available, now))) continue;
-      try {
-        await ports.publish([
+    const next = Object.fromEntries(
+      CHANNELS.map((channel) => [channel, channelAvailability(sku, channel, positions, rules).available]),
+    );
+    const moved = CHANNELS.filter((channel) => snapshot.channels[channel] !== next[channel]);
+    if (moved.length === 0) continue;
+    const now = ports.now();
+    if (!(await ports.inventory.swapAvailabilitySnapshot(sku, snapshot.version, next, now))) continue;
+    try {
+      await ports.publish(
+        moved.map((channel) =>
           domainEvent('commerce.inventory', 'AvailabilityChanged', randomUUID(), now, {
             sku,
             channel,
-            available,
-            previous: previous ?? null,
+            available: next[channel] ?? 0,
+            previous: snapshot.channels[channel] ?? null,
           }),
-        ]);
-        published++;
-      } catch (error) {
-        await ports.inventory.swapAvailabilitySnapshot(sku, channel, available, previous, now);
-        throw error;
-      }
+        ),
+      );
+      published += moved.length;
+    } catch (error) {
+      const restored = snapshot.version === 0 ? undefined : snapshot.channels;
+      await ports.inventory.swapAvailabilitySnapshot(sku, snapshot.version + 1, restored, now);
+      throw error;
     }
   }
   return published;

@@ -35,11 +35,15 @@ export function forgetReferenceData(ports: Ports): void {
   referenceCache.delete(`rules:${ports.inventory.tableName}`);
 }
 
-export async function loadStockPicture(ports: Ports, skus: string[]): Promise<StockPicture> {
+export async function loadStockPicture(
+  ports: Ports,
+  skus: string[],
+  options: { consistent?: boolean } = {},
+): Promise<StockPicture> {
   const [locations, rules, ...positionLists] = await Promise.all([
     cached(`locations:${ports.inventory.tableName}`, () => ports.inventory.listLocations()),
     cached(`rules:${ports.inventory.tableName}`, () => ports.inventory.listRules()),
-    ...skus.map((sku) => ports.inventory.getPositions(sku)),
+    ...skus.map((sku) => ports.inventory.getPositions(sku, options)),
   ]);
   return {
     locations: new Map(locations.map((l) => [l.locationId, l])),

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench`: starts the embedded system in a child process (as `npm start --in-memory
+ * --no-seed` would) and drives it over HTTP from this process, like channels would. Prints
+ * availability and order-intake latency (p50, p99) at 20 concurrent clients, orders per second, and
+ * the oversell count of a hot-SKU run. Figures, not pass/fail: a noisy machine moves them.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { freePort } from '../local/dynamodb';
+
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
+const AVAILABILITY_REQUESTS = Number(process.env.BENCH_AVAILABILITY_REQUESTS ?? 4000);
+const ORDER_REQUESTS = Number(process.env.BENCH_ORDER_REQUESTS ?? 2000);
+const HOT_ORDERS = 500;
+const HOT_STOCK = 100;
+const SKUS = 200;
+
+let base = '';
+
+async function call(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'x-api-key': key, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+function startSystem(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), resolve(__dirname, '../local/start.ts'), '--in-memory', '--no-seed'], {
+    env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'WARN' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((ready, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`The system did not start within 120 s:\n${out}`)), 120_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (/Ready in/.test(out)) {
+        clearTimeout(timer);
+        ready(child);
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`The system exited with code ${code}:\n${out}`)));
+  });
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+
+/** Runs `total` requests from `clients` concurrent loops; returns latencies (ms) and statuses. */
+async function load(total: number, clients: number, request: (i: number) => Promise<number>) {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        const status = await request(i);
+        latencies.push(performance.now() - t0);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    perSecond: total / seconds,
+    statuses: Object.fromEntries(statuses),
+  };
+}
+
+const address = { line1: '1 Main St', city: 'London', postalCode: 'E1 6AN', country: 'GB', lat: 51.52, lon: -0.07 };
+const sku = (i: number) => `BENCH-${String(i).padStart(4, '0')}`;
+
+async function seed() {
+  const locations: [string, string, number, number, string[], number][] = [
+    ['LON-1', 'store', 51.5154, -0.1419, ['ship', 'pickup'], 50],
+    ['MAN-1', 'store', 53.4808, -2.2426, ['ship', 'pickup'], 50],
+    ['BHM-1', 'store', 52.4797, -1.9026, ['ship', 'pickup'], 50],
+    ['DC-DAV', 'dc', 52.2569, -1.1617, ['ship'], 10],
+    ['DC-LDS', 'dc', 53.7997, -1.5492, ['ship'], 20],
+  ];
+  for (const [id, type, lat, lon, fulfils, priority] of locations) {
+    await call('PUT', `/locations/${id}`, 'local-ops', {
+      name: id,
+      type,
+      geo: { lat, lon },
+      postalCode: 'X1 1XX',
+      country: 'GB',
+      fulfils,
+      priority,
+    });
+  }
+  await load(SKUS * 2, 10, async (i) => {
+    const location = i % 2 === 0 ? 'DC-DAV' : 'LON-1';
+    return (await call('PUT', `/inventory/${sku(Math.floor(i / 2))}/${location}`, 'local-ops', { onHand: 1_000_000, safetyStock: 5 }))
+      .status;
+  });
+}
+
+const fmt = (n: number) => n.toFixed(1);
+
+async function main() {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  const system = await startSystem(port);
+  console.log(`system ready in ${fmt((performance.now() - t0) / 1000)} s (DynamoDB Local in memory, no seed)`);
+  try {
+    await seed();
+    const availability = (i: number) =>
+      call('GET', `/availability?skus=${sku(i % SKUS)},${sku((i * 7) % SKUS)},${sku((i * 13) % SKUS)}`, 'local-web').then(
+        (r) => r.status,
+      );
+    const order = (i: number) =>
+      call(
+        'POST',
+        '/orders',
+        'local-web',
+        { customer: { email: 'bench@example.com' }, lines: [{ sku: sku(i % SKUS), quantity: 1 }], delivery: { type: 'ship', address } },
+        { 'Idempotency-Key': randomUUID() },
+      ).then((r) => r.status);
+
+    await load(300, CLIENTS, availability); // warm-up: JIT of the JVM and of V8
+    await load(200, CLIENTS, order);
+
+    const avail = await load(AVAILABILITY_REQUESTS, CLIENTS, availability);
+    const intake = await load(ORDER_REQUESTS, CLIENTS, order);
+
+    await call('PUT', '/inventory/HOT-SKU/DC-DAV', 'local-ops', { onHand: HOT_STOCK });
+    const hotStarted = performance.now();
+    const hot = await Promise.all(
+      Array.from({ length: HOT_ORDERS }, () =>
+        call(
+          'POST',
+          '/orders',
+          'local-app',
+          { customer: { email: 'hot@example.com' }, lines: [{ sku: 'HOT-SKU', quantity: 1 }], delivery: { type: 'ship', address } },
+          { 'Idempotency-Key': randomUUID() },
+        ),
+      ),
+    );
+    const hotSeconds = (performance.now() - hotStarted) / 1000;
+    const created = hot.filter((r) => r.status === 201).length;
+    const refused = hot.filter((r) => r.status === 409).length;
+    const other = hot.length - created - refused;
+    const position = (await call('GET', '/inventory/HOT-SKU', 'local-ops')).body.positions[0];
+    const availableAfter = (await call('GET', '/availability?skus=HOT-SKU', 'local-app')).body.items[0].available;
+    const oversell = Math.max(0, created - HOT_STOCK) + Math.max(0, position.reserved - position.onHand);
+    const negatives = [position.onHand, position.reserved, position.available, availableAfter].filter((n) => n < 0).length;
+
+    console.log('');
+    console.log(`connected-commerce bench — ${CLIENTS} concurrent clients, local stack, ${new Date().toISOString()}`);
+    console.log('');
+    console.log('| measure | p50 ms | p99 ms | per second | target | statuses |');
+    console.log('|---|---|---|---|---|---|');
+    console.log(
+      `| GET /availability (3 SKUs) | ${fmt(avail.p50)} | ${fmt(avail.p99)} | ${fmt(avail.perSecond)} | p99 < 50 ms | ${JSON.stringify(avail.statuses)} |`,
+    );
+    console.log(
+      `| POST /orders (intake) | ${fmt(intake.p50)} | ${fmt(intake.p99)} | ${fmt(intake.perSecond)} orders/s | p99 < 150 ms | ${JSON.stringify(intake.statuses)} |`,
+    );
+    console.log('');
+    console.log(
+      `hot SKU: ${HOT_ORDERS} concurrent orders for 1 unit of ${HOT_STOCK} → ${created} × 201, ${refused} × 409, ${other} other, ` +
+        `in ${fmt(hotSeconds)} s; reserved ${position.reserved}, available ${availableAfter}`,
+    );
+    console.log(`oversell count: ${oversell}  (negative numbers seen: ${negatives})`);
+  } finally {
+    system.kill('SIGTERM');
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
