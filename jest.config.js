@@ -6,6 +6,8 @@ module.exports = {
   // middy 7 ships ES modules only; ts-jest turns them into CommonJS for Jest's module system.
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }] },
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
+  // ...and exports them under the `import` condition only, which Jest's CommonJS resolver does not use.
+  moduleNameMapper: { '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],

@@ -18,7 +18,13 @@ const SKUS = 200;
 
 let base = '';
 
-async function call(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) {
+async function call(
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: { 'x-api-key': key, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -29,13 +35,20 @@ async function call(method: string, path: string, key: string, body?: unknown, h
 }
 
 function startSystem(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), resolve(__dirname, '../local/start.ts'), '--in-memory', '--no-seed'], {
-    env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'WARN' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [require.resolve('tsx/cli'), resolve(__dirname, '../local/start.ts'), '--in-memory', '--no-seed'],
+    {
+      env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'WARN' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((ready, fail) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`The system did not start within 120 s:\n${out}`)), 120_000);
+    const timer = setTimeout(
+      () => fail(new Error(`The system did not start within 120 s:\n${out}`)),
+      120_000,
+    );
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (/Ready in/.test(out)) {
@@ -77,7 +90,14 @@ async function load(total: number, clients: number, request: (i: number) => Prom
   };
 }
 
-const address = { line1: '1 Main St', city: 'London', postalCode: 'E1 6AN', country: 'GB', lat: 51.52, lon: -0.07 };
+const address = {
+  line1: '1 Main St',
+  city: 'London',
+  postalCode: 'E1 6AN',
+  country: 'GB',
+  lat: 51.52,
+  lon: -0.07,
+};
 const sku = (i: number) => `BENCH-${String(i).padStart(4, '0')}`;
 
 async function seed() {
@@ -101,8 +121,12 @@ async function seed() {
   }
   await load(SKUS * 2, 10, async (i) => {
     const location = i % 2 === 0 ? 'DC-DAV' : 'LON-1';
-    return (await call('PUT', `/inventory/${sku(Math.floor(i / 2))}/${location}`, 'local-ops', { onHand: 1_000_000, safetyStock: 5 }))
-      .status;
+    return (
+      await call('PUT', `/inventory/${sku(Math.floor(i / 2))}/${location}`, 'local-ops', {
+        onHand: 1_000_000,
+        safetyStock: 5,
+      })
+    ).status;
   });
 }
 
@@ -113,19 +137,27 @@ async function main() {
   base = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   const system = await startSystem(port);
-  console.log(`system ready in ${fmt((performance.now() - t0) / 1000)} s (DynamoDB Local in memory, no seed)`);
+  console.log(
+    `system ready in ${fmt((performance.now() - t0) / 1000)} s (DynamoDB Local in memory, no seed)`,
+  );
   try {
     await seed();
     const availability = (i: number) =>
-      call('GET', `/availability?skus=${sku(i % SKUS)},${sku((i * 7) % SKUS)},${sku((i * 13) % SKUS)}`, 'local-web').then(
-        (r) => r.status,
-      );
+      call(
+        'GET',
+        `/availability?skus=${sku(i % SKUS)},${sku((i * 7) % SKUS)},${sku((i * 13) % SKUS)}`,
+        'local-web',
+      ).then((r) => r.status);
     const order = (i: number) =>
       call(
         'POST',
         '/orders',
         'local-web',
-        { customer: { email: 'bench@example.com' }, lines: [{ sku: sku(i % SKUS), quantity: 1 }], delivery: { type: 'ship', address } },
+        {
+          customer: { email: 'bench@example.com' },
+          lines: [{ sku: sku(i % SKUS), quantity: 1 }],
+          delivery: { type: 'ship', address },
+        },
         { 'Idempotency-Key': randomUUID() },
       ).then((r) => r.status);
 
@@ -143,7 +175,11 @@ async function main() {
           'POST',
           '/orders',
           'local-app',
-          { customer: { email: 'hot@example.com' }, lines: [{ sku: 'HOT-SKU', quantity: 1 }], delivery: { type: 'ship', address } },
+          {
+            customer: { email: 'hot@example.com' },
+            lines: [{ sku: 'HOT-SKU', quantity: 1 }],
+            delivery: { type: 'ship', address },
+          },
           { 'Idempotency-Key': randomUUID() },
         ),
       ),
@@ -153,12 +189,17 @@ async function main() {
     const refused = hot.filter((r) => r.status === 409).length;
     const other = hot.length - created - refused;
     const position = (await call('GET', '/inventory/HOT-SKU', 'local-ops')).body.positions[0];
-    const availableAfter = (await call('GET', '/availability?skus=HOT-SKU', 'local-app')).body.items[0].available;
+    const availableAfter = (await call('GET', '/availability?skus=HOT-SKU', 'local-app')).body.items[0]
+      .available;
     const oversell = Math.max(0, created - HOT_STOCK) + Math.max(0, position.reserved - position.onHand);
-    const negatives = [position.onHand, position.reserved, position.available, availableAfter].filter((n) => n < 0).length;
+    const negatives = [position.onHand, position.reserved, position.available, availableAfter].filter(
+      (n) => n < 0,
+    ).length;
 
     console.log('');
-    console.log(`connected-commerce bench — ${CLIENTS} concurrent clients, local stack, ${new Date().toISOString()}`);
+    console.log(
+      `connected-commerce bench — ${CLIENTS} concurrent clients, local stack, ${new Date().toISOString()}`,
+    );
     console.log('');
     console.log('| measure | p50 ms | p99 ms | per second | target | statuses |');
     console.log('|---|---|---|---|---|---|');

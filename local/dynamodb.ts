@@ -69,7 +69,9 @@ export async function startDynamoDbLocal(
     path = resolve(options.dataDir);
     mkdirSync(path, { recursive: true });
   }
-  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe' });
+  // Its own process group: a terminal's Ctrl-C reaches Node, which then stops the engine after the
+  // last stream batch, instead of the engine dying mid-batch.
+  const child = spawn({ port, path, sharedDb: true, stdio: 'pipe', detached: true });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();

@@ -39,7 +39,12 @@ describe('publishAvailabilityChanges', () => {
   it('emits only for the channels a rule change moved', async () => {
     await publishAvailabilityChanges(publishPorts(), ['TEE']);
     published = [];
-    await putChannelRule(ports, 'half', { type: 'maxShareOfAtp', name: 'Half for marketplaces', channel: 'marketplace', percent: 50 });
+    await putChannelRule(ports, 'half', {
+      type: 'maxShareOfAtp',
+      name: 'Half for marketplaces',
+      channel: 'marketplace',
+      percent: 50,
+    });
 
     const result = await publishChanges(publishPorts(), [
       {

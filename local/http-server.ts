@@ -1,0 +1,584 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { FunctionDefinition, HttpMethod } from '../shared/infra/definitions';
+import { type HandlerMap, invoke, LambdaTimeoutError, LOCAL_ACCOUNT_ID } from './lambda';
+import { describeError, type LocalLogger, silentLogger } from './log';
+
+/** API Gateway's payload limit; the handlers enforce their own, smaller, limits. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** One HTTP-triggered function, as the router needs it. */
+export interface HttpRoute {
+  functionName: string;
+  method: HttpMethod;
+  /** The resource template, e.g. `/orders/{orderId}`; it becomes the event's `resource`. */
+  path: string;
+  /** API Gateway requires a valid `x-api-key` (a usage-plan key) on this method. */
+  apiKeys: boolean;
+  timeoutSeconds?: number;
+  memoryMb?: number;
+}
+
+/** The routes of every `http`-triggered function in the definitions. */
+export function httpRoutes(functions: readonly FunctionDefinition[]): HttpRoute[] {
+  const routes: HttpRoute[] = [];
+  for (const fn of functions) {
+    if (fn.trigger.kind !== 'http') continue;
+    routes.push({
+      functionName: fn.name,
+      method: fn.trigger.method,
+      path: fn.trigger.path,
+      apiKeys: fn.apiKeys === true,
+      timeoutSeconds: fn.timeoutSeconds,
+      memoryMb: fn.memoryMb,
+    });
+  }
+  return routes;
+}
+
+/** A request to one of the runtime's own endpoints (the bus, the local inspection lists). */
+export interface LocalRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface LocalResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/** An endpoint served next to the API (exact method and path), outside API Gateway emulation. */
+export interface LocalEndpoint {
+  method: string;
+  path: string;
+  handle(request: LocalRequest): LocalResponse | Promise<LocalResponse>;
+}
+
+export interface ApiServerOptions {
+  routes: readonly HttpRoute[];
+  /** Looked up per request, so the stack can listen (and learn its port) before it imports handlers. */
+  handlers: HandlerMap;
+  /** Valid API key values; locally the key id is the key value. */
+  apiKeys: Readonly<Record<string, string>>;
+  region: string;
+  stage?: string;
+  maxBodyBytes?: number;
+  endpoints?: readonly LocalEndpoint[];
+  log?: LocalLogger;
+}
+
+export interface ApiServer {
+  readonly server: Server;
+  /** Listens on the loopback interface; `0` picks a free port. Resolves to the port. */
+  listen(port: number): Promise<number>;
+  /** Stops accepting connections, lets in-flight requests finish briefly, then closes the rest. */
+  close(): Promise<void>;
+}
+
+/**
+ * The local API Gateway (REST API, Lambda proxy integration): routes requests by the definitions'
+ * path templates, checks API keys, turns each request into a v1 proxy event for the same handler
+ * that runs on AWS, and the handler's result back into an HTTP response.
+ *
+ * Per request it does only what API Gateway's contract needs: no logging except for failures,
+ * which are bugs (a handler that throws or returns a malformed result).
+ */
+export function createApiServer(options: ApiServerOptions): ApiServer {
+  const router = buildRouter(options.routes);
+  const endpoints = new Map<string, LocalEndpoint>();
+  for (const endpoint of options.endpoints ?? [])
+    endpoints.set(`${endpoint.method} ${endpoint.path}`, endpoint);
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const stage = options.stage ?? 'local';
+  const log = options.log ?? silentLogger;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      log.error(`local API: unexpected failure on ${req.method} ${req.url}`, error);
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'Internal error in the local API server');
+      else res.destroy();
+    });
+  });
+  // Clients (and the benchmark) reuse connections; a short idle timeout races their reuse.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
+    const rawQuery = queryStart < 0 ? '' : url.slice(queryStart + 1);
+    const method = req.method ?? 'GET';
+
+    const endpoint = endpoints.get(`${method} ${rawPath}`);
+    if (endpoint) return serveEndpoint(endpoint, req, res, rawPath, rawQuery);
+
+    const match = router.match(rawPath);
+    if (!match) return sendError(res, 404, 'NOT_FOUND', `No route for ${method} ${rawPath}`);
+    const route = match.methods.get(method);
+    if (!route) {
+      const allow = [...match.methods.keys()].join(', ');
+      return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${match.template}`, {
+        allow,
+      });
+    }
+
+    let apiKey: string | null = null;
+    if (route.apiKeys) {
+      const supplied = req.headers['x-api-key'];
+      if (typeof supplied !== 'string' || !Object.hasOwn(options.apiKeys, supplied)) {
+        return sendError(res, 403, 'INVALID_API_KEY', 'A valid x-api-key header is required');
+      }
+      apiKey = supplied;
+    }
+
+    const body = await readBody(req, maxBodyBytes);
+    if (body === TOO_LARGE) {
+      return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `Request bodies are limited to ${maxBodyBytes} bytes`, {
+        connection: 'close',
+      });
+    }
+
+    const handler = options.handlers.get(route.functionName);
+    if (!handler) {
+      return sendError(res, 503, 'NOT_READY', `${route.functionName} is not loaded yet`);
+    }
+
+    const requestId = randomUUID();
+    const event = proxyEvent({
+      req,
+      route,
+      rawPath,
+      rawQuery,
+      pathParameters: match.params,
+      body: body.length === 0 ? null : body.toString('utf8'),
+      apiKey,
+      requestId,
+      stage,
+    });
+    let result: unknown;
+    try {
+      result = await invoke(
+        {
+          name: route.functionName,
+          handler,
+          timeoutSeconds: route.timeoutSeconds,
+          memoryMb: route.memoryMb,
+          region: options.region,
+        },
+        event,
+      );
+    } catch (error) {
+      if (error instanceof LambdaTimeoutError) {
+        log.error(`${route.functionName} timed out (request ${requestId})`);
+        return sendError(res, 504, 'GATEWAY_TIMEOUT', 'The handler did not answer in time', {
+          'x-amzn-requestid': requestId,
+        });
+      }
+      log.error(`${route.functionName} threw on ${method} ${rawPath} (request ${requestId})`, error);
+      return sendError(res, 500, 'INTERNAL', 'Internal error', { 'x-amzn-requestid': requestId });
+    }
+    const problem = writeResult(res, result, requestId);
+    if (problem) {
+      log.error(`${route.functionName} returned a malformed proxy result (request ${requestId}): ${problem}`);
+      sendError(res, 502, 'MALFORMED_LAMBDA_RESPONSE', 'The handler returned a malformed response', {
+        'x-amzn-requestid': requestId,
+      });
+    }
+  }
+
+  async function serveEndpoint(
+    endpoint: LocalEndpoint,
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    rawQuery: string,
+  ): Promise<void> {
+    const body = await readBody(req, maxBodyBytes);
+    if (body === TOO_LARGE) {
+      return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `Request bodies are limited to ${maxBodyBytes} bytes`, {
+        connection: 'close',
+      });
+    }
+    const response = await endpoint.handle({
+      method: req.method ?? 'GET',
+      path,
+      query: new URLSearchParams(rawQuery),
+      headers: req.headers,
+      body,
+    });
+    res.writeHead(response.statusCode, {
+      'content-type': 'application/json',
+      ...response.headers,
+      'content-length': Buffer.byteLength(response.body),
+    });
+    res.end(response.body);
+  }
+
+  return {
+    server,
+    listen: (port) =>
+      new Promise((resolveListen, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolveListen((server.address() as AddressInfo).port);
+        });
+      }),
+    close: () =>
+      new Promise((resolveClose) => {
+        if (!server.listening) return resolveClose();
+        const force = setTimeout(() => server.closeAllConnections(), 2_000);
+        server.close(() => {
+          clearTimeout(force);
+          resolveClose();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing: API Gateway's resource tree. A literal segment beats a `{param}` at the same level,
+// and the method is checked only on the resource that matched: `GET /inventory/adjustments`
+// finds the `adjustments` resource (POST only) and answers 405, it does not fall back to
+// `/inventory/{sku}`. That is how API Gateway selects resources.
+
+interface ResourceNode {
+  template: string;
+  literals: Map<string, ResourceNode>;
+  param?: { name: string; node: ResourceNode };
+  methods: Map<string, HttpRoute>;
+}
+
+interface RouteMatch {
+  template: string;
+  methods: Map<string, HttpRoute>;
+  params: Record<string, string> | null;
+}
+
+function newNode(template: string): ResourceNode {
+  return { template, literals: new Map(), methods: new Map() };
+}
+
+function splitPath(path: string): string[] {
+  // A trailing slash names the same resource, as it does behind API Gateway.
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return trimmed === '/' ? [] : trimmed.slice(1).split('/');
+}
+
+function buildRouter(routes: readonly HttpRoute[]): { match(path: string): RouteMatch | undefined } {
+  const root = newNode('/');
+  for (const route of routes) {
+    let node = root;
+    for (const segment of splitPath(route.path)) {
+      const param = /^\{([A-Za-z0-9_]+)\}$/.exec(segment);
+      const template = `${node.template === '/' ? '' : node.template}/${segment}`;
+      if (param) {
+        const name = param[1]!;
+        if (node.param && node.param.name !== name) {
+          throw new Error(`Routes ${node.param.node.template} and ${template} name one path parameter twice`);
+        }
+        node.param ??= { name, node: newNode(template) };
+        node = node.param.node;
+      } else {
+        let child = node.literals.get(segment);
+        if (!child) {
+          child = newNode(template);
+          node.literals.set(segment, child);
+        }
+        node = child;
+      }
+    }
+    if (node.methods.has(route.method)) throw new Error(`Two functions serve ${route.method} ${route.path}`);
+    node.methods.set(route.method, route);
+  }
+
+  function walk(
+    node: ResourceNode,
+    segments: string[],
+    index: number,
+    params: Record<string, string>,
+  ): ResourceNode | undefined {
+    if (index === segments.length) return node.methods.size > 0 ? node : undefined;
+    const segment = segments[index]!;
+    const literal = node.literals.get(segment);
+    if (literal) {
+      const found = walk(literal, segments, index + 1, params);
+      if (found) return found;
+    }
+    if (node.param && segment !== '') {
+      params[node.param.name] = segment;
+      const found = walk(node.param.node, segments, index + 1, params);
+      if (found) return found;
+      delete params[node.param.name];
+    }
+    return undefined;
+  }
+
+  return {
+    match(path) {
+      const params: Record<string, string> = {};
+      const node = walk(root, splitPath(path), 0, params);
+      if (!node) return undefined;
+      return {
+        template: node.template,
+        methods: node.methods,
+        params: node.template.includes('{') ? params : null,
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request → proxy event
+
+const TOO_LARGE = Symbol('too large');
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | typeof TOO_LARGE> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > max) return Promise.resolve(TOO_LARGE);
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > max) {
+        done = true;
+        resolveBody(TOO_LARGE);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolveBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}
+
+function decode(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** API Gateway decodes query parameters; the single-value map keeps the last value of a repeated name. */
+function parseQuery(rawQuery: string): {
+  single: Record<string, string> | null;
+  multi: Record<string, string[]> | null;
+} {
+  if (rawQuery === '') return { single: null, multi: null };
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const part of rawQuery.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = decode(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : decode(part.slice(eq + 1));
+    single[name] = value;
+    const values = multi[name];
+    if (values) values.push(value);
+    else multi[name] = [value];
+  }
+  return Object.keys(single).length === 0 ? { single: null, multi: null } : { single, multi };
+}
+
+/** Header names keep the case the client sent, as in API Gateway's event. */
+function parseHeaders(req: IncomingMessage): {
+  single: Record<string, string>;
+  multi: Record<string, string[]>;
+} {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    single[name] = value;
+    const values = multi[name];
+    if (values) values.push(value);
+    else multi[name] = [value];
+  }
+  const forwarded = {
+    'X-Forwarded-For': req.socket.remoteAddress ?? '127.0.0.1',
+    'X-Forwarded-Proto': 'http',
+  };
+  for (const [name, value] of Object.entries(forwarded)) {
+    single[name] ??= value;
+    multi[name] ??= [value];
+  }
+  return { single, multi };
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `requestTime` in API Gateway's CLF format, e.g. `09/Apr/2015:12:34:56 +0000`. */
+function clfTime(date: Date): string {
+  const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
+  return `${pad(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(
+    date.getUTCHours(),
+  )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+/**
+ * The REST API (v1) proxy event. `path` and `pathParameters` stay percent-encoded, as API Gateway
+ * REST APIs deliver them; query parameters arrive decoded.
+ */
+function proxyEvent(input: {
+  req: IncomingMessage;
+  route: HttpRoute;
+  rawPath: string;
+  rawQuery: string;
+  pathParameters: Record<string, string> | null;
+  body: string | null;
+  apiKey: string | null;
+  requestId: string;
+  stage: string;
+}): APIGatewayProxyEvent {
+  const { req, route } = input;
+  const headers = parseHeaders(req);
+  const query = parseQuery(input.rawQuery);
+  const now = new Date();
+  return {
+    resource: route.path,
+    path: input.rawPath,
+    httpMethod: route.method,
+    headers: headers.single,
+    multiValueHeaders: headers.multi,
+    queryStringParameters: query.single,
+    multiValueQueryStringParameters: query.multi,
+    pathParameters: input.pathParameters,
+    stageVariables: null,
+    body: input.body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: LOCAL_ACCOUNT_ID,
+      apiId: 'local',
+      authorizer: undefined,
+      domainName: req.headers.host,
+      extendedRequestId: input.requestId,
+      httpMethod: route.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: input.apiKey,
+        apiKeyId: input.apiKey,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: null,
+      },
+      path: `/${input.stage}${input.rawPath}`,
+      protocol: `HTTP/${req.httpVersion}`,
+      requestId: input.requestId,
+      requestTime: clfTime(now),
+      requestTimeEpoch: now.getTime(),
+      resourceId: route.path,
+      resourcePath: route.path,
+      stage: input.stage,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proxy result → response
+
+function headerValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/**
+ * Writes a proxy result like API Gateway: `headers` and `multiValueHeaders` merged (the latter wins
+ * for a name in both), JSON content type by default, base64 bodies decoded.
+ * Returns why the result is malformed, without writing anything, when it is.
+ */
+function writeResult(res: ServerResponse, result: unknown, requestId: string): string | undefined {
+  if (typeof result !== 'object' || result === null) return `expected an object, got ${typeof result}`;
+  const { statusCode, headers, multiValueHeaders, body, isBase64Encoded } = result as Record<string, unknown>;
+  const status = typeof statusCode === 'string' ? Number(statusCode) : statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
+    return `statusCode ${JSON.stringify(statusCode)} is not an HTTP status`;
+  }
+  if (body !== undefined && body !== null && typeof body !== 'string') return 'body must be a string';
+  const out: Record<string, string | string[]> = {};
+  const names = new Map<string, string>();
+  const set = (name: string, value: string | string[]) => {
+    const lower = name.toLowerCase();
+    const previous = names.get(lower);
+    if (previous !== undefined && previous !== name) delete out[previous];
+    names.set(lower, name);
+    out[name] = value;
+  };
+  if (headers !== undefined && headers !== null) {
+    if (typeof headers !== 'object') return 'headers must be an object';
+    for (const [name, value] of Object.entries(headers)) {
+      const text = headerValue(value);
+      if (text === undefined) return `header ${name} has a ${typeof value} value`;
+      set(name, text);
+    }
+  }
+  if (multiValueHeaders !== undefined && multiValueHeaders !== null) {
+    if (typeof multiValueHeaders !== 'object') return 'multiValueHeaders must be an object';
+    for (const [name, values] of Object.entries(multiValueHeaders)) {
+      if (!Array.isArray(values)) return `multiValueHeaders.${name} must be an array`;
+      const texts = values.map(headerValue);
+      if (texts.some((text) => text === undefined)) return `multiValueHeaders.${name} holds a non-scalar`;
+      set(name, texts as string[]);
+    }
+  }
+  const payload =
+    typeof body === 'string' ? (isBase64Encoded === true ? Buffer.from(body, 'base64') : body) : '';
+  if (!names.has('content-type')) out['content-type'] = 'application/json';
+  out['content-length'] = String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
+  out['x-amzn-requestid'] = requestId;
+  try {
+    res.writeHead(status, out);
+  } catch (error) {
+    return describeError(error);
+  }
+  res.end(payload);
+  return undefined;
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
+  res.end(body);
+}

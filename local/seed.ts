@@ -1,0 +1,133 @@
+import demoNetworkJson from './demo-network.json';
+
+export interface DemoLocation {
+  locationId: string;
+  name: string;
+  type: 'store' | 'dc';
+  geo: { lat: number; lon: number };
+  postalCode: string;
+  country: string;
+  fulfils: ('ship' | 'pickup')[];
+  priority?: number;
+}
+
+export interface DemoStock {
+  sku: string;
+  locationId: string;
+  onHand: number;
+  safetyStock?: number;
+}
+
+export type DemoChannelRule = { ruleId: string; name: string; channel: string; skus?: string[] } & (
+  | { type: 'maxShareOfAtp'; percent: number }
+  | { type: 'protectUnits'; units: number }
+);
+
+/** Stores, DCs, stock positions and channel rules to load into an empty system. */
+export interface DemoNetwork {
+  locations: DemoLocation[];
+  inventory: DemoStock[];
+  channelRules: DemoChannelRule[];
+}
+
+/** The demo network of `npm start` (`local/demo-network.json`). */
+export const demoNetwork = demoNetworkJson as DemoNetwork;
+
+/** The dev key of the operations principal; seeding goes through the API as an ops user would. */
+export const SEED_API_KEY = 'local-ops';
+
+export interface SeedOptions {
+  network?: DemoNetwork;
+  apiKey?: string;
+  /** Requests in flight at once. */
+  concurrency?: number;
+}
+
+export interface SeedSummary {
+  locations: number;
+  positions: number;
+  channelRules: number;
+  ms: number;
+}
+
+/** Seeding stopped on requests the API refused; each failure names the request and the answer. */
+export class SeedError extends Error {
+  constructor(readonly failures: string[]) {
+    const shown = failures.slice(0, 5).join('\n  ');
+    const more = failures.length > 5 ? `\n  … and ${failures.length - 5} more` : '';
+    super(`Seeding failed on ${failures.length} request(s):\n  ${shown}${more}`);
+    this.name = 'SeedError';
+  }
+}
+
+/**
+ * Loads a network through the HTTP API with PUTs, so it is idempotent and exercises the same code
+ * path as an ops user: locations first (stock refers to them), then stock positions and channel rules.
+ */
+export async function seedDemoNetwork(baseUrl: string, options: SeedOptions = {}): Promise<SeedSummary> {
+  const started = Date.now();
+  const network = options.network ?? demoNetwork;
+  const apiKey = options.apiKey ?? SEED_API_KEY;
+  const concurrency = options.concurrency ?? 16;
+  const failures: string[] = [];
+
+  const put = async (path: string, body: unknown) => {
+    try {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      if (!response.ok) failures.push(`PUT ${path} → ${response.status} ${text.slice(0, 200)}`);
+    } catch (error) {
+      failures.push(`PUT ${path} → ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const step = async (requests: (() => Promise<void>)[]) => {
+    await inParallel(requests, concurrency);
+    if (failures.length > 0) throw new SeedError(failures);
+  };
+
+  await step(
+    network.locations.map(
+      ({ locationId, ...location }) =>
+        () =>
+          put(`/locations/${encode(locationId)}`, location),
+    ),
+  );
+  await step([
+    ...network.inventory.map(
+      ({ sku, locationId, ...position }) =>
+        () =>
+          put(`/inventory/${encode(sku)}/${encode(locationId)}`, position),
+    ),
+    ...network.channelRules.map(
+      ({ ruleId, ...rule }) =>
+        () =>
+          put(`/channel-rules/${encode(ruleId)}`, rule),
+    ),
+  ]);
+  return {
+    locations: network.locations.length,
+    positions: network.inventory.length,
+    channelRules: network.channelRules.length,
+    ms: Date.now() - started,
+  };
+}
+
+function encode(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+async function inParallel(tasks: (() => Promise<void>)[], concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next];
+      next += 1;
+      await task?.();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
+}

@@ -1,0 +1,345 @@
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import {
+  BUS_NAME,
+  busRules,
+  ENV,
+  type FunctionDefinition,
+  functions,
+  LOCAL_API_KEYS,
+  type TableKey,
+} from '../shared/infra/definitions';
+import { DeadLetterQueue } from './dead-letters';
+import {
+  createTables,
+  type DynamoDbLocal,
+  freePort,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  startDynamoDbLocal,
+  tableNames as tableNamesFor,
+} from './dynamodb';
+import { allowRequireOfImportOnlyPackages } from './esm-interop';
+import { EVENTBRIDGE_PATH, LocalEventBus, type RetryPolicy } from './event-bus';
+import { type ApiServer, createApiServer, httpRoutes } from './http-server';
+import type { LocalHandler } from './lambda';
+import { consoleLogger, type LocalLogger } from './log';
+import { type Scheduler, scheduledJobs, startScheduler } from './scheduler';
+import { seedDemoNetwork } from './seed';
+import { StreamPoller } from './stream-poller';
+
+/** The project root: function entries in the definitions are relative to it. */
+export const PROJECT_ROOT = resolve(__dirname, '..');
+
+/** Where persistent data goes when `npm start` is not told otherwise. */
+export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data');
+
+/** The sweeper's local rate: holds come back within a second instead of a minute. */
+export const LOCAL_SWEEP_INTERVAL_MS = 1_000;
+
+export interface LocalStackOptions {
+  /** HTTP port on 127.0.0.1; `0` picks a free one. Default 3000. */
+  port?: number;
+  /** Persist DynamoDB data and stream checkpoints here. Without it (or with `inMemory`) the run is throwaway. */
+  dataDir?: string;
+  /** Ignore `dataDir`: everything in memory. */
+  inMemory?: boolean;
+  /** Seed the demo network through the API (throws if the API refuses it). Default false. */
+  seed?: boolean;
+  /** Rate of the reservation sweeper; default {@link LOCAL_SWEEP_INTERVAL_MS}. */
+  sweepIntervalMs?: number;
+  /** Only warnings and errors on the console. */
+  quiet?: boolean;
+  /** Physical table names are `<prefix><Id>`; default `commerce-`. */
+  tablePrefix?: string;
+  /** Reuse a running DynamoDB Local (tests) instead of starting one. */
+  dynamodbEndpoint?: string;
+  /** How a function's handler is obtained; default: import its `entry` module. Tests pass fakes. */
+  loadHandler?: (definition: FunctionDefinition) => LocalHandler | Promise<LocalHandler>;
+  /** Where the runtime reports; default the console (honouring `quiet`). */
+  log?: LocalLogger;
+  /** Bus delivery retries; default 3 attempts, 100 ms doubling. */
+  busRetry?: Partial<RetryPolicy>;
+}
+
+/** Milliseconds from the start of {@link startLocalStack}; DynamoDB Local boots while the handlers load. */
+export interface StartupTimings {
+  /** Until DynamoDB Local answered (0 when an endpoint was given). */
+  dynamodbMs: number;
+  handlersMs: number;
+  tablesMs: number;
+  seedMs?: number;
+  totalMs: number;
+}
+
+/** A running embedded system. */
+export interface LocalStack {
+  /** Base URL of the API, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  port: number;
+  /** The EventBridge endpoint the handlers use (`EVENTBRIDGE_ENDPOINT`). */
+  eventBridgeEndpoint: string;
+  dynamodbEndpoint: string;
+  tableNames: Record<TableKey, string>;
+  /** The local `commerce` bus: `events()`, `whenIdle()`, `putEvents()`. */
+  bus: LocalEventBus;
+  /** Failed bus deliveries and stream batches (`GET /_local/dlq`). */
+  deadLetters: DeadLetterQueue;
+  /** The data directory in use, if the run persists. */
+  dataDir?: string;
+  /** The environment given to the handlers. */
+  env: Record<string, string>;
+  /** Where the startup time went. */
+  timings: StartupTimings;
+  /** Stops everything it started and restores `process.env`. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole system on this machine from the shared definitions: DynamoDB Local with the
+ * tables, the API (HTTP → API Gateway proxy events), the `commerce` bus, the stream poller feeding
+ * the publisher, and the scheduled functions — all running the same handler modules as AWS.
+ *
+ * Handlers read their configuration from `process.env` when their module loads, so this sets the
+ * environment first and imports them after. One stack per process: modules load once.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const started = Date.now();
+  const log = options.log ?? consoleLogger({ quiet: options.quiet });
+  const region = LOCAL_REGION;
+  const prefix = options.tablePrefix ?? 'commerce-';
+  const persistDir = options.inMemory || !options.dataDir ? undefined : resolve(options.dataDir);
+  const timings: StartupTimings = { dynamodbMs: 0, handlersMs: 0, tablesMs: 0, totalMs: 0 };
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log.error('local stack: failure while stopping', error);
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    // DynamoDB Local (a JVM, the slowest step) boots while the API listens and the handlers load.
+    let engine: Promise<DynamoDbLocal> | undefined;
+    let dynamodbEndpoint = options.dynamodbEndpoint;
+    if (dynamodbEndpoint) assertLoopback(dynamodbEndpoint);
+    else {
+      const enginePort = await freePort();
+      dynamodbEndpoint = `http://127.0.0.1:${enginePort}`;
+      engine = startDynamoDbLocal({ port: enginePort, dataDir: persistDir }).then((running) => {
+        timings.dynamodbMs = Date.now() - started;
+        return running;
+      });
+      const booting = engine;
+      // Handled here so a boot failure is not an unhandled rejection before `await engine` rethrows it.
+      booting.catch(() => undefined);
+      // If this process exits without stop() (an uncaught error), the JVM must not outlive it.
+      let child: DynamoDbLocal['process'] | undefined;
+      void booting.then(
+        (running) => {
+          child = running.process;
+        },
+        () => undefined,
+      );
+      const killOnExit = () => child?.kill('SIGKILL');
+      process.once('exit', killOnExit);
+      // Registered at once, so a failure in a later step still stops the JVM.
+      cleanups.push(async () => {
+        await (await booting.catch(() => undefined))?.stop();
+        process.off('exit', killOnExit);
+      });
+    }
+    const clientConfig = { endpoint: dynamodbEndpoint, region, credentials: LOCAL_CREDENTIALS };
+    const dynamodb = new DynamoDBClient(clientConfig);
+    cleanups.push(() => dynamodb.destroy());
+    const tableNames = tableNamesFor(prefix);
+
+    // The API listens before the handlers load: they need the bus URL, which needs the port.
+    const handlers = new Map<string, LocalHandler>();
+    const deadLetters = new DeadLetterQueue();
+    const bus = new LocalEventBus({
+      rules: busRules,
+      functions,
+      handlers,
+      region,
+      name: BUS_NAME,
+      deadLetters,
+      retry: options.busRetry,
+      log,
+    });
+    cleanups.push(() => bus.stop());
+    const api: ApiServer = createApiServer({
+      routes: httpRoutes(functions),
+      handlers,
+      apiKeys: LOCAL_API_KEYS,
+      region,
+      endpoints: bus.endpoints(),
+      log,
+    });
+    const requestedPort = options.port ?? 3000;
+    let port: number;
+    try {
+      port = await api.listen(requestedPort);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`Port ${requestedPort} is already in use on 127.0.0.1; set PORT to another port.`);
+      }
+      throw error;
+    }
+    cleanups.push(() => api.close());
+    const url = `http://127.0.0.1:${port}`;
+    const eventBridgeEndpoint = `${url}${EVENTBRIDGE_PATH}`;
+
+    // The handlers' environment, then the handlers.
+    const env: Record<string, string> = {
+      [ENV.inventoryTable]: tableNames.inventory,
+      [ENV.ordersTable]: tableNames.orders,
+      [ENV.eventBusName]: BUS_NAME,
+      [ENV.apiKeyChannels]: JSON.stringify(LOCAL_API_KEYS),
+      [ENV.dynamodbEndpoint]: dynamodbEndpoint,
+      [ENV.eventBridgeEndpoint]: eventBridgeEndpoint,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    };
+    // A JSON log line per request from every handler would swamp the console; the user's setting wins.
+    if (process.env.POWERTOOLS_LOG_LEVEL === undefined)
+      env.POWERTOOLS_LOG_LEVEL = options.quiet ? 'ERROR' : 'WARN';
+    cleanups.push(setEnvironment(env));
+    if (!options.loadHandler) guardModuleEnvironment(env);
+    const load = options.loadHandler ?? importHandler;
+    const handlersStarted = Date.now();
+    for (const definition of functions) handlers.set(definition.name, await load(definition));
+    timings.handlersMs = Date.now() - handlersStarted;
+
+    await engine;
+    const tablesStarted = Date.now();
+    await createTables(dynamodb, prefix);
+    timings.tablesMs = Date.now() - tablesStarted;
+
+    // Streams → publisher.
+    const streamFunction = functions.find((fn) => fn.trigger.kind === 'stream');
+    if (streamFunction && streamFunction.trigger.kind === 'stream') {
+      const streams = new DynamoDBStreamsClient(clientConfig);
+      cleanups.push(() => streams.destroy());
+      const poller = new StreamPoller({
+        dynamodb,
+        streams,
+        tableNames: streamFunction.trigger.tables.map((key) => tableNames[key]),
+        functionName: streamFunction.name,
+        handlers,
+        timeoutSeconds: streamFunction.timeoutSeconds,
+        memoryMb: streamFunction.memoryMb,
+        region,
+        // Named after the prefix: two stacks sharing a data dir keep separate progress.
+        checkpointFile: persistDir ? join(persistDir, `stream-checkpoints-${prefix}.json`) : undefined,
+        deadLetters,
+        log,
+      });
+      await poller.start();
+      cleanups.push(() => poller.stop());
+    }
+
+    // Schedules; the sweeper runs fast so expired holds come back quickly.
+    const intervals: Record<string, number> = {};
+    for (const fn of functions) {
+      if (fn.name === 'SweepReservations')
+        intervals[fn.name] = options.sweepIntervalMs ?? LOCAL_SWEEP_INTERVAL_MS;
+    }
+    const scheduler: Scheduler = startScheduler({
+      jobs: scheduledJobs(functions, intervals),
+      handlers,
+      region,
+      log,
+    });
+    cleanups.push(() => scheduler.stop());
+
+    if (options.seed) {
+      const seedStarted = Date.now();
+      await seedDemoNetwork(url);
+      timings.seedMs = Date.now() - seedStarted;
+    }
+    timings.totalMs = Date.now() - started;
+
+    return {
+      url,
+      port,
+      eventBridgeEndpoint,
+      dynamodbEndpoint,
+      tableNames,
+      bus,
+      deadLetters,
+      dataDir: persistDir,
+      env,
+      timings,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The embedded runtime talks to this machine only; a remote endpoint here would be a mistake. */
+function assertLoopback(endpoint: string): void {
+  const host = new URL(endpoint).hostname;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+    throw new Error(`dynamodbEndpoint must be on the loopback interface, not ${host}`);
+  }
+}
+
+/** The environment the real handler modules were first loaded with in this process. */
+let moduleEnvironment: Record<string, string> | undefined;
+
+/**
+ * Handler modules read their environment once, when first loaded, and stay cached: a second stack in
+ * the same process with other tables or endpoints would run handlers pointing at the first one.
+ */
+function guardModuleEnvironment(env: Record<string, string>): void {
+  if (!moduleEnvironment) {
+    moduleEnvironment = { ...env };
+    return;
+  }
+  const changed = Object.keys(env).filter((name) => moduleEnvironment?.[name] !== env[name]);
+  if (changed.length > 0) {
+    throw new Error(
+      `The handler modules were already loaded in this process with another ${changed.join(', ')}; ` +
+        'run one local stack per process (or reuse the same port, table prefix and DynamoDB endpoint).',
+    );
+  }
+}
+
+/** Imports a function's entry module (after the environment is set) and returns its `handler`. */
+export async function importHandler(definition: FunctionDefinition): Promise<LocalHandler> {
+  allowRequireOfImportOnlyPackages();
+  const module = (await import(join(PROJECT_ROOT, definition.entry))) as {
+    handler?: unknown;
+    default?: { handler?: unknown };
+  };
+  const handler = module.handler ?? module.default?.handler;
+  if (typeof handler !== 'function') {
+    throw new Error(`${definition.entry} does not export a handler function (${definition.name})`);
+  }
+  return handler as LocalHandler;
+}
+
+/** Sets variables and returns how to put the previous values back. */
+function setEnvironment(values: Record<string, string>): () => void {
+  const previous = new Map<string, string | undefined>();
+  for (const [name, value] of Object.entries(values)) {
+    previous.set(name, process.env[name]);
+    process.env[name] = value;
+  }
+  return () => {
+    for (const [name, value] of previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}

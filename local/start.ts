@@ -1,0 +1,185 @@
+/**
+ * `npm start`: the whole system on this machine (see `docs/` and the README).
+ *
+ *   npm start                      persistent data in .data/, demo network seeded once
+ *   npm start -- --in-memory       throwaway run
+ *   npm start -- --no-seed         start empty
+ *   npm start -- --data-dir <dir>  keep the data elsewhere
+ *   npm start -- --reseed          seed the demo network again (resets its stock counts)
+ *   PORT=4000 npm start            another port (default 3000)
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { LOCAL_API_KEYS } from '../shared/infra/definitions';
+import { assertJava } from './dynamodb';
+import { consoleLogger } from './log';
+import { demoNetwork, SeedError, seedDemoNetwork } from './seed';
+import { DEFAULT_DATA_DIR, type LocalStack, PROJECT_ROOT, startLocalStack } from './stack';
+
+interface CliOptions {
+  inMemory: boolean;
+  seed: boolean;
+  reseed: boolean;
+  dataDir: string;
+  quiet: boolean;
+}
+
+const USAGE = `Usage: npm start -- [--in-memory] [--no-seed] [--reseed] [--data-dir <dir>] [--quiet]
+  --in-memory        throwaway run, nothing written to disk
+  --no-seed          do not load the demo network
+  --reseed           load the demo network again even if this data dir has it
+  --data-dir <dir>   where data persists (default .data/ in the project root)
+  --quiet            warnings and errors only
+Environment: PORT (default 3000).`;
+
+function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = {
+    inMemory: false,
+    seed: true,
+    reseed: false,
+    dataDir: DEFAULT_DATA_DIR,
+    quiet: false,
+  };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '--in-memory') options.inMemory = true;
+    else if (arg === '--no-seed') options.seed = false;
+    else if (arg === '--reseed') options.reseed = true;
+    else if (arg === '--quiet') options.quiet = true;
+    else if (arg === '--data-dir') {
+      const dir = argv[i + 1];
+      if (!dir) fail('--data-dir needs a directory');
+      options.dataDir = resolve(dir);
+      i += 1;
+    } else if (arg?.startsWith('--data-dir=')) options.dataDir = resolve(arg.slice('--data-dir='.length));
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else fail(`Unknown option ${arg}\n${USAGE}`);
+  }
+  return options;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+/** The demo network's fingerprint: seeding a persistent dir again only when the data changed. */
+function seedMarker(dataDir: string): { path: string; hash: string; current: boolean } {
+  const hash = createHash('sha256').update(JSON.stringify(demoNetwork)).digest('hex').slice(0, 16);
+  const path = join(dataDir, 'demo-seeded.json');
+  let current = false;
+  if (existsSync(path)) {
+    try {
+      current = (JSON.parse(readFileSync(path, 'utf8')) as { hash?: string }).hash === hash;
+    } catch {
+      current = false;
+    }
+  }
+  return { path, hash, current };
+}
+
+async function seed(stack: LocalStack, options: CliOptions): Promise<string> {
+  if (!options.seed) return 'not seeded (--no-seed)';
+  const marker = stack.dataDir ? seedMarker(stack.dataDir) : undefined;
+  if (marker?.current && !options.reseed)
+    return 'demo network already loaded in this data dir (--reseed to load it again)';
+  try {
+    const summary = await seedDemoNetwork(stack.url);
+    if (marker) {
+      mkdirSync(stack.dataDir!, { recursive: true });
+      writeFileSync(marker.path, JSON.stringify({ hash: marker.hash, seededAt: new Date().toISOString() }));
+    }
+    return `seeded ${summary.locations} locations, ${summary.positions} stock positions, ${summary.channelRules} channel rules`;
+  } catch (error) {
+    const reason = error instanceof SeedError ? error.message : String(error);
+    console.error(`\n${reason}\nThe API is up, but without the demo network.`);
+    return 'seeding FAILED (see above)';
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const options = parseArgs(process.argv.slice(2));
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  if (nodeMajor < 22) {
+    fail(
+      `Node ${process.versions.node} is too old: the project pins Node 22 in node_modules. ` +
+        'Run through `npm start` or `npx tsx local/start.ts`, which use it.',
+    );
+  }
+  try {
+    assertJava();
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  const port = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT=${process.env.PORT} is not a port`);
+
+  const log = consoleLogger({ quiet: options.quiet });
+  const stack = await startLocalStack({
+    port,
+    dataDir: options.dataDir,
+    inMemory: options.inMemory,
+    quiet: options.quiet,
+    log,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      console.error('Forced exit.');
+      process.exit(1);
+    }
+    console.log(`\n${signal}: stopping…`);
+    stopping = stack.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const seedStarted = Date.now();
+  const seeded = await seed(stack, options);
+  const seedMs = Date.now() - seedStarted;
+  const keys = Object.entries(LOCAL_API_KEYS)
+    .map(([key, channel]) => `    ${key.padEnd(20)} ${channel}`)
+    .join('\n');
+  const inProject = stack.dataDir?.startsWith(`${PROJECT_ROOT}/`);
+  const data = stack.dataDir
+    ? inProject
+      ? `${relative(PROJECT_ROOT, stack.dataDir)}/`
+      : stack.dataDir
+    : 'in memory (throwaway)';
+  console.log(`
+connected-commerce, embedded
+  API           ${stack.url}
+  API keys      (header x-api-key)
+${keys}
+  Bus           ${stack.eventBridgeEndpoint}  (EventBridge PutEvents)
+  Bus events    ${stack.url}/_local/events?detailType=…&source=…
+  Dead letters  ${stack.url}/_local/dlq
+  DynamoDB      ${stack.dynamodbEndpoint}  (tables ${Object.values(stack.tableNames).join(', ')})
+  Data          ${data}
+  Demo data     ${seeded}
+  Startup       DynamoDB Local ${seconds(stack.timings.dynamodbMs)} (alongside handlers ${seconds(
+    stack.timings.handlersMs,
+  )}), tables ${seconds(stack.timings.tablesMs)}, demo data ${seeded.startsWith('seeded') ? seconds(seedMs) : '-'}
+
+Ready in ${seconds(Date.now() - started)}: ${stack.url}  (Ctrl-C to stop)`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

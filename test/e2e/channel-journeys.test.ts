@@ -1,0 +1,462 @@
+import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+
+/**
+ * The embedded system driven over HTTP and the AWS SDK, as channels and marketplaces drive it:
+ * the issue's acceptance list, item by item.
+ */
+
+let stack: LocalStack;
+const call = async (
+  method: string,
+  path: string,
+  key: string | undefined,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) => {
+  const response = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: {
+      ...(key ? { 'x-api-key': key } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+};
+const ops = (method: string, path: string, body?: unknown) => call(method, path, 'local-ops', body);
+
+interface BusRecord {
+  event: { source: string; 'detail-type': string; detail: { data: Record<string, unknown> } };
+}
+const busEvents = async (detailType: string): Promise<BusRecord[]> =>
+  (await call('GET', `/_local/events?detailType=${detailType}&limit=10000`, undefined)).body.events;
+
+async function waitFor<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const address = { line1: '1 Main St', city: 'London', postalCode: 'E1 6AN', country: 'GB' };
+const order = (sku: string, quantity = 1, extra: Record<string, unknown> = {}) => ({
+  customer: { email: 'ada@example.com' },
+  lines: [{ sku, quantity }],
+  delivery: { type: 'ship', address },
+  ...extra,
+});
+const postOrder = (key: string, body: unknown, idempotencyKey = randomUUID()) =>
+  call('POST', '/orders', key, body, { 'Idempotency-Key': idempotencyKey });
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    dynamodbEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+    tablePrefix: `e2e${randomUUID().slice(0, 6)}-`,
+    quiet: true,
+    seed: false,
+  });
+  const location = (
+    name: string,
+    type: string,
+    lat: number,
+    lon: number,
+    fulfils: string[],
+    priority: number,
+  ) => ({
+    name,
+    type,
+    geo: { lat, lon },
+    postalCode: 'X1 1XX',
+    country: 'GB',
+    fulfils,
+    priority,
+  });
+  expect(
+    (
+      await ops(
+        'PUT',
+        '/locations/STORE-1',
+        location('Store 1', 'store', 51.51, -0.14, ['ship', 'pickup'], 50),
+      )
+    ).status,
+  ).toBe(200);
+  expect(
+    (await ops('PUT', '/locations/DC-1', location('DC 1', 'dc', 52.25, -1.16, ['ship'], 10))).status,
+  ).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('a hot SKU under 500 concurrent orders', () => {
+  it('creates exactly as many orders as there are units, and never oversells', async () => {
+    await ops('PUT', '/inventory/HOT-1/DC-1', { onHand: 100 });
+
+    const results = await Promise.all(
+      Array.from({ length: 500 }, () => postOrder('local-web', order('HOT-1'))),
+    );
+
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(400);
+    expect(
+      results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'INSUFFICIENT_STOCK'),
+    ).toBe(true);
+    const availability = await call('GET', '/availability?skus=HOT-1', 'local-web');
+    expect(availability.body.items[0].available).toBe(0);
+    const inventory = await ops('GET', '/inventory/HOT-1');
+    expect(inventory.body.positions).toEqual([
+      { locationId: 'DC-1', onHand: 100, reserved: 100, safetyStock: 0, available: 0 },
+    ]);
+  }, 180_000);
+});
+
+describe('idempotent intake', () => {
+  it('gives one order for ten concurrent requests with one key, and 422 for another payload under it', async () => {
+    await ops('PUT', '/inventory/IDEM-1/DC-1', { onHand: 50 });
+    const key = randomUUID();
+
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => postOrder('local-app', order('IDEM-1'), key)),
+    );
+    const other = await postOrder('local-app', order('IDEM-1', 2), key);
+
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    expect(new Set(results.map((r) => r.body.orderId)).size).toBe(1);
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await ops('GET', '/inventory/IDEM-1')).body.positions[0].reserved).toBe(1);
+  });
+});
+
+describe('bad input', () => {
+  const cases: [
+    string,
+    () => Promise<{ status: number; body: { error: { code: string; details: { path?: string }[] } } }>,
+    number,
+    string,
+    string,
+  ][] = [
+    [
+      'malformed JSON',
+      () => call('POST', '/orders', 'local-web', '{"lines": [', { 'Idempotency-Key': 'm1' }),
+      400,
+      'MALFORMED_JSON',
+      'body',
+    ],
+    [
+      'a missing customer',
+      () =>
+        postOrder('local-web', {
+          lines: [{ sku: 'BAD-1', quantity: 1 }],
+          delivery: { type: 'ship', address },
+        }),
+      400,
+      'VALIDATION_FAILED',
+      'customer',
+    ],
+    [
+      'a quantity as a string',
+      () => postOrder('local-web', order('BAD-1', '1' as unknown as number)),
+      400,
+      'VALIDATION_FAILED',
+      'lines.0.quantity',
+    ],
+    [
+      'quantity 0',
+      () => postOrder('local-web', order('BAD-1', 0)),
+      400,
+      'VALIDATION_FAILED',
+      'lines.0.quantity',
+    ],
+    [
+      'a negative quantity',
+      () => postOrder('local-web', order('BAD-1', -3)),
+      400,
+      'VALIDATION_FAILED',
+      'lines.0.quantity',
+    ],
+    [
+      'quantity 10^9',
+      () => postOrder('local-web', order('BAD-1', 1e9)),
+      400,
+      'VALIDATION_FAILED',
+      'lines.0.quantity',
+    ],
+    ['an unknown SKU', () => postOrder('local-web', order('NO-SUCH-SKU')), 422, 'UNKNOWN_SKU', 'lines.0.sku'],
+    [
+      'an unknown pickup location',
+      () =>
+        postOrder('local-web', order('BAD-1', 1, { delivery: { type: 'pickup', locationId: 'NOWHERE' } })),
+      422,
+      'UNKNOWN_LOCATION',
+      'delivery.locationId',
+    ],
+    [
+      '1,000 lines',
+      () =>
+        postOrder('local-web', {
+          ...order('BAD-1'),
+          lines: Array.from({ length: 1000 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })),
+        }),
+      400,
+      'VALIDATION_FAILED',
+      'lines',
+    ],
+    [
+      'a 1 MB body',
+      () => postOrder('local-web', { ...order('BAD-1'), note: 'x'.repeat(1024 * 1024) }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+      'body',
+    ],
+    [
+      'a missing Idempotency-Key',
+      () => call('POST', '/orders', 'local-web', order('BAD-1')),
+      400,
+      'VALIDATION_FAILED',
+      'headers.Idempotency-Key',
+    ],
+    [
+      'an unknown location for a count',
+      () => ops('PUT', '/inventory/BAD-1/NOWHERE', { onHand: 5 }),
+      422,
+      'UNKNOWN_LOCATION',
+      'locationId',
+    ],
+    [
+      'a negative count',
+      () => ops('PUT', '/inventory/BAD-1/DC-1', { onHand: -5 }),
+      400,
+      'VALIDATION_FAILED',
+      'onHand',
+    ],
+  ];
+
+  beforeAll(async () => {
+    await ops('PUT', '/inventory/BAD-1/DC-1', { onHand: 10 });
+  });
+
+  it.each(cases)(
+    'answers %s with a 4xx, a code and the field, and writes nothing',
+    async (_name, send, status, code, path) => {
+      const ordersBefore = (await busEvents('OrderCreated')).length;
+
+      const response = await send();
+
+      expect(response.status).toBe(status);
+      expect(response.body.error.code).toBe(code);
+      expect(response.body.error.details.map((d) => d.path)).toContain(path);
+      expect((await ops('GET', '/inventory/BAD-1')).body.positions).toEqual([
+        { locationId: 'DC-1', onHand: 10, reserved: 0, safetyStock: 0, available: 10 },
+      ]);
+      expect((await busEvents('OrderCreated')).length).toBe(ordersBefore);
+    },
+  );
+
+  it('refuses a missing or unknown key, and a channel key on an operations route', async () => {
+    expect((await call('GET', '/availability?skus=BAD-1', undefined)).status).toBe(403);
+    expect((await call('GET', '/availability?skus=BAD-1', 'not-a-key')).body.error.code).toBe(
+      'INVALID_API_KEY',
+    );
+    expect((await call('PUT', '/inventory/BAD-1/DC-1', 'local-web', { onHand: 0 })).status).toBe(403);
+    expect((await call('GET', '/health', undefined)).status).toBe(200);
+  });
+});
+
+describe('marketplace intake over the bus', () => {
+  const bus = () =>
+    new EventBridgeClient({
+      endpoint: stack.eventBridgeEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+  const placed = (marketplaceOrderId: string, sku: string, quantity = 1) =>
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: 'commerce',
+          Source: 'marketplace.acme',
+          DetailType: 'MarketplaceOrderPlaced',
+          Detail: JSON.stringify({
+            marketplaceOrderId,
+            customer: { email: 'buyer@example.com' },
+            lines: [{ sku, quantity }],
+            delivery: { type: 'ship', address },
+          }),
+        },
+      ],
+    });
+
+  beforeAll(async () => {
+    await ops('PUT', '/inventory/MKT-1/DC-1', { onHand: 5 });
+  });
+
+  it('turns a marketplace order into one order, once, however often it is sent', async () => {
+    const client = bus();
+    const first = await client.send(placed('ACME-1', 'MKT-1'));
+    await client.send(placed('ACME-1', 'MKT-1'));
+    await client.send(placed('ACME-1', 'MKT-1'));
+
+    expect(first.FailedEntryCount).toBe(0);
+    const orders = await waitFor(
+      () => call('GET', '/orders?channelOrderId=ACME-1', 'local-marketplace'),
+      (r) => r.body.items.length > 0,
+    );
+    await stack.bus.whenIdle();
+    const again = await call('GET', '/orders?channelOrderId=ACME-1', 'local-ops');
+    expect(orders.body.items).toHaveLength(1);
+    expect(again.body.items).toHaveLength(1);
+    expect(again.body.items[0]).toMatchObject({
+      channel: 'marketplace',
+      channelOrderId: 'ACME-1',
+      status: 'CREATED',
+    });
+    expect((await ops('GET', '/inventory/MKT-1')).body.positions[0].reserved).toBe(1);
+    expect((await call('GET', '/orders?channelOrderId=ACME-1', 'local-web')).body.items).toHaveLength(0);
+  });
+
+  it('answers a refused marketplace order with MarketplaceOrderRejected and the reason', async () => {
+    await bus().send(placed('ACME-2', 'MKT-1', 99));
+
+    const rejected = await waitFor(
+      () => busEvents('MarketplaceOrderRejected'),
+      (events) => events.some((e) => e.event.detail.data.marketplaceOrderId === 'ACME-2'),
+    );
+
+    const event = rejected.find((e) => e.event.detail.data.marketplaceOrderId === 'ACME-2');
+    expect(event?.event.source).toBe('commerce.orders');
+    expect(event?.event.detail.data).toMatchObject({
+      marketplace: 'acme',
+      reason: { code: 'INSUFFICIENT_STOCK' },
+    });
+    expect((await call('GET', '/orders?channelOrderId=ACME-2', 'local-ops')).body.items).toHaveLength(0);
+  });
+});
+
+describe('availability per channel', () => {
+  const availableTo = async (key: string, sku: string) =>
+    (await call('GET', `/availability?skus=${sku}`, key)).body.items[0].available as number;
+  const changesFor = async (sku: string) =>
+    (await busEvents('AvailabilityChanged'))
+      .map((e) => e.event.detail.data as { sku: string; channel: string; available: number })
+      .filter((d) => d.sku === sku);
+
+  it('honours safety stock and the channel rules', async () => {
+    await ops('PUT', '/inventory/RULE-1/DC-1', { onHand: 40, safetyStock: 4 });
+    await ops('PUT', '/inventory/RULE-1/STORE-1', { onHand: 10, safetyStock: 2 });
+    await ops('PUT', '/channel-rules/rule1-mkt', {
+      name: 'Marketplaces half',
+      channel: 'marketplace',
+      type: 'maxShareOfAtp',
+      percent: 50,
+      skus: ['RULE-1'],
+    });
+    await ops('PUT', '/channel-rules/rule1-store', {
+      name: 'Keep 6 for stores',
+      channel: 'store',
+      type: 'protectUnits',
+      units: 6,
+      skus: ['RULE-1'],
+    });
+
+    expect(await availableTo('local-ops', 'RULE-1')).toBe(44);
+    expect(await availableTo('local-store', 'RULE-1')).toBe(44);
+    expect(await availableTo('local-web', 'RULE-1')).toBe(38);
+    expect(await availableTo('local-marketplace', 'RULE-1')).toBe(22);
+    const refused = await postOrder('local-marketplace', order('RULE-1', 23));
+    expect(refused.body.error).toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+      details: [{ sku: 'RULE-1', requested: 23, available: 22 }],
+    });
+  });
+
+  it('emits one AvailabilityChanged per channel for each change of the number', async () => {
+    await ops('PUT', '/inventory/EVT-1/DC-1', { onHand: 10 });
+    const initial = await waitFor(
+      () => changesFor('EVT-1'),
+      (c) => c.length >= 5,
+    );
+
+    await postOrder('local-web', order('EVT-1', 3));
+    const after = await waitFor(
+      () => changesFor('EVT-1'),
+      (c) => c.length >= 10,
+    );
+    await stack.bus.whenIdle();
+    await new Promise((r) => setTimeout(r, 500));
+
+    expect(initial.map((c) => c.available)).toEqual([10, 10, 10, 10, 10]);
+    expect(after.slice(5).map((c) => c.available)).toEqual([7, 7, 7, 7, 7]);
+    expect(await changesFor('EVT-1')).toHaveLength(10);
+    const reserved = (await busEvents('InventoryReserved')).filter(
+      (e) => e.event.detail.data.sku === 'EVT-1',
+    );
+    expect(reserved).toHaveLength(1);
+  });
+
+  it('gives an expired hold its units back', async () => {
+    await ops('PUT', '/inventory/HOLD-1/STORE-1', { onHand: 3 });
+    const hold = await call('POST', '/reservations', 'local-store', {
+      lines: [{ sku: 'HOLD-1', quantity: 2 }],
+      delivery: { type: 'pickup', locationId: 'STORE-1' },
+      expiresInSeconds: 1,
+    });
+    expect(hold.status).toBe(201);
+    expect(await availableTo('local-store', 'HOLD-1')).toBe(1);
+
+    const after = await waitFor(
+      () => availableTo('local-store', 'HOLD-1'),
+      (a) => a === 3,
+    );
+
+    expect(after).toBe(3);
+    const released = await waitFor(
+      () => busEvents('InventoryReleased'),
+      (events) => events.some((e) => e.event.detail.data.sku === 'HOLD-1'),
+    );
+    expect(released.find((e) => e.event.detail.data.sku === 'HOLD-1')?.event.detail.data).toMatchObject({
+      quantity: 2,
+      reason: 'hold expired',
+    });
+  });
+});
+
+describe('orders across channels', () => {
+  it('shows a channel only its own orders, cancels once and gives the units back', async () => {
+    await ops('PUT', '/inventory/OWN-1/STORE-1', { onHand: 4 });
+    const created = await postOrder('local-callcenter', order('OWN-1', 2, { channelOrderId: 'CC-1' }));
+    const { orderId } = created.body;
+
+    expect(created.status).toBe(201);
+    expect(created.body.channel).toBe('callcenter');
+    expect(created.body.decision.summary).toEqual(expect.any(String));
+    expect((await call('GET', `/orders/${orderId}`, 'local-web')).status).toBe(404);
+    expect((await call('GET', `/orders/${orderId}`, 'local-ops')).status).toBe(200);
+    expect((await call('POST', `/orders/${orderId}/cancel`, 'local-callcenter')).body.status).toBe(
+      'CANCELLED',
+    );
+    expect((await call('POST', `/orders/${orderId}/cancel`, 'local-callcenter')).status).toBe(200);
+    expect((await ops('GET', '/inventory/OWN-1')).body.positions[0]).toMatchObject({
+      reserved: 0,
+      available: 4,
+    });
+    const cancelled = await waitFor(
+      () => busEvents('OrderCancelled'),
+      (events) => events.some((e) => e.event.detail.data.orderId === orderId),
+    );
+    expect(cancelled.filter((e) => e.event.detail.data.orderId === orderId)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,299 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { type ApiServer, createApiServer, httpRoutes, MAX_BODY_BYTES } from '../../local/http-server';
+import type { LocalHandler } from '../../local/lambda';
+import { functions, LOCAL_API_KEYS } from '../../shared/infra/definitions';
+import { closeConnections, memoryLogger, recorder, send } from './support';
+
+describe('local API server', () => {
+  const handlers = new Map<string, LocalHandler>();
+  const log = memoryLogger();
+  let api: ApiServer;
+  let base: string;
+
+  /** Answers 200 with the event it received, so the test can inspect the proxy event. */
+  const echo = recorder<APIGatewayProxyEvent>((event) => ({ statusCode: 200, body: JSON.stringify(event) }));
+
+  beforeAll(async () => {
+    for (const fn of functions) handlers.set(fn.name, echo);
+    api = createApiServer({
+      routes: httpRoutes(functions),
+      handlers,
+      apiKeys: LOCAL_API_KEYS,
+      region: 'us-east-1',
+      log,
+    });
+    base = `http://127.0.0.1:${await api.listen(0)}`;
+  });
+
+  afterAll(async () => {
+    closeConnections();
+    await api.close();
+  });
+
+  beforeEach(() => {
+    for (const fn of functions) handlers.set(fn.name, echo);
+    echo.calls.length = 0;
+    log.errors.length = 0;
+  });
+
+  describe('request → proxy event', () => {
+    it('fills the v1 proxy event from the route template, path, query, headers and key', async () => {
+      const response = await send(`${base}/orders/ord%201?status=open&tag=a&tag=b%2Fc&empty`, {
+        headers: [
+          ['X-Api-Key', 'local-web'],
+          ['X-Trace', 'one'],
+          ['X-Trace', 'two'],
+        ],
+      });
+
+      expect(response.status).toBe(200);
+      const event = response.json() as APIGatewayProxyEvent;
+      expect(event).toMatchObject({
+        resource: '/orders/{orderId}',
+        path: '/orders/ord%201',
+        httpMethod: 'GET',
+        // REST APIs deliver path parameters as sent (percent-encoded), query parameters decoded.
+        pathParameters: { orderId: 'ord%201' },
+        queryStringParameters: { status: 'open', tag: 'b/c', empty: '' },
+        multiValueQueryStringParameters: { status: ['open'], tag: ['a', 'b/c'], empty: [''] },
+        body: null,
+        isBase64Encoded: false,
+        stageVariables: null,
+      });
+      expect(event.headers['X-Trace']).toBe('two');
+      expect(event.multiValueHeaders['X-Trace']).toEqual(['one', 'two']);
+      expect(event.headers['X-Api-Key']).toBe('local-web');
+      expect(event.requestContext).toMatchObject({
+        httpMethod: 'GET',
+        resourcePath: '/orders/{orderId}',
+        stage: 'local',
+        path: '/local/orders/ord%201',
+        accountId: '000000000000',
+        identity: { apiKey: 'local-web', apiKeyId: 'local-web', sourceIp: '127.0.0.1' },
+      });
+      expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(response.headers['x-amzn-requestid']).toBe(event.requestContext.requestId);
+      expect(Math.abs(event.requestContext.requestTimeEpoch - Date.now())).toBeLessThan(5_000);
+    });
+
+    it('gives a route without path parameters null pathParameters and query', async () => {
+      const response = await send(`${base}/health`);
+
+      const event = response.json() as APIGatewayProxyEvent;
+      expect(event.pathParameters).toBeNull();
+      expect(event.queryStringParameters).toBeNull();
+      expect(event.multiValueQueryStringParameters).toBeNull();
+      expect(event.requestContext.identity.apiKey).toBeNull();
+    });
+
+    it('passes the request body to the handler as a string, unchanged', async () => {
+      const body = JSON.stringify({ lines: [{ sku: 'TEE-1', quantity: 2 }], note: 'ünïcödé' });
+
+      const response = await send(`${base}/orders`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'local-app', 'content-type': 'application/json' },
+        body,
+      });
+
+      expect(response.status).toBe(200);
+      expect(echo.calls).toHaveLength(1);
+      expect(echo.calls[0]?.event.body).toBe(body);
+      expect(echo.calls[0]?.event.resource).toBe('/orders');
+      expect(echo.calls[0]?.context.functionName).toBe('CreateOrder');
+      expect(echo.calls[0]?.context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+    });
+
+    it('accepts a body of exactly the 10 MB limit', async () => {
+      const body = Buffer.alloc(MAX_BODY_BYTES, 'a');
+
+      const response = await send(`${base}/orders`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'local-app' },
+        body,
+      });
+
+      expect(response.status).toBe(200);
+      expect(echo.calls[0]?.event.body).toHaveLength(MAX_BODY_BYTES);
+    });
+
+    it('prefers a literal segment to a path parameter, as API Gateway selects resources', async () => {
+      const post = await send(`${base}/inventory/adjustments`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'local-ops' },
+        body: '{}',
+      });
+      const get = await send(`${base}/inventory/TEE-1`, { headers: { 'x-api-key': 'local-ops' } });
+
+      expect(post.status).toBe(200);
+      expect(echo.calls[0]?.context.functionName).toBe('PostInventoryAdjustment');
+      expect(get.status).toBe(200);
+      expect((get.json() as APIGatewayProxyEvent).pathParameters).toEqual({ sku: 'TEE-1' });
+    });
+  });
+
+  describe('proxy result → response', () => {
+    it('writes status, headers, multi-value headers and a default JSON content type', async () => {
+      handlers.set('GetHealth', async () => ({
+        statusCode: 201,
+        headers: { 'X-One': 'a', 'X-Count': 3, 'Set-Cookie': 'ignored=1' },
+        multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] },
+        body: '{"ok":true}',
+      }));
+
+      const response = await send(`${base}/health`);
+
+      expect(response.status).toBe(201);
+      expect(response.headers['x-one']).toBe('a');
+      expect(response.headers['x-count']).toBe('3');
+      expect(response.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+      expect(response.headers['content-type']).toBe('application/json');
+      expect(response.json()).toEqual({ ok: true });
+    });
+
+    it('decodes a base64 body and keeps the handler content type', async () => {
+      const bytes = Buffer.from([0, 1, 2, 250, 255]);
+      handlers.set('GetHealth', async () => ({
+        statusCode: 200,
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: bytes.toString('base64'),
+        isBase64Encoded: true,
+      }));
+
+      const response = await send(`${base}/health`);
+
+      expect(response.headers['content-type']).toBe('application/octet-stream');
+      expect(response.body.equals(bytes)).toBe(true);
+    });
+
+    it('keeps connections alive', async () => {
+      const response = await send(`${base}/health`);
+
+      expect(response.headers.connection).toBe('keep-alive');
+    });
+  });
+
+  describe('API Gateway behaviour', () => {
+    it('rejects a keyed route without a key, or with an unknown one, before the handler runs', async () => {
+      const missing = await send(`${base}/locations`);
+      const unknown = await send(`${base}/locations`, { headers: { 'x-api-key': 'not-a-key' } });
+
+      for (const response of [missing, unknown]) {
+        expect(response.status).toBe(403);
+        expect(response.json()).toEqual({ error: { code: 'INVALID_API_KEY', message: expect.any(String) } });
+      }
+      expect(echo.calls).toHaveLength(0);
+    });
+
+    it('refuses inherited object keys as API keys', async () => {
+      const response = await send(`${base}/locations`, { headers: { 'x-api-key': 'constructor' } });
+
+      expect(response.status).toBe(403);
+    });
+
+    it('answers 404 with a code for an unknown path', async () => {
+      const response = await send(`${base}/nowhere/at/all`, { headers: { 'x-api-key': 'local-ops' } });
+
+      expect(response.status).toBe(404);
+      expect(response.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+    });
+
+    it('answers 405 with the allowed methods for a known path and a wrong method', async () => {
+      const wrong = await send(`${base}/health`, { method: 'DELETE' });
+      const literal = await send(`${base}/inventory/adjustments`, { headers: { 'x-api-key': 'local-ops' } });
+
+      expect(wrong.status).toBe(405);
+      expect(wrong.headers.allow).toBe('GET');
+      expect(wrong.json()).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: expect.any(String) } });
+      expect(literal.status).toBe(405);
+      expect(literal.headers.allow).toBe('POST');
+      expect(echo.calls).toHaveLength(0);
+    });
+
+    it('answers 413 to a body over 10 MB without calling the handler', async () => {
+      const body = Buffer.alloc(MAX_BODY_BYTES + 1, 'a');
+
+      const response = await send(`${base}/orders`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'local-app' },
+        body,
+      });
+
+      expect(response.status).toBe(413);
+      expect(response.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) } });
+      expect(echo.calls).toHaveLength(0);
+    });
+
+    it('counts the bytes of a chunked body, which declares no length', async () => {
+      const body = Buffer.alloc(MAX_BODY_BYTES + 1, 'a');
+
+      const response = await send(`${base}/orders`, {
+        method: 'POST',
+        headers: { 'x-api-key': 'local-app', 'transfer-encoding': 'chunked' },
+        body,
+      });
+
+      expect(response.status).toBe(413);
+      expect(echo.calls).toHaveLength(0);
+    });
+
+    it('answers 500 INTERNAL and logs when the handler throws', async () => {
+      handlers.set('GetHealth', async () => {
+        throw new Error('boom');
+      });
+
+      const response = await send(`${base}/health`);
+
+      expect(response.status).toBe(500);
+      expect(response.json()).toEqual({ error: { code: 'INTERNAL', message: expect.any(String) } });
+      expect(log.errors.join('\n')).toContain('GetHealth threw');
+      expect(log.errors.join('\n')).toContain('boom');
+    });
+
+    it('answers 502 and logs when the handler returns something that is not a proxy result', async () => {
+      handlers.set('GetHealth', async () => ({ body: { not: 'a string' } }));
+
+      const response = await send(`${base}/health`);
+
+      expect(response.status).toBe(502);
+      expect(response.json()).toMatchObject({ error: { code: 'MALFORMED_LAMBDA_RESPONSE' } });
+      expect(log.errors.join('\n')).toContain('malformed');
+    });
+
+    it('answers 503 while a handler is not loaded', async () => {
+      handlers.delete('GetHealth');
+
+      const response = await send(`${base}/health`);
+
+      expect(response.status).toBe(503);
+      expect(response.json()).toMatchObject({ error: { code: 'NOT_READY' } });
+    });
+  });
+
+  describe('httpRoutes', () => {
+    it('takes every http trigger of the definitions, with its key requirement', () => {
+      const routes = httpRoutes(functions);
+
+      expect(routes).toContainEqual(
+        expect.objectContaining({
+          functionName: 'GetOrder',
+          method: 'GET',
+          path: '/orders/{orderId}',
+          apiKeys: true,
+        }),
+      );
+      expect(routes).toContainEqual(expect.objectContaining({ functionName: 'GetHealth', apiKeys: false }));
+      expect(routes.some((route) => route.functionName === 'PublishEvents')).toBe(false);
+    });
+
+    it('refuses two names for one path parameter, which API Gateway cannot deploy', () => {
+      const routes = [
+        { functionName: 'A', method: 'GET' as const, path: '/orders/{orderId}', apiKeys: false },
+        { functionName: 'B', method: 'PUT' as const, path: '/orders/{id}', apiKeys: false },
+      ];
+
+      expect(() => createApiServer({ routes, handlers, apiKeys: {}, region: 'us-east-1' })).toThrow(
+        /name one path parameter twice/,
+      );
+    });
+  });
+});

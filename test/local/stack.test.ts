@@ -1,0 +1,228 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { APIGatewayProxyEvent, DynamoDBStreamEvent } from 'aws-lambda';
+import { freePort } from '../../local/dynamodb';
+import type { LocalHandler } from '../../local/lambda';
+import { silentLogger } from '../../local/log';
+import { demoNetwork, SeedError } from '../../local/seed';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack';
+import { ENV, type FunctionDefinition, LOCAL_API_KEYS } from '../../shared/infra/definitions';
+import { recorder, send, waitFor } from './support';
+
+/**
+ * Fake handlers built the way real modules are: configuration read from `process.env` when the
+ * module loads, SDK clients created once. PutLocation writes to the inventory table; the publisher
+ * turns each stream record into a bus event, so a request travels API → table → stream → bus.
+ */
+function fakeHandlers() {
+  const clients: { destroy(): void }[] = [];
+  const calls = {
+    sweeps: recorder(),
+    published: [] as DynamoDBStreamEvent[],
+    puts: recorder<APIGatewayProxyEvent>(() => ({ statusCode: 200, body: '{}' })),
+  };
+  const loadHandler = (definition: FunctionDefinition): LocalHandler => {
+    const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
+    switch (definition.name) {
+      case 'GetHealth':
+        return async () => ({ statusCode: 200, body: JSON.stringify({ status: 'ok' }) });
+      case 'PutLocation': {
+        const tableName = process.env[ENV.inventoryTable];
+        const client = new DynamoDBClient({ endpoint: process.env[ENV.dynamodbEndpoint], credentials });
+        clients.push(client);
+        return async (event) => {
+          const { pathParameters, body } = event as APIGatewayProxyEvent;
+          await client.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: {
+                PK: { S: `LOCATION#${pathParameters?.locationId}` },
+                SK: { S: 'A' },
+                doc: { S: body ?? '' },
+              },
+            }),
+          );
+          return { statusCode: 200, body: '{}' };
+        };
+      }
+      case 'PublishEvents': {
+        const busName = process.env[ENV.eventBusName];
+        const client = new EventBridgeClient({ endpoint: process.env[ENV.eventBridgeEndpoint], credentials });
+        clients.push(client);
+        return async (event) => {
+          const stream = event as DynamoDBStreamEvent;
+          calls.published.push(stream);
+          await client.send(
+            new PutEventsCommand({
+              Entries: stream.Records.map((record) => ({
+                EventBusName: busName,
+                Source: 'commerce.inventory',
+                DetailType: 'LocationChanged',
+                Detail: JSON.stringify({ key: record.dynamodb?.Keys?.PK?.S, change: record.eventName }),
+              })),
+            }),
+          );
+          return { batchItemFailures: [] };
+        };
+      }
+      case 'SweepReservations':
+        return calls.sweeps;
+      case 'PutInventoryPosition':
+      case 'PutChannelRule':
+        return calls.puts;
+      default:
+        return async () => ({ statusCode: 501, body: '' });
+    }
+  };
+  const destroy = () => {
+    for (const client of clients) client.destroy();
+  };
+  return { loadHandler, calls, destroy };
+}
+
+describe('local stack', () => {
+  let stack: LocalStack | undefined;
+  let fakes: ReturnType<typeof fakeHandlers>;
+
+  beforeEach(() => {
+    fakes = fakeHandlers();
+  });
+
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+    fakes.destroy();
+  });
+
+  const start = (options: LocalStackOptions = {}) =>
+    startLocalStack({
+      port: 0,
+      dynamodbEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+      tablePrefix: `s${Math.random().toString(36).slice(2, 8)}-`,
+      loadHandler: fakes.loadHandler,
+      log: silentLogger,
+      ...options,
+    });
+
+  it('serves the API and carries a write through the stream and the publisher to the bus', async () => {
+    stack = await start({ sweepIntervalMs: 20 });
+
+    const health = await send(`${stack.url}/health`);
+    const put = await send(`${stack.url}/locations/store-1`, {
+      method: 'PUT',
+      headers: { 'x-api-key': 'local-ops' },
+      body: '{"name":"One"}',
+    });
+
+    expect(health.status).toBe(200);
+    expect(put.status).toBe(200);
+    const running = stack;
+    const [record] = await waitFor(() => {
+      const found = running.bus.events({ detailType: 'LocationChanged' });
+      return found.length > 0 && found;
+    }, 'the LocationChanged event on the bus');
+    expect(record?.event).toMatchObject({
+      source: 'commerce.inventory',
+      detail: { key: 'LOCATION#store-1', change: 'INSERT' },
+    });
+    expect(record?.deliveries).toEqual([
+      expect.objectContaining({ rule: 'CommerceAudit', status: 'delivered' }),
+    ]);
+    const listed = (await send(`${stack.url}/_local/events?detailType=LocationChanged`)).json() as {
+      events: unknown[];
+    };
+    expect(listed.events).toHaveLength(1);
+    await waitFor(() => fakes.calls.sweeps.calls.length >= 2, 'the sweeper to run at the local rate');
+  });
+
+  it('gives the handlers their environment and puts the previous one back when stopped', async () => {
+    const before = process.env[ENV.inventoryTable];
+
+    stack = await start();
+
+    expect(process.env[ENV.inventoryTable]).toBe(stack.tableNames.inventory);
+    expect(process.env[ENV.ordersTable]).toBe(stack.tableNames.orders);
+    expect(process.env[ENV.eventBusName]).toBe('commerce');
+    expect(JSON.parse(process.env[ENV.apiKeyChannels] ?? '{}')).toEqual(LOCAL_API_KEYS);
+    expect(process.env[ENV.eventBridgeEndpoint]).toBe(`${stack.url}/_aws/eventbridge`);
+    expect(process.env[ENV.dynamodbEndpoint]).toBe(stack.dynamodbEndpoint);
+    expect(process.env.AWS_REGION).toBe('us-east-1');
+    await stack.stop();
+    stack = undefined;
+    expect(process.env[ENV.inventoryTable]).toBe(before);
+  });
+
+  it('seeds the demo network through the API when asked', async () => {
+    stack = await start({ seed: true });
+
+    expect(fakes.calls.puts.calls).toHaveLength(
+      demoNetwork.inventory.length + demoNetwork.channelRules.length,
+    );
+    expect(stack.timings.seedMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('fails to start when the API refuses the seed, and releases what it started', async () => {
+    const port = await freePort();
+    const refuseLocations = (definition: FunctionDefinition) =>
+      definition.name === 'PutLocation'
+        ? async () => ({ statusCode: 501, body: '' })
+        : fakes.loadHandler(definition);
+
+    await expect(start({ port, seed: true, loadHandler: refuseLocations })).rejects.toBeInstanceOf(SeedError);
+
+    expect(process.env[ENV.eventBridgeEndpoint]).toBeUndefined();
+    stack = await start({ port });
+    expect(stack.port).toBe(port);
+  });
+
+  it('refuses a port that is taken, with a message that says so', async () => {
+    stack = await start();
+
+    await expect(start({ port: stack.port })).rejects.toThrow(/already in use/);
+  });
+
+  it('keeps data and stream progress in the data dir across a restart of DynamoDB Local', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-'));
+    try {
+      stack = await start({ dataDir, dynamodbEndpoint: undefined, tablePrefix: 'commerce-' });
+      await send(`${stack.url}/locations/before`, {
+        method: 'PUT',
+        headers: { 'x-api-key': 'local-ops' },
+        body: '{}',
+      });
+      const first = stack;
+      await waitFor(
+        () => first.bus.events({ detailType: 'LocationChanged' }).length === 1,
+        'the first event',
+      );
+      await stack.stop();
+
+      stack = await start({ dataDir, dynamodbEndpoint: undefined, tablePrefix: 'commerce-' });
+      await send(`${stack.url}/locations/after`, {
+        method: 'PUT',
+        headers: { 'x-api-key': 'local-ops' },
+        body: '{}',
+      });
+      const second = stack;
+      await waitFor(
+        () => second.bus.events({ detailType: 'LocationChanged' }).length >= 1,
+        'the second event',
+      );
+      await second.bus.whenIdle();
+
+      expect(
+        second.bus.events({ detailType: 'LocationChanged' }).map((record) => record.event.detail),
+      ).toEqual([{ key: 'LOCATION#after', change: 'INSERT' }]);
+      expect(readdirSync(dataDir)).toEqual(
+        expect.arrayContaining(['shared-local-instance.db', 'stream-checkpoints-commerce-.json']),
+      );
+    } finally {
+      await stack?.stop();
+      stack = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
