@@ -39,7 +39,12 @@ function startSystem(port: number): Promise<ChildProcess> {
     process.execPath,
     [require.resolve('tsx/cli'), resolve(__dirname, '../local/start.ts'), '--in-memory', '--no-seed'],
     {
-      env: { ...process.env, PORT: String(port), POWERTOOLS_LOG_LEVEL: 'WARN' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        POWERTOOLS_LOG_LEVEL: 'WARN',
+        NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
