@@ -95,13 +95,7 @@ export class InventoryStore {
   }
 
   async listLocations(): Promise<Location[]> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      IndexName: 'GSI1',
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': 'GSI1PK' },
-      ExpressionAttributeValues: { ':pk': inventoryKeys.locationsIndex },
-    });
+    const items = await this.listIndexed(inventoryKeys.locationsIndex);
     return items.map((i) => {
       const location = stripKeys<Location>(i);
       return { ...location, priority: location.priority ?? DEFAULT_PRIORITY };
@@ -179,38 +173,31 @@ export class InventoryStore {
 
   /** Takes `quantity` units at a position only if that many are available: the no-oversell write. */
   reserveOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem {
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: inventoryKeys.position(sku, allocation.locationId),
-        UpdateExpression:
-          'SET #reserved = #reserved + :q, #available = #available - :q, #version = #version + :one, ' +
-          '#updatedAt = :now, #lastChange = :change',
-        ConditionExpression: 'attribute_exists(#pk) AND #available >= :q',
-        ExpressionAttributeNames: {
-          '#pk': 'PK',
-          '#reserved': 'reserved',
-          '#available': 'available',
-          '#version': 'version',
-          '#updatedAt': 'updatedAt',
-          '#lastChange': 'lastChange',
-        },
-        ExpressionAttributeValues: { ':q': allocation.quantity, ':one': 1, ':now': now, ':change': change },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    };
+    return this.moveReservedOp(sku, allocation, change, now, 'reserve');
   }
 
   /** Gives reserved units back to a position. */
   releaseOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem {
+    return this.moveReservedOp(sku, allocation, change, now, 'release');
+  }
+
+  private moveReservedOp(
+    sku: string,
+    allocation: Allocation,
+    change: PositionChange,
+    now: string,
+    direction: 'reserve' | 'release',
+  ): TransactItem {
+    const [toReserved, toAvailable, guard] =
+      direction === 'reserve' ? ['+', '-', '#available >= :q'] : ['-', '+', '#reserved >= :q'];
     return {
       Update: {
         TableName: this.tableName,
         Key: inventoryKeys.position(sku, allocation.locationId),
         UpdateExpression:
-          'SET #reserved = #reserved - :q, #available = #available + :q, #version = #version + :one, ' +
-          '#updatedAt = :now, #lastChange = :change',
-        ConditionExpression: 'attribute_exists(#pk) AND #reserved >= :q',
+          `SET #reserved = #reserved ${toReserved} :q, #available = #available ${toAvailable} :q, ` +
+          '#version = #version + :one, #updatedAt = :now, #lastChange = :change',
+        ConditionExpression: `attribute_exists(#pk) AND ${guard}`,
         ExpressionAttributeNames: {
           '#pk': 'PK',
           '#reserved': 'reserved',
@@ -319,22 +306,8 @@ export class InventoryStore {
     return out.Attributes !== undefined;
   }
 
-  async getRule(ruleId: string): Promise<ChannelRule | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: inventoryKeys.rule(ruleId) }),
-    );
-    return out.Item ? stripKeys<ChannelRule>(out.Item) : undefined;
-  }
-
   async listRules(): Promise<ChannelRule[]> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      IndexName: 'GSI1',
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': 'GSI1PK' },
-      ExpressionAttributeValues: { ':pk': inventoryKeys.rulesIndex },
-    });
-    return items.map((i) => stripKeys<ChannelRule>(i));
+    return (await this.listIndexed(inventoryKeys.rulesIndex)).map((i) => stripKeys<ChannelRule>(i));
   }
 
   createReservationOp(reservation: Reservation): TransactItem {
@@ -508,6 +481,17 @@ export class InventoryStore {
       start = out.LastEvaluatedKey;
     } while (start);
     return [...skus].sort();
+  }
+
+  /** Every item listed under one GSI1 partition (locations, rules). */
+  private listIndexed(partition: string): Promise<Record<string, unknown>[]> {
+    return this.queryAll({
+      TableName: this.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'GSI1PK' },
+      ExpressionAttributeValues: { ':pk': partition },
+    });
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
