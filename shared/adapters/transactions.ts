@@ -61,6 +61,9 @@ export async function transactWrite(
   }
 }
 
+/** How often one call re-reads and retries after losing a race for stock or a lock. */
+export const MAX_CONTENTION_ATTEMPTS = 20;
+
 /**
  * Waits before re-reading after losing a race for an item: full-jitter exponential backoff, capped,
  * so concurrent writers spread out instead of colliding again.

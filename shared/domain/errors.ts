@@ -24,15 +24,9 @@ export class DomainError extends Error {
 export const validationFailed = (details: ErrorDetail[], message = 'The request is not valid') =>
   new DomainError(400, 'VALIDATION_FAILED', message, details);
 
-export const notFound = (what: string, id: string) =>
-  new DomainError(404, 'NOT_FOUND', `${what} ${id} was not found`, [{ path: what.toLowerCase(), id }]);
-
-export const forbidden = (message: string) => new DomainError(403, 'FORBIDDEN', message);
-
-export const unknownSku = (path: string, sku: string) =>
-  new DomainError(422, 'UNKNOWN_SKU', `SKU ${sku} is not stocked anywhere`, [
-    { path, message: 'unknown SKU', sku },
-  ]);
+/** A thing that does not exist, or that the caller may not see (the two look the same from outside). */
+export const notFound = (what: string, id: string, path: string, message: string) =>
+  new DomainError(404, 'NOT_FOUND', `${what} ${id} was not found`, [{ path, message }]);
 
 export const unknownLocation = (path: string, locationId: string) =>
   new DomainError(422, 'UNKNOWN_LOCATION', `Location ${locationId} does not exist`, [
@@ -54,6 +48,10 @@ export const insufficientStock = (lines: ShortLine[]) =>
     `Not enough stock for ${lines.map((l) => l.sku).join(', ')}`,
     lines.map((l) => ({ ...l })),
   );
+
+/** Too many lost races for the same items in one call; the caller may simply retry. */
+export const concurrentUpdate = (message: string, path: string, detail: string) =>
+  new DomainError(409, 'CONCURRENT_UPDATE', message, [{ path, message: detail }]);
 
 export const idempotencyKeyReused = (path: string) =>
   new DomainError(

@@ -1,5 +1,11 @@
-import { contentionBackoff, transactWrite } from '../adapters/transactions';
-import { DomainError, idempotencyKeyReused, unknownLocation } from '../domain/errors';
+import { contentionBackoff, MAX_CONTENTION_ATTEMPTS, transactWrite } from '../adapters/transactions';
+import {
+  concurrentUpdate,
+  DomainError,
+  idempotencyKeyReused,
+  notFound,
+  unknownLocation,
+} from '../domain/errors';
 import { requestFingerprint, type StoredResponse } from '../domain/idempotency';
 import {
   type ChannelRule,
@@ -52,7 +58,7 @@ const positionView = (p: {
  */
 export async function setCount(ports: Ports, sku: string, locationId: string, input: PositionInput) {
   if (!(await ports.inventory.getLocation(locationId))) throw unknownLocation('locationId', locationId);
-  for (let attempt = 1; attempt <= 20; attempt++) {
+  for (let attempt = 1; attempt <= MAX_CONTENTION_ATTEMPTS; attempt++) {
     const result = await ports.inventory.setCount(
       sku,
       locationId,
@@ -63,9 +69,7 @@ export async function setCount(ports: Ports, sku: string, locationId: string, in
     if (result !== 'conflict') return { sku, ...positionView(result) };
     await contentionBackoff(attempt);
   }
-  throw new DomainError(409, 'CONCURRENT_UPDATE', 'The position changed too often while counting; retry', [
-    { path: 'onHand', message: 'contention' },
-  ]);
+  throw concurrentUpdate('The position changed too often while counting; retry', 'onHand', 'contention');
 }
 
 /**
@@ -79,7 +83,7 @@ export async function adjustInventory(
   const fingerprint = requestFingerprint(input);
   if (!(await ports.inventory.getLocation(input.locationId)))
     throw unknownLocation('locationId', input.locationId);
-  for (let attempt = 1; attempt <= 20; attempt++) {
+  for (let attempt = 1; attempt <= MAX_CONTENTION_ATTEMPTS; attempt++) {
     const existing = await ports.inventory.getAdjustment(input.sourceEventId);
     if (existing) {
       if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused('sourceEventId');
@@ -112,9 +116,7 @@ export async function adjustInventory(
     }
     await contentionBackoff(attempt);
   }
-  throw new DomainError(409, 'CONCURRENT_UPDATE', 'The position changed too often while adjusting; retry', [
-    { path: 'sku', message: 'contention' },
-  ]);
+  throw concurrentUpdate('The position changed too often while adjusting; retry', 'sku', 'contention');
 }
 
 export async function getInventory(ports: Ports, sku: string) {
@@ -144,9 +146,7 @@ export async function deleteChannelRule(ports: Ports, ruleId: string): Promise<v
   const deleted = await ports.inventory.deleteRule(ruleId);
   forgetReferenceData(ports);
   if (!deleted) {
-    throw new DomainError(404, 'NOT_FOUND', `Channel rule ${ruleId} was not found`, [
-      { path: 'ruleId', message: 'no such rule' },
-    ]);
+    throw notFound('Channel rule', ruleId, 'ruleId', 'no such rule');
   }
 }
 

@@ -2,11 +2,12 @@ import type { PositionChange, Reservation } from '../adapters/inventory-store';
 import {
   contentionBackoff,
   isConflictOnly,
+  MAX_CONTENTION_ATTEMPTS,
   MAX_TRANSACTION_ITEMS,
   type TransactItem,
   transactWrite,
 } from '../adapters/transactions';
-import { DomainError, idempotencyKeyReused } from '../domain/errors';
+import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../domain/errors';
 import { requestFingerprint, type StoredResponse } from '../domain/idempotency';
 import { type Order, orderView } from '../domain/order';
 import type { OrderInput } from '../domain/schemas';
@@ -14,9 +15,6 @@ import type { AllocatedLine, SourcingDecision } from '../domain/sourcing';
 import type { Channel, Principal } from '../infra/definitions';
 import type { Ports } from './ports';
 import { placeLines } from './stock-picture';
-
-/** How often one intake call re-reads and retries after losing a race for stock or a lock. */
-const MAX_ATTEMPTS = 20;
 
 export interface CreateOrderCommand {
   channel: Channel;
@@ -119,12 +117,11 @@ export async function createOrder(ports: Ports, command: CreateOrderCommand): Pr
     if (input.reservationId && failed(0)) {
       await activeHoldFor(ports, channel, input, ports.now()); // throws the precise reason
     }
-    if (attempt >= MAX_ATTEMPTS) {
-      throw new DomainError(
-        409,
-        'CONCURRENT_UPDATE',
+    if (attempt >= MAX_CONTENTION_ATTEMPTS) {
+      throw concurrentUpdate(
         'The stock changed too often while placing the order; retry',
-        [{ path: 'lines', message: 'contention on these SKUs' }],
+        'lines',
+        'contention on these SKUs',
       );
     }
     // Stock moved between our read and our write, or another transaction held an item: read again.
@@ -211,14 +208,15 @@ function visibleTo(order: Order | undefined, principal: Principal): order is Ord
   return order !== undefined && (principal === 'ops' || order.channel === principal);
 }
 
-export async function getOrder(ports: Ports, principal: Principal, orderId: string) {
+/** The order as the principal may see it, or NOT_FOUND. */
+async function visibleOrder(ports: Ports, principal: Principal, orderId: string): Promise<Order> {
   const order = await ports.orders.get(orderId);
-  if (!visibleTo(order, principal)) {
-    throw new DomainError(404, 'NOT_FOUND', `Order ${orderId} was not found`, [
-      { path: 'orderId', message: 'no such order' },
-    ]);
-  }
-  return orderView(order);
+  if (!visibleTo(order, principal)) throw notFound('Order', orderId, 'orderId', 'no such order');
+  return order;
+}
+
+export async function getOrder(ports: Ports, principal: Principal, orderId: string) {
+  return orderView(await visibleOrder(ports, principal, orderId));
 }
 
 export async function listOrdersByChannelOrderId(ports: Ports, principal: Principal, channelOrderId: string) {
@@ -232,12 +230,7 @@ export async function listOrdersByChannelOrderId(ports: Ports, principal: Princi
 /** Cancels an order and gives back every unit it holds; cancelling a cancelled order is a no-op. */
 export async function cancelOrder(ports: Ports, principal: Principal, orderId: string) {
   for (let attempt = 1; ; attempt++) {
-    const order = await ports.orders.get(orderId);
-    if (!visibleTo(order, principal)) {
-      throw new DomainError(404, 'NOT_FOUND', `Order ${orderId} was not found`, [
-        { path: 'orderId', message: 'no such order' },
-      ]);
-    }
+    const order = await visibleOrder(ports, principal, orderId);
     if (order.status === 'CANCELLED') return orderView(order);
     const now = ports.now();
     const change: PositionChange = {
@@ -261,10 +254,8 @@ export async function cancelOrder(ports: Ports, principal: Principal, orderId: s
         history: [...order.history, { status: 'CANCELLED', at: now }],
       });
     }
-    if (attempt >= MAX_ATTEMPTS) {
-      throw new DomainError(409, 'CONCURRENT_UPDATE', 'The order changed while cancelling; retry', [
-        { path: 'orderId', message: 'contention' },
-      ]);
+    if (attempt >= MAX_CONTENTION_ATTEMPTS) {
+      throw concurrentUpdate('The order changed while cancelling; retry', 'orderId', 'contention');
     }
     await contentionBackoff(attempt);
   }

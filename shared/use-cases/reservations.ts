@@ -1,14 +1,17 @@
 import type { PositionChange, Reservation } from '../adapters/inventory-store';
-import { contentionBackoff, type TransactItem, transactWrite } from '../adapters/transactions';
-import { DomainError, idempotencyKeyReused } from '../domain/errors';
+import {
+  contentionBackoff,
+  MAX_CONTENTION_ATTEMPTS,
+  type TransactItem,
+  transactWrite,
+} from '../adapters/transactions';
+import { concurrentUpdate, idempotencyKeyReused, notFound } from '../domain/errors';
 import { requestFingerprint, type StoredResponse } from '../domain/idempotency';
 import type { ReservationInput } from '../domain/schemas';
 import type { SourcingDecision } from '../domain/sourcing';
 import type { Channel, Principal } from '../infra/definitions';
 import type { Ports } from './ports';
 import { placeLines } from './stock-picture';
-
-const MAX_ATTEMPTS = 20;
 
 export type StoredHold = Reservation & { decision: SourcingDecision };
 
@@ -82,12 +85,11 @@ export async function createReservation(
     }
     const result = await transactWrite(ports.doc, items);
     if (result.kind === 'committed') return { ...response, replayed: false };
-    if (attempt >= MAX_ATTEMPTS) {
-      throw new DomainError(
-        409,
-        'CONCURRENT_UPDATE',
+    if (attempt >= MAX_CONTENTION_ATTEMPTS) {
+      throw concurrentUpdate(
         'The stock changed too often while placing the hold; retry',
-        [{ path: 'lines', message: 'contention on these SKUs' }],
+        'lines',
+        'contention on these SKUs',
       );
     }
     await contentionBackoff(attempt);
@@ -107,9 +109,7 @@ export async function releaseReservation(
   for (let attempt = 1; ; attempt++) {
     const hold = (await ports.inventory.getReservation(reservationId)) as StoredHold | undefined;
     if (!hold || (principal !== 'ops' && hold.channel !== principal)) {
-      throw new DomainError(404, 'NOT_FOUND', `Hold ${reservationId} was not found`, [
-        { path: 'reservationId', message: 'no such hold for this channel' },
-      ]);
+      throw notFound('Hold', reservationId, 'reservationId', 'no such hold for this channel');
     }
     if (hold.status !== 'ACTIVE') return holdView(hold);
     const now = ports.now();
@@ -126,10 +126,8 @@ export async function releaseReservation(
     ];
     const result = await transactWrite(ports.doc, items);
     if (result.kind === 'committed') return holdView({ ...hold, status, updatedAt: now });
-    if (attempt >= MAX_ATTEMPTS) {
-      throw new DomainError(409, 'CONCURRENT_UPDATE', 'The hold changed while releasing it; retry', [
-        { path: 'reservationId', message: 'contention' },
-      ]);
+    if (attempt >= MAX_CONTENTION_ATTEMPTS) {
+      throw concurrentUpdate('The hold changed while releasing it; retry', 'reservationId', 'contention');
     }
     await contentionBackoff(attempt);
   }

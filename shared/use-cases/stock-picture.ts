@@ -1,4 +1,4 @@
-import { DomainError, type ErrorDetail, insufficientStock } from '../domain/errors';
+import { DomainError, type ErrorDetail, insufficientStock, unknownLocation } from '../domain/errors';
 import { type ChannelRule, channelAvailability, type Location, type Position } from '../domain/inventory';
 import type { Delivery, LineInput } from '../domain/schemas';
 import { type SourcingResult, sourceOrder } from '../domain/sourcing';
@@ -87,9 +87,7 @@ export async function placeLines(
   if (delivery.type === 'pickup') {
     const location = picture.locations.get(delivery.locationId);
     if (!location) {
-      throw new DomainError(422, 'UNKNOWN_LOCATION', `Location ${delivery.locationId} does not exist`, [
-        { path: 'delivery.locationId', message: 'unknown location', locationId: delivery.locationId },
-      ]);
+      throw unknownLocation('delivery.locationId', delivery.locationId);
     }
     if (!location.fulfils.includes('pickup')) {
       throw new DomainError(422, 'LOCATION_CANNOT_FULFIL', `${location.name} does not offer pickup`, [
