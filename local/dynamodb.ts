@@ -102,51 +102,73 @@ export async function startDynamoDbLocal(
     stdio: 'pipe',
     detached: true,
   });
+  // The engine must never outlive this process, whether it stops cleanly or not, and whether the
+  // engine has answered yet or not (a Ctrl-C during boot included).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  // exitCode stays null for a process killed by a signal: watch the event, not the field.
+  let exited = false;
+  const exit = new Promise<void>((done) =>
+    child.once('exit', () => {
+      exited = true;
+      process.off('exit', killOnExit);
+      done();
+    }),
+  );
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+  const collect = (chunk: Buffer) => {
+    if (output.length < 64 * 1024) output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`DynamoDB Local exited with code ${child.exitCode}:\n${output}`);
-    }
-    try {
-      await client.send(new ListTablesCommand({ Limit: 1 }));
-      break;
-    } catch (error) {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(
-          `DynamoDB Local did not answer on ${endpoint} within 30 s: ${String(error)}\n${output}`,
-        );
+  try {
+    for (;;) {
+      if (exited)
+        throw new Error(`DynamoDB Local exited (${child.exitCode ?? child.signalCode}):\n${output}`);
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        break;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          child.kill('SIGKILL');
+          throw new Error(
+            `DynamoDB Local did not answer on ${endpoint} within 30 s: ${String(error)}\n${output}`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
       }
-      await new Promise((r) => setTimeout(r, 100));
     }
+  } finally {
+    client.destroy();
   }
-  client.destroy();
+  // Ready: stop collecting output, but keep draining the pipes so the engine never blocks on them.
+  child.stdout?.off('data', collect);
+  child.stderr?.off('data', collect);
+  child.stdout?.resume();
+  child.stderr?.resume();
   return {
     endpoint,
     port,
     process: child,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-      }),
+    stop: async () => {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      force.unref();
+      await exit;
+      clearTimeout(force);
+    },
   };
 }
 
 /** Physical table names for a prefix: the embedded runtime uses `commerce-`, tests a prefix each. */
 export function tableNames(prefix: string): Record<TableKey, string> {
-  return { inventory: `${prefix}${tables.inventory.id}`, orders: `${prefix}${tables.orders.id}` };
+  return Object.fromEntries(
+    (Object.values(tables) as TableDefinition[]).map((t) => [t.key, `${prefix}${t.id}`]),
+  ) as Record<TableKey, string>;
 }
 
 /** Creates (if missing) every table from the shared definitions, with streams, GSIs and TTL. */

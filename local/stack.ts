@@ -137,21 +137,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
       const booting = engine;
       // Handled here so a boot failure is not an unhandled rejection before `await engine` rethrows it.
+      // The engine kills itself if this process exits without stop(); see startDynamoDbLocal.
       booting.catch(() => undefined);
-      // If this process exits without stop() (an uncaught error), the JVM must not outlive it.
-      let child: DynamoDbLocal['process'] | undefined;
-      void booting.then(
-        (running) => {
-          child = running.process;
-        },
-        () => undefined,
-      );
-      const killOnExit = () => child?.kill('SIGKILL');
-      process.once('exit', killOnExit);
       // Registered at once, so a failure in a later step still stops the JVM.
       cleanups.push(async () => {
         await (await booting.catch(() => undefined))?.stop();
-        process.off('exit', killOnExit);
       });
     }
     const clientConfig = { endpoint: dynamodbEndpoint, region, credentials: LOCAL_CREDENTIALS };

@@ -122,20 +122,14 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT=${process.env.PORT} is not a port`);
 
-  const log = consoleLogger({ quiet: options.quiet });
-  const stack = await startLocalStack({
-    port,
-    dataDir: options.dataDir,
-    inMemory: options.inMemory,
-    quiet: options.quiet,
-    log,
-  });
-
+  // Installed before starting: a signal during startup exits at once (the engine dies with this
+  // process); once running, the stack is stopped cleanly.
+  let stack: Awaited<ReturnType<typeof startLocalStack>> | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string) => {
-    if (stopping) {
-      console.error('Forced exit.');
-      process.exit(1);
+    if (stopping || !stack) {
+      if (stopping) console.error('Forced exit.');
+      process.exit(stack ? 1 : 130);
     }
     console.log(`\n${signal}: stopping…`);
     stopping = stack.stop().then(
@@ -148,6 +142,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const log = consoleLogger({ quiet: options.quiet });
+  stack = await startLocalStack({
+    port,
+    dataDir: options.dataDir,
+    inMemory: options.inMemory,
+    quiet: options.quiet,
+    log,
+  });
 
   const seedStarted = Date.now();
   const seeded = await seed(stack, options);
