@@ -38,6 +38,8 @@ export class StreamSubscriptions extends Construct {
         purpose: `stream batches ${fn.definition.name} could not process (shard, sequence numbers)`,
       });
       for (const key of trigger.tables) {
+        // The publisher tells records apart by the table in the stream ARN: it needs every name.
+        fn.function.addEnvironment(props.tables[key].definition.envVar, props.tables[key].tableName);
         fn.function.addEventSource(
           new sources.DynamoEventSource(props.tables[key], {
             // Start from the oldest record still in the stream: an outbox must not skip events.

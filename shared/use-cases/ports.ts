@@ -19,15 +19,35 @@ export interface Ports {
 
 export function makePorts(
   doc: DynamoDBDocumentClient,
-  tableNames: { inventory: string; orders: string },
+  tableNames: { readonly inventory: string; readonly orders: string },
   clock: () => Date = () => new Date(),
 ): Ports {
+  // Stores are built on first use, so a function reads the name of only the tables it touches.
+  const lazy = <T>(build: () => T) => {
+    let value: T | undefined;
+    return () => {
+      value ??= build();
+      return value;
+    };
+  };
+  const inventory = lazy(() => new InventoryStore(doc, tableNames.inventory));
+  const orders = lazy(() => new OrderStore(doc, tableNames.orders));
+  const orderKeys = lazy(() => new IdempotencyStore(doc, tableNames.orders));
+  const holdKeys = lazy(() => new IdempotencyStore(doc, tableNames.inventory));
   return {
     doc,
-    inventory: new InventoryStore(doc, tableNames.inventory),
-    orders: new OrderStore(doc, tableNames.orders),
-    orderKeys: new IdempotencyStore(doc, tableNames.orders),
-    holdKeys: new IdempotencyStore(doc, tableNames.inventory),
+    get inventory() {
+      return inventory();
+    },
+    get orders() {
+      return orders();
+    },
+    get orderKeys() {
+      return orderKeys();
+    },
+    get holdKeys() {
+      return holdKeys();
+    },
     now: () => clock().toISOString(),
     newId: (prefix) => `${prefix}_${randomUUID().replaceAll('-', '')}`,
   };

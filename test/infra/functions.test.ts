@@ -75,18 +75,22 @@ describe('functions', () => {
     }
   });
 
-  it.each(functions)('tells $name the names of exactly the tables it reads or writes', (definition) => {
-    const variables = environmentOf(api, lambdaOf(definition.name).fn.function);
-    const touched = new Set([...definition.reads, ...definition.writes]);
+  it.each(functions)(
+    'tells $name the names of exactly the tables it reads, writes or subscribes to',
+    (definition) => {
+      const variables = environmentOf(api, lambdaOf(definition.name).fn.function);
+      const subscribed = definition.trigger.kind === 'stream' ? definition.trigger.tables : [];
+      const touched = new Set([...definition.reads, ...definition.writes, ...subscribed]);
 
-    for (const table of Object.values(tables)) {
-      if (touched.has(table.key)) {
-        expect(variables[table.envVar]).toBeDefined();
-      } else {
-        expect(variables[table.envVar]).toBeUndefined();
+      for (const table of Object.values(tables)) {
+        if (touched.has(table.key)) {
+          expect(variables[table.envVar]).toBeDefined();
+        } else {
+          expect(variables[table.envVar]).toBeUndefined();
+        }
       }
-    }
-  });
+    },
+  );
 
   it.each(functions)('lets $name put events on the bus only if its definition says so', (definition) => {
     const variables = environmentOf(api, lambdaOf(definition.name).fn.function);
