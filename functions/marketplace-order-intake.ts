@@ -1,12 +1,13 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { eventBridgeClient } from '../shared/adapters/clients';
 import { EventPublisher } from '../shared/adapters/event-publisher';
+import { logger } from '../shared/adapters/logger';
 import { runtimePorts } from '../shared/adapters/runtime';
 import { requireEnv } from '../shared/config/env';
 import { DomainError } from '../shared/domain/errors';
 import { domainEvent, stableId } from '../shared/domain/events';
 import { marketplaceOrderSchema } from '../shared/domain/schemas';
-import { issuesToDetails, logger } from '../shared/http/api';
+import { issuesToDetails } from '../shared/http/api';
 import { ENV } from '../shared/infra/definitions';
 import { createOrder } from '../shared/use-cases/orders';
 
@@ -65,7 +66,10 @@ export const handler = async (
       orderId: (result.body as { orderId: string }).orderId,
     };
   } catch (error) {
-    if (error instanceof DomainError) return reject(error.code, error.message, error.details);
+    // Contention passes: let the rule's retries try again rather than announce a refusal.
+    if (error instanceof DomainError && error.code !== 'CONCURRENT_UPDATE') {
+      return reject(error.code, error.message, error.details);
+    }
     throw error;
   }
 };

@@ -3,10 +3,10 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { eventBridgeClient } from '../shared/adapters/clients';
 import { EventPublisher } from '../shared/adapters/event-publisher';
+import { logger } from '../shared/adapters/logger';
 import { runtimePorts } from '../shared/adapters/runtime';
 import { requireEnv } from '../shared/config/env';
 import type { RecordChange } from '../shared/domain/record-events';
-import { logger } from '../shared/http/api';
 import { ENV, type TableKey } from '../shared/infra/definitions';
 import { publishChanges, type StreamItem } from '../shared/use-cases/publish';
 

@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from 'aws-lambda';
+import { logger } from '../shared/adapters/logger';
 import { runtimePorts } from '../shared/adapters/runtime';
-import { logger } from '../shared/http/api';
 import { sweepExpiredReservations } from '../shared/use-cases/reservations';
 
 const ports = runtimePorts();

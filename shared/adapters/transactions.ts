@@ -11,6 +11,13 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 /** DynamoDB's limit on one TransactWriteItems call. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
+const RETRIABLE_OR_ANSWERED = new Set([
+  'None',
+  'ConditionalCheckFailed',
+  'TransactionConflict',
+  'ThrottlingError',
+]);
+
 /** Why each item of a cancelled transaction failed, in the order the items were given. */
 export interface CancelledTransaction {
   kind: 'cancelled';
@@ -52,6 +59,10 @@ export async function transactWrite(
         code: r.Code ?? 'None',
         ...(r.Item ? { item: r.Item as Record<string, unknown> } : {}),
       }));
+      // Conditions and contention are answers the caller acts on; anything else (a malformed item,
+      // an item too large) is a fault, thrown so that it surfaces instead of being retried as a race.
+      const fault = reasons.find((r) => !RETRIABLE_OR_ANSWERED.has(r.code));
+      if (fault) throw error;
       return { kind: 'cancelled', reasons };
     }
     if ((error as Error).name === 'TransactionConflictException') {

@@ -56,9 +56,19 @@ export function sourceOrder(input: SourcingInput): SourcingResult {
     : sourceShip(input);
 }
 
+/** Sellable units by SKU and location, indexed once per input: placement asks for them often. */
+const stockIndex = new WeakMap<SourcingInput, Map<string, number>>();
+
 function stockAt(input: SourcingInput, sku: string, locationId: string): number {
-  const position = input.positions.get(sku)?.find((p) => p.locationId === locationId);
-  return position ? sellable(position) : 0;
+  let index = stockIndex.get(input);
+  if (!index) {
+    index = new Map();
+    for (const [key, positions] of input.positions) {
+      for (const p of positions) index.set(`${key}\u0000${p.locationId}`, sellable(p));
+    }
+    stockIndex.set(input, index);
+  }
+  return index.get(`${sku}\u0000${locationId}`) ?? 0;
 }
 
 function limitFor(input: SourcingInput, sku: string): number {
@@ -153,9 +163,10 @@ function sourceShip(input: SourcingInput): SourcingResult {
         (sum, [sku, q]) => sum + Math.min(q, stockAt(input, sku, c.location.locationId)),
         0,
       );
-    pool.sort((a, b) => covering(b) - covering(a) || byPreference(a, b));
+    const score = new Map(pool.map((c) => [c, covering(c)]));
+    pool.sort((a, b) => (score.get(b) ?? 0) - (score.get(a) ?? 0) || byPreference(a, b));
     const best = pool.shift();
-    if (!best || covering(best) === 0) break;
+    if (!best || score.get(best) === 0) break;
     const takes: { sku: string; quantity: number }[] = [];
     for (const [sku, q] of remaining) {
       const take = Math.min(q, stockAt(input, sku, best.location.locationId));

@@ -1,16 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { logger } from '../adapters/logger';
 import { requireEnv } from '../config/env';
 import { DomainError, type ErrorDetail, validationFailed } from '../domain/errors';
 import { LIMITS } from '../domain/schemas';
 import { CHANNELS, type Channel, ENV, type Principal } from '../infra/definitions';
-
-export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'connected-commerce',
-});
 
 /** Who may call an operation: anyone, a sales channel, operations, or either of the two. */
 export type ApiAccess = 'public' | 'channel' | 'ops' | 'any';

@@ -62,8 +62,6 @@ export const tables: Record<TableKey, TableDefinition> = {
 
 export const BUS_NAME = 'commerce';
 
-export type Access = 'public' | 'channel' | 'ops' | 'any';
-
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 export type Trigger =

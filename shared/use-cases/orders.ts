@@ -3,7 +3,6 @@ import {
   contentionBackoff,
   isConflictOnly,
   MAX_CONTENTION_ATTEMPTS,
-  MAX_TRANSACTION_ITEMS,
   type TransactItem,
   transactWrite,
 } from '../adapters/transactions';
@@ -14,7 +13,7 @@ import type { OrderInput } from '../domain/schemas';
 import type { AllocatedLine, SourcingDecision } from '../domain/sourcing';
 import type { Channel, Principal } from '../infra/definitions';
 import type { Ports } from './ports';
-import { placeLines } from './stock-picture';
+import { assertFitsOneTransaction, placeLines } from './stock-picture';
 
 export interface CreateOrderCommand {
   channel: Channel;
@@ -92,14 +91,7 @@ export async function createOrder(ports: Ports, command: CreateOrderCommand): Pr
     const idemIndex = items.length - 1;
     if (input.channelOrderId)
       items.push(ports.orders.channelOrderGuardOp(scope, input.channelOrderId, orderId));
-    if (items.length > MAX_TRANSACTION_ITEMS) {
-      throw new DomainError(
-        422,
-        'ORDER_TOO_LARGE',
-        `The order needs ${stockOps.length} stock movements; split it into smaller orders`,
-        [{ path: 'lines', message: `at most ${MAX_TRANSACTION_ITEMS - 4} stock movements per order` }],
-      );
-    }
+    assertFitsOneTransaction(items.length, stockOps.length, 'order');
 
     const result = await transactWrite(ports.doc, items);
     if (result.kind === 'committed') return { ...response, replayed: false };

@@ -11,7 +11,7 @@ import type { ReservationInput } from '../domain/schemas';
 import type { SourcingDecision } from '../domain/sourcing';
 import type { Channel, Principal } from '../infra/definitions';
 import type { Ports } from './ports';
-import { placeLines } from './stock-picture';
+import { assertFitsOneTransaction, placeLines } from './stock-picture';
 
 export type StoredHold = Reservation & { decision: SourcingDecision };
 
@@ -83,6 +83,7 @@ export async function createReservation(
         }),
       );
     }
+    assertFitsOneTransaction(items.length, items.length - (idempotencyKey ? 2 : 1), 'hold');
     const result = await transactWrite(ports.doc, items);
     if (result.kind === 'committed') return { ...response, replayed: false };
     if (attempt >= MAX_CONTENTION_ATTEMPTS) {
@@ -106,12 +107,22 @@ export async function releaseReservation(
   reservationId: string,
   status: 'RELEASED' | 'EXPIRED',
 ) {
+  return (await endHold(ports, principal, reservationId, status)).view;
+}
+
+/** Ends a hold; `ended` says whether this call ended it (false: it had already ended). */
+async function endHold(
+  ports: Ports,
+  principal: Principal,
+  reservationId: string,
+  status: 'RELEASED' | 'EXPIRED',
+) {
   for (let attempt = 1; ; attempt++) {
     const hold = (await ports.inventory.getReservation(reservationId)) as StoredHold | undefined;
     if (!hold || (principal !== 'ops' && hold.channel !== principal)) {
       throw notFound('Hold', reservationId, 'reservationId', 'no such hold for this channel');
     }
-    if (hold.status !== 'ACTIVE') return holdView(hold);
+    if (hold.status !== 'ACTIVE') return { view: holdView(hold), ended: false };
     const now = ports.now();
     const change: PositionChange = {
       type: 'release',
@@ -125,7 +136,8 @@ export async function releaseReservation(
       ),
     ];
     const result = await transactWrite(ports.doc, items);
-    if (result.kind === 'committed') return holdView({ ...hold, status, updatedAt: now });
+    if (result.kind === 'committed')
+      return { view: holdView({ ...hold, status, updatedAt: now }), ended: true };
     if (attempt >= MAX_CONTENTION_ATTEMPTS) {
       throw concurrentUpdate('The hold changed while releasing it; retry', 'reservationId', 'contention');
     }
@@ -140,8 +152,7 @@ export async function sweepExpiredReservations(ports: Ports, batch = 100): Promi
     const ids = await ports.inventory.expiredReservationIds(ports.now(), batch);
     let progressed = 0;
     for (const id of ids) {
-      const view = await releaseReservation(ports, 'ops', id, 'EXPIRED');
-      if (view.status === 'EXPIRED') {
+      if ((await endHold(ports, 'ops', id, 'EXPIRED')).ended) {
         released++;
         progressed++;
       }

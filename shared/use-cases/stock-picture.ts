@@ -1,3 +1,4 @@
+import { MAX_TRANSACTION_ITEMS } from '../adapters/transactions';
 import { DomainError, type ErrorDetail, insufficientStock, unknownLocation } from '../domain/errors';
 import { type ChannelRule, channelAvailability, type Location, type Position } from '../domain/inventory';
 import type { Delivery, LineInput } from '../domain/schemas';
@@ -114,4 +115,23 @@ export async function placeLines(
   });
   if (!result.ok) throw insufficientStock(result.short);
   return result;
+}
+
+/**
+ * One order or hold commits in one transaction, and DynamoDB takes at most 100 items in one: refuse a
+ * placement that needs more, with the field to change, instead of failing the write.
+ */
+export function assertFitsOneTransaction(
+  items: number,
+  stockMovements: number,
+  what: 'order' | 'hold',
+): void {
+  if (items <= MAX_TRANSACTION_ITEMS) return;
+  const allowed = MAX_TRANSACTION_ITEMS - (items - stockMovements);
+  throw new DomainError(
+    422,
+    `${what.toUpperCase()}_TOO_LARGE`,
+    `The ${what} needs ${stockMovements} stock movements; split it into smaller ${what}s`,
+    [{ path: 'lines', message: `at most ${allowed} stock movements per ${what}` }],
+  );
 }

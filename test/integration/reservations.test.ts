@@ -1,4 +1,4 @@
-import { getInventory } from '../../shared/use-cases/inventory';
+import { getInventory, putLocation } from '../../shared/use-cases/inventory';
 import { createOrder } from '../../shared/use-cases/orders';
 import type { Ports } from '../../shared/use-cases/ports';
 import {
@@ -6,7 +6,7 @@ import {
   releaseReservation,
   sweepExpiredReservations,
 } from '../../shared/use-cases/reservations';
-import { portsWithNetwork, shipOrder, stock } from '../support/network';
+import { portsWithNetwork, STORE, shipOrder, stock } from '../support/network';
 
 describe('reservations', () => {
   let ports: Ports;
@@ -103,5 +103,29 @@ describe('reservations', () => {
     }).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ status: 409, code: 'RESERVATION_NOT_ACTIVE' });
+  });
+
+  it('refuses a hold that would need more than one transaction, naming the field', async () => {
+    await putLocation(ports, 'S2', { ...STORE, name: 'Second store' });
+    const skus = Array.from({ length: 40 }, (_, i) => `SPLIT-${i}`);
+    for (const sku of skus) {
+      for (const location of ['S1', 'S2', 'DC1']) await stock(ports, sku, location, 1);
+    }
+
+    const error = await createReservation(ports, 'web', {
+      lines: skus.map((sku) => ({ sku, quantity: 3 })),
+      delivery: {
+        type: 'ship',
+        address: { line1: '1 Main St', city: 'London', postalCode: 'E1 6AN', country: 'GB' },
+      },
+      expiresInSeconds: 60,
+    }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'HOLD_TOO_LARGE',
+      details: [expect.objectContaining({ path: 'lines' })],
+    });
+    expect((await getInventory(ports, 'SPLIT-0')).positions.every((p) => p.reserved === 0)).toBe(true);
   });
 });
