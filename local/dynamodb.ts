@@ -11,7 +11,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type TableDefinition, type TableKey, tables } from '../shared/infra/definitions';
+import { type TableDefinition, type TableKey, tables } from '../shared/platform/definitions';
 
 /** Credentials DynamoDB Local accepts; it checks only that they are present. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -179,7 +179,7 @@ export async function createTables(
   const names = tableNames(prefix);
   await Promise.all(
     (Object.values(tables) as TableDefinition[]).map((definition) =>
-      createTable(client, definition, names[definition.key]),
+      createTable(client, definition, `${prefix}${definition.id}`),
     ),
   );
   return names;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { BUS_NAME, type BusRule, type FunctionDefinition } from '../shared/infra/definitions';
+import { BUS_NAME, type BusRule, type FunctionDefinition } from '../shared/platform/definitions';
 import { DeadLetterQueue } from './dead-letters';
 import { matchesPattern, validatePattern } from './event-pattern';
 import type { LocalEndpoint, LocalResponse } from './http-server';

@@ -8,7 +8,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { FunctionDefinition, HttpMethod } from '../shared/infra/definitions';
+import type { FunctionDefinition, HttpMethod } from '../shared/platform/definitions';
 import { type HandlerMap, invoke, LambdaTimeoutError, LOCAL_ACCOUNT_ID } from './lambda';
 import { describeError, type LocalLogger, silentLogger } from './log';
 

@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
  */
 export type LocalHandler = (event: unknown, context: Context) => unknown;
 
-/** Handlers by function definition name (`CreateOrder`, `PublishEvents`, ...). */
+/** Handlers by function definition name (`PlaceOrder`, `PublishEvents`, ...). */
 export type HandlerMap = ReadonlyMap<string, LocalHandler>;
 
 /** The account id every local ARN and event carries. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import type { FunctionDefinition } from '../shared/infra/definitions';
+import type { FunctionDefinition } from '../shared/platform/definitions';
 import { type HandlerMap, invoke, LOCAL_ACCOUNT_ID } from './lambda';
 import { describeError, type LocalLogger, silentLogger } from './log';
 

@@ -9,7 +9,8 @@ import {
   functions,
   LOCAL_API_KEYS,
   type TableKey,
-} from '../shared/infra/definitions';
+  tables,
+} from '../shared/platform/definitions';
 import { DeadLetterQueue } from './dead-letters';
 import {
   createTables,
@@ -187,8 +188,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // The handlers' environment, then the handlers.
     const env: Record<string, string> = {
-      [ENV.inventoryTable]: tableNames.inventory,
-      [ENV.ordersTable]: tableNames.orders,
+      ...Object.fromEntries(Object.values(tables).map((t) => [t.envVar, `${prefix}${t.id}`])),
       [ENV.eventBusName]: BUS_NAME,
       [ENV.apiKeyChannels]: JSON.stringify(LOCAL_API_KEYS),
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
@@ -221,7 +221,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const poller = new StreamPoller({
         dynamodb,
         streams,
-        tableNames: streamFunction.trigger.tables.map((key) => tableNames[key]),
+        tableNames: streamFunction.trigger.tables.map((key) => `${prefix}${tables[key]?.id}`),
         functionName: streamFunction.name,
         handlers,
         timeoutSeconds: streamFunction.timeoutSeconds,
@@ -239,8 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Schedules; the sweeper runs fast so expired holds come back quickly.
     const intervals: Record<string, number> = {};
     for (const fn of functions) {
-      if (fn.name === 'SweepReservations')
-        intervals[fn.name] = options.sweepIntervalMs ?? LOCAL_SWEEP_INTERVAL_MS;
+      if (fn.name === 'ExpireHolds') intervals[fn.name] = options.sweepIntervalMs ?? LOCAL_SWEEP_INTERVAL_MS;
     }
     const scheduler: Scheduler = startScheduler({
       jobs: scheduledJobs(functions, intervals),

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { LOCAL_API_KEYS } from '../shared/infra/definitions';
+import { LOCAL_API_KEYS } from '../shared/platform/definitions';
 import { assertJava } from './dynamodb';
 import { consoleLogger } from './log';
 import { demoNetwork, SeedError, seedDemoNetwork } from './seed';

@@ -2,16 +2,18 @@ import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CHANNELS, type Principal } from '../../shared/infra/definitions';
+import { CHANNELS, type Principal, type Trigger } from '../../shared/platform/definitions';
 import type { CommerceFunction } from './commerce-function';
 
-/**
- * Request headers API Gateway rejects a request without, by function name. The definitions do not
- * describe headers yet; `Idempotency-Key` on the order intake is the one the API contract requires.
- */
-export const REQUIRED_HEADERS: Readonly<Record<string, readonly string[]>> = {
-  CreateOrder: ['Idempotency-Key'],
-};
+/** The headers a route declares that a request must carry: API Gateway rejects a request without them. */
+export function requiredHeaders(trigger: Extract<Trigger, { kind: 'http' }>): string[] {
+  return Object.entries(trigger.headers?.shape ?? {})
+    .filter(
+      ([, schema]) =>
+        !(schema as { safeParse(v: unknown): { success: boolean } }).safeParse(undefined).success,
+    )
+    .map(([name]) => name);
+}
 
 /** Every principal that gets an API key: the selling channels and operations. */
 export const API_PRINCIPALS: readonly Principal[] = [...CHANNELS, 'ops'];
@@ -117,11 +119,6 @@ export class CommerceApi extends Construct {
   constructor(scope: Construct, id: string, props: CommerceApiProps) {
     super(scope, id);
     const routed = props.functions.filter((fn) => fn.definition.trigger.kind === 'http');
-    for (const name of Object.keys(REQUIRED_HEADERS)) {
-      if (!routed.some((fn) => fn.definition.name === name)) {
-        throw new Error(`REQUIRED_HEADERS names ${name}, which is not an http function in the definitions`);
-      }
-    }
 
     this.accessLog = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -208,7 +205,7 @@ export class CommerceApi extends Construct {
             operationName: fn.definition.name,
             apiKeyRequired: fn.definition.apiKeys === true,
             requestValidator: validator,
-            requestParameters: requestParameters(trigger.path, REQUIRED_HEADERS[fn.definition.name] ?? []),
+            requestParameters: requestParameters(trigger.path, requiredHeaders(trigger)),
           },
         );
     }

@@ -7,7 +7,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV, type FunctionDefinition } from '../../shared/infra/definitions';
+import { ENV, type FunctionDefinition } from '../../shared/platform/definitions';
 import type { CommerceTable } from './commerce-table';
 import { DeadLetterQueue } from './dead-letter-queue';
 

@@ -1,10 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import type { TableDefinition } from '../../shared/infra/definitions';
+import type { TableDefinition } from '../../shared/platform/definitions';
 
 /**
- * A DynamoDB table built from its entry in `tables` (`shared/infra/definitions.ts`).
+ * A DynamoDB table built from its entry in `tables` (`shared/platform/definitions.ts`).
  *
  * The settings are the same for every context: on-demand capacity, point-in-time recovery, a
  * NEW_AND_OLD_IMAGES stream (the outbox the publisher reads), TTL on `ttl`, AWS-managed encryption,

@@ -4,7 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type BusRule, busRules, type EventPattern } from '../../shared/infra/definitions';
+import { type BusRule, busRules, type EventPattern } from '../../shared/platform/definitions';
 import type { AsyncRetry, CommerceFunction } from './commerce-function';
 import { DeadLetterQueue } from './dead-letter-queue';
 

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import type { TableKey } from '../../shared/infra/definitions';
+import type { TableKey } from '../../shared/platform/definitions';
 import type { CommerceFunction } from './commerce-function';
 import type { CommerceTable } from './commerce-table';
 import { DeadLetterQueue } from './dead-letter-queue';
@@ -38,10 +38,12 @@ export class StreamSubscriptions extends Construct {
         purpose: `stream batches ${fn.definition.name} could not process (shard, sequence numbers)`,
       });
       for (const key of trigger.tables) {
+        const table = props.tables[key];
+        if (!table) throw new Error(`${fn.definition.name} subscribes to table ${key}, which is not defined`);
         // The publisher tells records apart by the table in the stream ARN: it needs every name.
-        fn.function.addEnvironment(props.tables[key].definition.envVar, props.tables[key].tableName);
+        fn.function.addEnvironment(table.definition.envVar, table.tableName);
         fn.function.addEventSource(
-          new sources.DynamoEventSource(props.tables[key], {
+          new sources.DynamoEventSource(table, {
             // Start from the oldest record still in the stream: an outbox must not skip events.
             startingPosition: lambda.StartingPosition.TRIM_HORIZON,
             batchSize: 100,

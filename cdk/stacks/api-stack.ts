@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { functions, type TableKey } from '../../shared/infra/definitions';
+import { functions, type TableKey } from '../../shared/platform/definitions';
 import { CommerceApi } from '../constructs/commerce-api';
 import { CommerceFunction } from '../constructs/commerce-function';
 import type { CommerceTable } from '../constructs/commerce-table';
@@ -52,7 +52,9 @@ export class ApiStack extends Stack {
       const fn = new CommerceFunction(this, definition.name, { definition });
       const tableKeys = new Set<TableKey>([...definition.reads, ...definition.writes]);
       for (const key of tableKeys) {
-        fn.grantTable(props.tables[key], {
+        const table = props.tables[key];
+        if (!table) throw new Error(`${definition.name} uses table ${key}, which is not defined`);
+        fn.grantTable(table, {
           read: definition.reads.includes(key),
           write: definition.writes.includes(key),
         });

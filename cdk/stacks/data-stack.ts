@@ -3,7 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type TableKey, tables } from '../../shared/infra/definitions';
+import { type TableKey, tables } from '../../shared/platform/definitions';
 import { CommerceTable } from '../constructs/commerce-table';
 
 /**

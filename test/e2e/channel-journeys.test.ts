@@ -412,7 +412,7 @@ describe('availability per channel', () => {
 
   it('gives an expired hold its units back', async () => {
     await ops('PUT', '/inventory/HOLD-1/STORE-1', { onHand: 3 });
-    const hold = await call('POST', '/reservations', 'local-store', {
+    const hold = await call('POST', '/holds', 'local-store', {
       lines: [{ sku: 'HOLD-1', quantity: 2 }],
       delivery: { type: 'pickup', locationId: 'STORE-1' },
       expiresInSeconds: 1,

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { CHANNELS, functions, type Principal } from '../../shared/infra/definitions';
+import { CHANNELS, functions, type Principal } from '../../shared/platform/definitions';
 import { environmentOf, logicalIdOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
@@ -37,7 +37,7 @@ describe('REST API', () => {
   );
 
   it('keeps the health check public', () => {
-    expect(methodOf('GetHealth').ApiKeyRequired).toBe(false);
+    expect(methodOf('CheckHealth').ApiKeyRequired).toBe(false);
   });
 
   it.each(httpFunctions)('validates the path parameters of $trigger.path', ({ definition, trigger }) => {
@@ -53,7 +53,7 @@ describe('REST API', () => {
   });
 
   it('rejects an order without an Idempotency-Key header before it reaches the function', () => {
-    expect(methodOf('CreateOrder').RequestParameters).toEqual({
+    expect(methodOf('PlaceOrder').RequestParameters).toEqual({
       'method.request.header.Idempotency-Key': true,
     });
     api.hasResourceProperties('AWS::ApiGateway::RequestValidator', {

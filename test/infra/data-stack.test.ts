@@ -1,11 +1,12 @@
-import { tables } from '../../shared/infra/definitions';
+import { tables } from '../../shared/platform/definitions';
 import { logicalIdOf, synthesizeCommerce } from './synthesize';
 
 const { data, stacks } = synthesizeCommerce();
 
 describe('data stack', () => {
   it.each(Object.values(tables))('keeps the $key table on demand, recoverable and streamed', (definition) => {
-    const table = data.findResources('AWS::DynamoDB::Table')[logicalIdOf(stacks.data.tables[definition.key])];
+    const table =
+      data.findResources('AWS::DynamoDB::Table')[logicalIdOf(stacks.data.tables[definition.key]!)];
 
     expect(table).toMatchObject({
       DeletionPolicy: 'Retain',
@@ -30,7 +31,7 @@ describe('data stack', () => {
     'gives the $key table every index of its definition, projecting all',
     (definition) => {
       const table =
-        data.findResources('AWS::DynamoDB::Table')[logicalIdOf(stacks.data.tables[definition.key])];
+        data.findResources('AWS::DynamoDB::Table')[logicalIdOf(stacks.data.tables[definition.key]!)];
 
       expect(table?.Properties.GlobalSecondaryIndexes).toEqual(
         definition.indexes.map((index) => ({

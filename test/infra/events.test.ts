@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { DeadLetterQueue } from '../../cdk/constructs/dead-letter-queue';
-import { busRules, functions } from '../../shared/infra/definitions';
+import { busRules, functions } from '../../shared/platform/definitions';
 import { logicalIdOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
@@ -136,7 +136,7 @@ describe('stream publisher', () => {
       api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalIdOf(fn.function) },
         EventSourceArn: {
-          'Fn::ImportValue': Match.stringLikeRegexp(`${logicalIdOf(stacks.data.tables[table])}StreamArn`),
+          'Fn::ImportValue': Match.stringLikeRegexp(`${logicalIdOf(stacks.data.tables[table]!)}StreamArn`),
         },
         StartingPosition: 'TRIM_HORIZON',
         FunctionResponseTypes: ['ReportBatchItemFailures'],

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ENV, functions, tables } from '../../shared/infra/definitions';
+import { ENV, functions, tables } from '../../shared/platform/definitions';
 import { environmentOf, logicalIdOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
@@ -106,12 +106,12 @@ describe('functions', () => {
   });
 
   it('scopes table grants to the table and its named indexes, never to an index wildcard', () => {
-    const createOrder = statementsOf('CreateOrder').filter((s) =>
+    const placeOrder = statementsOf('PlaceOrder').filter((s) =>
       (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('dynamodb:GetItem'),
     );
 
-    expect(createOrder).toHaveLength(2);
-    const rendered = JSON.stringify(createOrder);
+    expect(placeOrder).toHaveLength(2);
+    const rendered = JSON.stringify(placeOrder);
     expect(rendered).toContain('/index/GSI1');
     expect(rendered).not.toContain('/index/*');
   });

@@ -5,7 +5,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
 import { type BusEventRecord, EVENTBRIDGE_PATH, LocalEventBus } from '../../local/event-bus';
 import { type ApiServer, createApiServer } from '../../local/http-server';
 import type { LocalHandler } from '../../local/lambda';
-import { type BusRule, busRules, functions } from '../../shared/infra/definitions';
+import { type BusRule, busRules, functions } from '../../shared/platform/definitions';
 import { closeConnections, memoryLogger, recorder, send, waitFor } from './support';
 
 type Event = EventBridgeEvent<string, Record<string, unknown>>;
@@ -64,7 +64,7 @@ describe('local event bus', () => {
   describe('PutEvents through the real EventBridgeClient', () => {
     it('accepts an event, builds the EventBridge envelope and delivers it to the matching rule target', async () => {
       const intake = recorder<Event>();
-      handlers.set('MarketplaceOrderIntake', intake);
+      handlers.set('AcceptMarketplaceOrder', intake);
 
       const result = await client.send(
         new PutEventsCommand({
@@ -87,7 +87,7 @@ describe('local event bus', () => {
         resources: ['arn:aws:example:::order/AMZ-1'],
         detail: { channelOrderId: 'AMZ-1', lines: [{ sku: 'TEE-1', quantity: 1 }] },
       });
-      expect(intake.calls[0]?.context.functionName).toBe('MarketplaceOrderIntake');
+      expect(intake.calls[0]?.context.functionName).toBe('AcceptMarketplaceOrder');
     });
 
     it('answers per entry: valid entries pass, invalid ones get the EventBridge error codes', async () => {
@@ -144,7 +144,7 @@ describe('local event bus', () => {
   describe('rules', () => {
     it('records a domain event for the audit log without invoking any function', async () => {
       const intake = recorder<Event>();
-      handlers.set('MarketplaceOrderIntake', intake);
+      handlers.set('AcceptMarketplaceOrder', intake);
 
       await client.send(
         new PutEventsCommand({
@@ -176,7 +176,7 @@ describe('local event bus', () => {
     });
 
     it('lists received events over HTTP, filtered by detail type and source, with their deliveries', async () => {
-      handlers.set('MarketplaceOrderIntake', recorder());
+      handlers.set('AcceptMarketplaceOrder', recorder());
       bus.putEvents({
         Entries: [
           marketplaceOrder,
@@ -216,7 +216,7 @@ describe('local event bus', () => {
       expect(marketplace.events[0]?.deliveries).toEqual([
         expect.objectContaining({
           rule: 'MarketplaceOrderPlaced',
-          target: 'function:MarketplaceOrderIntake',
+          target: 'function:AcceptMarketplaceOrder',
           status: 'delivered',
           attempts: 1,
         }),
@@ -252,7 +252,7 @@ describe('local event bus', () => {
   describe('delivery failures', () => {
     it('retries a failing target and records the delivery once it succeeds', async () => {
       let calls = 0;
-      handlers.set('MarketplaceOrderIntake', async () => {
+      handlers.set('AcceptMarketplaceOrder', async () => {
         calls += 1;
         if (calls === 1) throw new Error('transient');
       });
@@ -271,7 +271,7 @@ describe('local event bus', () => {
 
     it('moves an event to the dead-letter list after three failed attempts, and lists it over HTTP', async () => {
       let calls = 0;
-      handlers.set('MarketplaceOrderIntake', async () => {
+      handlers.set('AcceptMarketplaceOrder', async () => {
         calls += 1;
         throw new Error('always');
       });
@@ -285,7 +285,7 @@ describe('local event bus', () => {
       expect(dlq.deadLetters).toEqual([
         expect.objectContaining({
           source: 'bus',
-          functionName: 'MarketplaceOrderIntake',
+          functionName: 'AcceptMarketplaceOrder',
           origin: 'MarketplaceOrderPlaced',
           attempts: 3,
           error: 'Error: always',
@@ -303,7 +303,7 @@ describe('local event bus', () => {
         region: LOCAL_REGION,
         retry: { maxAttempts: 3, baseDelayMs: 60_000 },
       });
-      handlers.set('MarketplaceOrderIntake', async () => {
+      handlers.set('AcceptMarketplaceOrder', async () => {
         throw new Error('down');
       });
       slow.putEvents({ Entries: [marketplaceOrder] });

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type ApiServer, createApiServer, httpRoutes, MAX_BODY_BYTES } from '../../local/http-server';
 import type { LocalHandler } from '../../local/lambda';
-import { functions, LOCAL_API_KEYS } from '../../shared/infra/definitions';
+import { functions, LOCAL_API_KEYS } from '../../shared/platform/definitions';
 import { closeConnections, memoryLogger, recorder, send } from './support';
 
 describe('local API server', () => {
@@ -99,7 +99,7 @@ describe('local API server', () => {
       expect(echo.calls).toHaveLength(1);
       expect(echo.calls[0]?.event.body).toBe(body);
       expect(echo.calls[0]?.event.resource).toBe('/orders');
-      expect(echo.calls[0]?.context.functionName).toBe('CreateOrder');
+      expect(echo.calls[0]?.context.functionName).toBe('PlaceOrder');
       expect(echo.calls[0]?.context.getRemainingTimeInMillis()).toBeGreaterThan(0);
     });
 
@@ -125,7 +125,7 @@ describe('local API server', () => {
       const get = await send(`${base}/inventory/TEE-1`, { headers: { 'x-api-key': 'local-ops' } });
 
       expect(post.status).toBe(200);
-      expect(echo.calls[0]?.context.functionName).toBe('PostInventoryAdjustment');
+      expect(echo.calls[0]?.context.functionName).toBe('AdjustInventory');
       expect(get.status).toBe(200);
       expect((get.json() as APIGatewayProxyEvent).pathParameters).toEqual({ sku: 'TEE-1' });
     });
@@ -133,7 +133,7 @@ describe('local API server', () => {
 
   describe('proxy result → response', () => {
     it('writes status, headers, multi-value headers and a default JSON content type', async () => {
-      handlers.set('GetHealth', async () => ({
+      handlers.set('CheckHealth', async () => ({
         statusCode: 201,
         headers: { 'X-One': 'a', 'X-Count': 3, 'Set-Cookie': 'ignored=1' },
         multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'] },
@@ -152,7 +152,7 @@ describe('local API server', () => {
 
     it('decodes a base64 body and keeps the handler content type', async () => {
       const bytes = Buffer.from([0, 1, 2, 250, 255]);
-      handlers.set('GetHealth', async () => ({
+      handlers.set('CheckHealth', async () => ({
         statusCode: 200,
         headers: { 'Content-Type': 'application/octet-stream' },
         body: bytes.toString('base64'),
@@ -237,7 +237,7 @@ describe('local API server', () => {
     });
 
     it('answers 500 INTERNAL and logs when the handler throws', async () => {
-      handlers.set('GetHealth', async () => {
+      handlers.set('CheckHealth', async () => {
         throw new Error('boom');
       });
 
@@ -245,12 +245,12 @@ describe('local API server', () => {
 
       expect(response.status).toBe(500);
       expect(response.json()).toEqual({ error: { code: 'INTERNAL', message: expect.any(String) } });
-      expect(log.errors.join('\n')).toContain('GetHealth threw');
+      expect(log.errors.join('\n')).toContain('CheckHealth threw');
       expect(log.errors.join('\n')).toContain('boom');
     });
 
     it('answers 502 and logs when the handler returns something that is not a proxy result', async () => {
-      handlers.set('GetHealth', async () => ({ body: { not: 'a string' } }));
+      handlers.set('CheckHealth', async () => ({ body: { not: 'a string' } }));
 
       const response = await send(`${base}/health`);
 
@@ -260,7 +260,7 @@ describe('local API server', () => {
     });
 
     it('answers 503 while a handler is not loaded', async () => {
-      handlers.delete('GetHealth');
+      handlers.delete('CheckHealth');
 
       const response = await send(`${base}/health`);
 
@@ -281,7 +281,7 @@ describe('local API server', () => {
           apiKeys: true,
         }),
       );
-      expect(routes).toContainEqual(expect.objectContaining({ functionName: 'GetHealth', apiKeys: false }));
+      expect(routes).toContainEqual(expect.objectContaining({ functionName: 'CheckHealth', apiKeys: false }));
       expect(routes.some((route) => route.functionName === 'PublishEvents')).toBe(false);
     });
 

@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import type { LocalHandler } from '../../local/lambda';
 import { type Scheduler, scheduledJobs, startScheduler } from '../../local/scheduler';
-import { functions } from '../../shared/infra/definitions';
+import { functions } from '../../shared/platform/definitions';
 import { memoryLogger, recorder, waitFor } from './support';
 
 describe('scheduler', () => {
@@ -14,8 +14,8 @@ describe('scheduler', () => {
 
   const start = (handler: LocalHandler, intervalMs: number, log = memoryLogger()) => {
     scheduler = startScheduler({
-      jobs: [{ functionName: 'SweepReservations', intervalMs }],
-      handlers: new Map([['SweepReservations', handler]]),
+      jobs: [{ functionName: 'ExpireHolds', intervalMs }],
+      handlers: new Map([['ExpireHolds', handler]]),
       region: 'us-east-1',
       log,
     });
@@ -34,12 +34,12 @@ describe('scheduler', () => {
       source: 'aws.events',
       account: '000000000000',
       region: 'us-east-1',
-      resources: ['arn:aws:events:us-east-1:000000000000:rule/SweepReservationsSchedule'],
+      resources: ['arn:aws:events:us-east-1:000000000000:rule/ExpireHoldsSchedule'],
       detail: {},
     });
     expect(sweeper.calls[0]?.event.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(new Set(sweeper.calls.map((call) => call.event.id)).size).toBe(sweeper.calls.length);
-    expect(sweeper.calls[0]?.context.functionName).toBe('SweepReservations');
+    expect(sweeper.calls[0]?.context.functionName).toBe('ExpireHolds');
   });
 
   it('never starts a run while the previous one is still going', async () => {
@@ -53,7 +53,7 @@ describe('scheduler', () => {
     });
 
     const started = start(slow, 5);
-    await waitFor(() => started.runs('SweepReservations') >= 3, 'three completed runs');
+    await waitFor(() => started.runs('ExpireHolds') >= 3, 'three completed runs');
 
     expect(most).toBe(1);
   });
@@ -86,10 +86,10 @@ describe('scheduler', () => {
   describe('scheduledJobs', () => {
     it('takes the rate from the definition unless overridden', () => {
       expect(scheduledJobs(functions)).toEqual([
-        expect.objectContaining({ functionName: 'SweepReservations', intervalMs: 60_000 }),
+        expect.objectContaining({ functionName: 'ExpireHolds', intervalMs: 60_000 }),
       ]);
-      expect(scheduledJobs(functions, { SweepReservations: 1_000 })).toEqual([
-        expect.objectContaining({ functionName: 'SweepReservations', intervalMs: 1_000 }),
+      expect(scheduledJobs(functions, { ExpireHolds: 1_000 })).toEqual([
+        expect.objectContaining({ functionName: 'ExpireHolds', intervalMs: 1_000 }),
       ]);
     });
   });

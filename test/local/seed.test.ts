@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type ApiServer, createApiServer, httpRoutes } from '../../local/http-server';
 import type { LocalHandler } from '../../local/lambda';
 import { type DemoNetwork, demoNetwork, SeedError, seedDemoNetwork } from '../../local/seed';
-import { functions, LOCAL_API_KEYS } from '../../shared/infra/definitions';
+import { functions, LOCAL_API_KEYS } from '../../shared/platform/definitions';
 import { recorder } from './support';
 
 describe('demo network', () => {
@@ -61,7 +61,7 @@ describe('seedDemoNetwork', () => {
     const positions = ok();
     const rules = ok();
     handlers.set('PutLocation', locations);
-    handlers.set('PutInventoryPosition', positions);
+    handlers.set('CountInventory', positions);
     handlers.set('PutChannelRule', rules);
 
     const summary = await seedDemoNetwork(base);
@@ -103,7 +103,7 @@ describe('seedDemoNetwork', () => {
       return { statusCode: 200, body: '{}' };
     };
     handlers.set('PutLocation', track('location'));
-    handlers.set('PutInventoryPosition', track('position'));
+    handlers.set('CountInventory', track('position'));
     handlers.set('PutChannelRule', track('rule'));
 
     await seedDemoNetwork(base);
@@ -119,7 +119,7 @@ describe('seedDemoNetwork', () => {
         : { statusCode: 200 };
     });
     const positions = ok();
-    handlers.set('PutInventoryPosition', positions);
+    handlers.set('CountInventory', positions);
 
     const seeding = seedDemoNetwork(base);
 
@@ -131,7 +131,7 @@ describe('seedDemoNetwork', () => {
   it('encodes identifiers into the path', async () => {
     const positions = ok();
     handlers.set('PutLocation', ok());
-    handlers.set('PutInventoryPosition', positions);
+    handlers.set('CountInventory', positions);
     const network: DemoNetwork = {
       locations: [],
       inventory: [{ sku: 'A/B 1', locationId: 'dc-1', onHand: 1 }],

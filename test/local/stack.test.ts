@@ -9,7 +9,7 @@ import type { LocalHandler } from '../../local/lambda';
 import { silentLogger } from '../../local/log';
 import { demoNetwork, SeedError } from '../../local/seed';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack';
-import { ENV, type FunctionDefinition, LOCAL_API_KEYS } from '../../shared/infra/definitions';
+import { ENV, type FunctionDefinition, LOCAL_API_KEYS } from '../../shared/platform/definitions';
 import { recorder, send, waitFor } from './support';
 
 /**
@@ -27,10 +27,10 @@ function fakeHandlers() {
   const loadHandler = (definition: FunctionDefinition): LocalHandler => {
     const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
     switch (definition.name) {
-      case 'GetHealth':
+      case 'CheckHealth':
         return async () => ({ statusCode: 200, body: JSON.stringify({ status: 'ok' }) });
       case 'PutLocation': {
-        const tableName = process.env[ENV.inventoryTable];
+        const tableName = process.env.INVENTORY_TABLE;
         const client = new DynamoDBClient({ endpoint: process.env[ENV.dynamodbEndpoint], credentials });
         clients.push(client);
         return async (event) => {
@@ -68,9 +68,9 @@ function fakeHandlers() {
           return { batchItemFailures: [] };
         };
       }
-      case 'SweepReservations':
+      case 'ExpireHolds':
         return calls.sweeps;
-      case 'PutInventoryPosition':
+      case 'CountInventory':
       case 'PutChannelRule':
         return calls.puts;
       default:
@@ -139,12 +139,12 @@ describe('local stack', () => {
   });
 
   it('gives the handlers their environment and puts the previous one back when stopped', async () => {
-    const before = process.env[ENV.inventoryTable];
+    const before = process.env.INVENTORY_TABLE;
 
     stack = await start();
 
-    expect(process.env[ENV.inventoryTable]).toBe(stack.tableNames.inventory);
-    expect(process.env[ENV.ordersTable]).toBe(stack.tableNames.orders);
+    expect(process.env.INVENTORY_TABLE).toBe(stack.tableNames.inventory);
+    expect(process.env.ORDERS_TABLE).toBe(stack.tableNames.orders);
     expect(process.env[ENV.eventBusName]).toBe('commerce');
     expect(JSON.parse(process.env[ENV.apiKeyChannels] ?? '{}')).toEqual(LOCAL_API_KEYS);
     expect(process.env[ENV.eventBridgeEndpoint]).toBe(`${stack.url}/_aws/eventbridge`);
@@ -152,7 +152,7 @@ describe('local stack', () => {
     expect(process.env.AWS_REGION).toBe('us-east-1');
     await stack.stop();
     stack = undefined;
-    expect(process.env[ENV.inventoryTable]).toBe(before);
+    expect(process.env.INVENTORY_TABLE).toBe(before);
   });
 
   it('seeds the demo network through the API when asked', async () => {

@@ -26,7 +26,7 @@ describe('stream poller', () => {
   beforeEach(async () => {
     const fresh = await freshTables();
     client = fresh.client;
-    table = fresh.names.inventory;
+    table = fresh.names.inventory ?? '';
     streams = new DynamoDBStreamsClient({
       endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
       region: LOCAL_REGION,

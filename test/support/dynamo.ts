@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
-import type { TableKey } from '../../shared/infra/definitions';
+import type { TableKey } from '../../shared/platform/definitions';
 
 /** A DynamoDB client for the run's DynamoDB Local and a fresh set of tables under a unique prefix. */
 export async function freshTables(): Promise<{ client: DynamoDBClient; names: Record<TableKey, string> }> {

@@ -1,8 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { documentClient } from '../../shared/adapters/clients';
-import type { LocationInput, OrderInput } from '../../shared/domain/schemas';
-import { putLocation, setCount } from '../../shared/use-cases/inventory';
-import { makePorts, type Ports } from '../../shared/use-cases/ports';
+import { makeInventoryPorts } from '../../shared/inventory/adapters/runtime';
+import type { LocationInput } from '../../shared/inventory/schemas';
+import type { InventoryPorts } from '../../shared/inventory/use-cases/ports';
+import { putLocation, setCount } from '../../shared/inventory/use-cases/stock';
+import { makeOrderPorts } from '../../shared/orders/adapters/runtime';
+import type { OrderInput } from '../../shared/orders/schemas';
+import type { OrderPorts } from '../../shared/orders/use-cases/ports';
+import { documentClient } from '../../shared/platform/clients';
 import { freshTables } from './dynamo';
 
 export const STORE: LocationInput = {
@@ -25,12 +29,17 @@ export const DC: LocationInput = {
   priority: 10,
 };
 
+/** The inventory and the order ports over the same tables: what the integration tests drive. */
+export type Ports = InventoryPorts & OrderPorts;
+
 /** Ports over fresh tables in DynamoDB Local, with a store `S1` and a DC `DC1`. */
 export async function portsWithNetwork(
   clock?: () => Date,
 ): Promise<{ ports: Ports; client: DynamoDBClient }> {
   const { client, names } = await freshTables();
-  const ports = makePorts(documentClient(client), names, clock);
+  const doc = documentClient(client);
+  const inventory = makeInventoryPorts(doc, names.inventory ?? '', clock);
+  const ports: Ports = { ...inventory, ...makeOrderPorts(doc, names.orders ?? '', inventory) };
   await putLocation(ports, 'S1', STORE);
   await putLocation(ports, 'DC1', DC);
   return { ports, client };

@@ -1,0 +1,481 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { TransactItem } from '../../platform/dynamodb';
+import type { Hold, PositionChange } from '../domain/hold';
+import type { Allocation } from '../domain/sourcing';
+import {
+  type AvailabilitySnapshot,
+  type ChannelRule,
+  computeAvailable,
+  DEFAULT_PRIORITY,
+  type Location,
+  type Position,
+} from '../domain/stock';
+import type { InventoryRepository } from '../use-cases/ports';
+
+/** Key layout of the inventory table (one table for the inventory context). */
+export const inventoryKeys = {
+  location: (id: string) => ({ PK: `LOC#${id}`, SK: 'LOC' }),
+  position: (sku: string, locationId: string) => ({ PK: `SKU#${sku}`, SK: `LOC#${locationId}` }),
+  rule: (id: string) => ({ PK: `RULE#${id}`, SK: 'RULE' }),
+  hold: (id: string) => ({ PK: `HOLD#${id}`, SK: 'HOLD' }),
+  adjustment: (sourceEventId: string) => ({ PK: `ADJ#${sourceEventId}`, SK: 'ADJ' }),
+  availabilitySnapshot: (sku: string) => ({ PK: `SKU#${sku}`, SK: 'ATP' }),
+  activeHoldsIndex: 'HOLD#ACTIVE',
+  locationsIndex: 'LOCATIONS',
+  rulesIndex: 'RULES',
+};
+
+const RETAIN_FINISHED_HOLDS_SECONDS = 7 * 24 * 3600;
+
+const stripKeys = <T>(item: Record<string, unknown>): T => {
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ttl: _ttl, lastChange: _lc, ...rest } = item;
+  return rest as T;
+};
+
+/** Reads and writes of the inventory context. All conditions use attribute-name placeholders. */
+export class InventoryStore implements InventoryRepository {
+  constructor(
+    readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async putLocation(location: Location): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...inventoryKeys.location(location.locationId),
+          GSI1PK: inventoryKeys.locationsIndex,
+          GSI1SK: location.locationId,
+          ...location,
+        },
+      }),
+    );
+  }
+
+  async getLocation(locationId: string): Promise<Location | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: inventoryKeys.location(locationId) }),
+    );
+    return out.Item ? stripKeys<Location>(out.Item) : undefined;
+  }
+
+  async listLocations(): Promise<Location[]> {
+    const items = await this.listIndexed(inventoryKeys.locationsIndex);
+    return items.map((i) => {
+      const location = stripKeys<Location>(i);
+      return { ...location, priority: location.priority ?? DEFAULT_PRIORITY };
+    });
+  }
+
+  /**
+   * Every position of a SKU. Placement reads strongly consistent (it decides reservations);
+   * availability answers may read eventually consistent (half the cost; the reservation write is the
+   * guarantee, not the read).
+   */
+  async getPositions(sku: string, options: { consistent?: boolean } = {}): Promise<Position[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :loc)',
+      ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+      ExpressionAttributeValues: { ':pk': `SKU#${sku}`, ':loc': 'LOC#' },
+      ConsistentRead: options.consistent ?? true,
+    });
+    return items.map((i) => stripKeys<Position>(i));
+  }
+
+  async getPosition(sku: string, locationId: string): Promise<Position | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: inventoryKeys.position(sku, locationId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? stripKeys<Position>(out.Item) : undefined;
+  }
+
+  /**
+   * Sets an absolute count, keeping what is reserved: available is recomputed from the reserved units
+   * the position holds at the moment of the write. Optimistic on `version`, so a reservation landing
+   * between the read and the write makes this call retry rather than lose it.
+   */
+  async setCount(
+    sku: string,
+    locationId: string,
+    onHand: number,
+    safetyStock: number | undefined,
+    now: string,
+  ): Promise<Position | 'conflict'> {
+    const current = await this.getPosition(sku, locationId);
+    const reserved = current?.reserved ?? 0;
+    const ss = safetyStock ?? current?.safetyStock ?? 0;
+    const next: Position = {
+      sku,
+      locationId,
+      onHand,
+      reserved,
+      safetyStock: ss,
+      available: computeAvailable(onHand, reserved, ss),
+      version: (current?.version ?? 0) + 1,
+    };
+    const change: PositionChange = { type: 'count', ref: { type: 'count', id: now }, reason: 'count' };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...inventoryKeys.position(sku, locationId), ...next, updatedAt: now, lastChange: change },
+          ConditionExpression: current ? '#version = :version' : 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: current ? { '#version': 'version' } : { '#pk': 'PK' },
+          ...(current ? { ExpressionAttributeValues: { ':version': current.version } } : {}),
+        }),
+      );
+      return next;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return 'conflict';
+      throw error;
+    }
+  }
+
+  /** Takes `quantity` units at a position only if that many are available: the no-oversell write. */
+  reserveOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem {
+    return this.moveReservedOp(sku, allocation, change, now, 'reserve');
+  }
+
+  /** Gives reserved units back to a position. */
+  releaseOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem {
+    return this.moveReservedOp(sku, allocation, change, now, 'release');
+  }
+
+  private moveReservedOp(
+    sku: string,
+    allocation: Allocation,
+    change: PositionChange,
+    now: string,
+    direction: 'reserve' | 'release',
+  ): TransactItem {
+    const [toReserved, toAvailable, guard] =
+      direction === 'reserve' ? ['+', '-', '#available >= :q'] : ['-', '+', '#reserved >= :q'];
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: inventoryKeys.position(sku, allocation.locationId),
+        UpdateExpression:
+          `SET #reserved = #reserved ${toReserved} :q, #available = #available ${toAvailable} :q, ` +
+          '#version = #version + :one, #updatedAt = :now, #lastChange = :change',
+        ConditionExpression: `attribute_exists(#pk) AND ${guard}`,
+        ExpressionAttributeNames: {
+          '#pk': 'PK',
+          '#reserved': 'reserved',
+          '#available': 'available',
+          '#version': 'version',
+          '#updatedAt': 'updatedAt',
+          '#lastChange': 'lastChange',
+        },
+        ExpressionAttributeValues: { ':q': allocation.quantity, ':one': 1, ':now': now, ':change': change },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  /** Moves onHand by `delta`, creating the position on a first receipt; never below zero on hand. */
+  adjustOp(
+    sku: string,
+    locationId: string,
+    delta: number,
+    change: PositionChange,
+    now: string,
+  ): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: inventoryKeys.position(sku, locationId),
+        UpdateExpression:
+          'SET #onHand = if_not_exists(#onHand, :zero) + :d, #available = if_not_exists(#available, :zero) + :d, ' +
+          '#reserved = if_not_exists(#reserved, :zero), #safetyStock = if_not_exists(#safetyStock, :zero), ' +
+          '#version = if_not_exists(#version, :zero) + :one, #sku = :sku, #locationId = :loc, ' +
+          '#updatedAt = :now, #lastChange = :change',
+        ...(delta < 0 ? { ConditionExpression: 'attribute_exists(#pk) AND #onHand >= :needed' } : {}),
+        ExpressionAttributeNames: {
+          '#onHand': 'onHand',
+          '#available': 'available',
+          '#reserved': 'reserved',
+          '#safetyStock': 'safetyStock',
+          '#version': 'version',
+          '#sku': 'sku',
+          '#locationId': 'locationId',
+          '#updatedAt': 'updatedAt',
+          '#lastChange': 'lastChange',
+          ...(delta < 0 ? { '#pk': 'PK' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':d': delta,
+          ':zero': 0,
+          ':one': 1,
+          ':sku': sku,
+          ':loc': locationId,
+          ':now': now,
+          ':change': change,
+          ...(delta < 0 ? { ':needed': -delta } : {}),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  /** The ledger entry of an adjustment; its key is the source event id, which makes it idempotent. */
+  adjustmentLedgerOp(record: Record<string, unknown> & { sourceEventId: string }): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...inventoryKeys.adjustment(record.sourceEventId), ...record },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'PK' },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  async getAdjustment(sourceEventId: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: inventoryKeys.adjustment(sourceEventId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? stripKeys<Record<string, unknown>>(out.Item) : undefined;
+  }
+
+  async putRule(rule: ChannelRule): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...inventoryKeys.rule(rule.ruleId),
+          GSI1PK: inventoryKeys.rulesIndex,
+          GSI1SK: rule.ruleId,
+          ...rule,
+        },
+      }),
+    );
+  }
+
+  async deleteRule(ruleId: string): Promise<boolean> {
+    const out = await this.doc.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: inventoryKeys.rule(ruleId),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return out.Attributes !== undefined;
+  }
+
+  async listRules(): Promise<ChannelRule[]> {
+    return (await this.listIndexed(inventoryKeys.rulesIndex)).map((i) => stripKeys<ChannelRule>(i));
+  }
+
+  createHoldOp(hold: Hold): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...inventoryKeys.hold(hold.holdId),
+          GSI1PK: inventoryKeys.activeHoldsIndex,
+          GSI1SK: `${hold.expiresAt}#${hold.holdId}`,
+          ...hold,
+        },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'PK' },
+      },
+    };
+  }
+
+  /**
+   * Ends an active hold (released, expired or consumed by an order). Conditional on it still being
+   * active, so two enders (a customer and the sweeper) cannot both give its units back.
+   */
+  finishHoldOp(
+    holdId: string,
+    status: 'RELEASED' | 'EXPIRED' | 'CONSUMED',
+    now: string,
+    extra: { consumedBy?: string; channel?: string; notExpiredAt?: string } = {},
+  ): TransactItem {
+    const conditions = ['#status = :active'];
+    const values: Record<string, unknown> = {
+      ':active': 'ACTIVE',
+      ':status': status,
+      ':now': now,
+      ':ttl': Math.floor(Date.parse(now) / 1000) + RETAIN_FINISHED_HOLDS_SECONDS,
+    };
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#updatedAt': 'updatedAt',
+      '#ttl': 'ttl',
+      '#g1pk': 'GSI1PK',
+      '#g1sk': 'GSI1SK',
+    };
+    let set = '#status = :status, #updatedAt = :now, #ttl = :ttl';
+    if (extra.consumedBy) {
+      set += ', #consumedBy = :consumedBy';
+      names['#consumedBy'] = 'consumedBy';
+      values[':consumedBy'] = extra.consumedBy;
+    }
+    if (extra.channel) {
+      conditions.push('#channel = :channel');
+      names['#channel'] = 'channel';
+      values[':channel'] = extra.channel;
+    }
+    if (extra.notExpiredAt) {
+      conditions.push('#expiresAt > :at');
+      names['#expiresAt'] = 'expiresAt';
+      values[':at'] = extra.notExpiredAt;
+    }
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: inventoryKeys.hold(holdId),
+        UpdateExpression: `SET ${set} REMOVE #g1pk, #g1sk`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  async getHold(holdId: string): Promise<Hold | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: inventoryKeys.hold(holdId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? stripKeys<Hold>(out.Item) : undefined;
+  }
+
+  /** Active holds whose time is up, oldest first (eventually consistent index; the release re-checks). */
+  async expiredHoldIds(now: string, limit: number): Promise<string[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'GSI1',
+        KeyConditionExpression: '#pk = :pk AND #sk <= :now',
+        ExpressionAttributeNames: { '#pk': 'GSI1PK', '#sk': 'GSI1SK' },
+        ExpressionAttributeValues: { ':pk': inventoryKeys.activeHoldsIndex, ':now': `${now}#~` },
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => String(i.holdId));
+  }
+
+  /** The last published availability of a SKU per channel, and the snapshot's version. */
+  async getAvailabilitySnapshot(sku: string): Promise<AvailabilitySnapshot> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: inventoryKeys.availabilitySnapshot(sku),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item
+      ? { channels: out.Item.channels as Record<string, number>, version: Number(out.Item.version) }
+      : { channels: {}, version: 0 };
+  }
+
+  /**
+   * Replaces the published availability of a SKU, only if the snapshot is still at `expectedVersion`
+   * (0: none yet). One item per SKU holds every channel, so a change costs one write, not one per
+   * channel. `channels` undefined removes the snapshot. Returns false when someone moved it first.
+   */
+  async swapAvailabilitySnapshot(
+    sku: string,
+    expectedVersion: number,
+    channels: Record<string, number> | undefined,
+    now: string,
+  ): Promise<boolean> {
+    const key = inventoryKeys.availabilitySnapshot(sku);
+    const condition: {
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues?: Record<string, unknown>;
+    } =
+      expectedVersion === 0
+        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } }
+        : {
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          };
+    try {
+      if (channels === undefined) {
+        await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key, ...condition }));
+      } else {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, sku, channels, version: expectedVersion + 1, updatedAt: now },
+            ...condition,
+          }),
+        );
+      }
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /** Every SKU that has a position anywhere (a rule change re-evaluates them all). */
+  async allSkus(): Promise<string[]> {
+    const skus = new Set<string>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(#pk, :sku) AND begins_with(#sk, :loc)',
+          ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+          ExpressionAttributeValues: { ':sku': 'SKU#', ':loc': 'LOC#' },
+          ProjectionExpression: '#pk',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) skus.add(String(item.PK).slice(4));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return [...skus].sort();
+  }
+
+  /** Every item listed under one GSI1 partition (locations, rules). */
+  private listIndexed(partition: string): Promise<Record<string, unknown>[]> {
+    return this.queryAll({
+      TableName: this.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'GSI1PK' },
+      ExpressionAttributeValues: { ':pk': partition },
+    });
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}

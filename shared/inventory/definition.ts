@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import {
+  type ContextDefinition,
+  defineRoute,
+  type FunctionDefinition,
+  http,
+  type TableDefinition,
+} from '../platform/definition';
+import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
+import { INVENTORY_TABLE_KEY } from './domain/record-events';
+import { inventoryEvents } from './events';
+import {
+  adjustmentInputSchema,
+  availabilityQuerySchema,
+  channelRuleInputSchema,
+  holdInputSchema,
+  locationIdSchema,
+  locationInputSchema,
+  positionInputSchema,
+  skuSchema,
+} from './schemas';
+
+/**
+ * The inventory context: locations, positions, holds, the adjustment ledger, channel allocation
+ * rules and availability snapshots, in one table.
+ */
+
+export const inventoryTable: TableDefinition = {
+  key: INVENTORY_TABLE_KEY,
+  id: 'Inventory',
+  envVar: 'INVENTORY_TABLE',
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  ttlAttribute: 'ttl',
+  // GSI1: active holds by expiry (for the sweeper); locations and rules listings.
+  indexes: [{ indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+};
+
+const ruleIdSchema = locationIdSchema;
+const holdIdSchema = z.string().min(1).max(100);
+
+/** The inventory API: each route's schemas validate in the handler and generate the contracts. */
+export const inventoryRoutes = {
+  putLocation: defineRoute({
+    method: 'PUT',
+    path: '/locations/{locationId}',
+    access: 'ops',
+    summary: 'Create or replace a store or DC',
+    params: z.object({ locationId: locationIdSchema }),
+    body: locationInputSchema,
+  }),
+  listLocations: defineRoute({
+    method: 'GET',
+    path: '/locations',
+    access: 'any',
+    summary: 'List stores and DCs',
+  }),
+  countInventory: defineRoute({
+    method: 'PUT',
+    path: '/inventory/{sku}/{locationId}',
+    access: 'ops',
+    summary: 'Absolute on-hand count for a SKU at a location from the system of record',
+    params: z.object({ sku: skuSchema, locationId: locationIdSchema }),
+    body: positionInputSchema,
+  }),
+  adjustInventory: defineRoute({
+    method: 'POST',
+    path: '/inventory/adjustments',
+    access: 'ops',
+    summary: 'Relative stock movement, applied once per source system and sourceEventId',
+    body: adjustmentInputSchema,
+  }),
+  getInventory: defineRoute({
+    method: 'GET',
+    path: '/inventory/{sku}',
+    access: 'ops',
+    summary: 'Positions of a SKU at every location',
+    params: z.object({ sku: skuSchema }),
+  }),
+  putChannelRule: defineRoute({
+    method: 'PUT',
+    path: '/channel-rules/{ruleId}',
+    access: 'ops',
+    summary: 'Create or replace a named channel allocation rule',
+    params: z.object({ ruleId: ruleIdSchema }),
+    body: channelRuleInputSchema,
+  }),
+  listChannelRules: defineRoute({
+    method: 'GET',
+    path: '/channel-rules',
+    access: 'ops',
+    summary: 'List channel allocation rules',
+  }),
+  deleteChannelRule: defineRoute({
+    method: 'DELETE',
+    path: '/channel-rules/{ruleId}',
+    access: 'ops',
+    summary: 'Remove a channel allocation rule',
+    params: z.object({ ruleId: ruleIdSchema }),
+  }),
+  getAvailability: defineRoute({
+    method: 'GET',
+    path: '/availability',
+    access: 'any',
+    summary: "What the caller's channel may sell now",
+    query: availabilityQuerySchema,
+  }),
+  placeHold: defineRoute({
+    method: 'POST',
+    path: '/holds',
+    access: 'channel',
+    summary: 'Hold stock for a cart, POS basket or pending marketplace order',
+    body: holdInputSchema,
+    headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() }),
+  }),
+  releaseHold: defineRoute({
+    method: 'DELETE',
+    path: '/holds/{holdId}',
+    access: 'channel',
+    summary: 'Release a hold',
+    params: z.object({ holdId: holdIdSchema }),
+  }),
+} as const;
+
+const api = (
+  name: string,
+  entry: string,
+  spec: (typeof inventoryRoutes)[keyof typeof inventoryRoutes],
+  writes: boolean,
+): FunctionDefinition => ({
+  name,
+  entry: `functions/inventory/${entry}.ts`,
+  description: spec.summary,
+  trigger: http(spec),
+  reads: ['inventory'],
+  writes: writes ? ['inventory'] : [],
+  putsEvents: false,
+  apiKeys: true,
+});
+
+export const inventory: ContextDefinition = {
+  name: 'inventory',
+  tables: [inventoryTable],
+  functions: [
+    api('PutLocation', 'put-location', inventoryRoutes.putLocation, true),
+    api('ListLocations', 'list-locations', inventoryRoutes.listLocations, false),
+    api('CountInventory', 'count-inventory', inventoryRoutes.countInventory, true),
+    api('AdjustInventory', 'adjust-inventory', inventoryRoutes.adjustInventory, true),
+    api('GetInventory', 'get-inventory', inventoryRoutes.getInventory, false),
+    api('PutChannelRule', 'put-channel-rule', inventoryRoutes.putChannelRule, true),
+    api('ListChannelRules', 'list-channel-rules', inventoryRoutes.listChannelRules, false),
+    api('DeleteChannelRule', 'delete-channel-rule', inventoryRoutes.deleteChannelRule, true),
+    api('GetAvailability', 'get-availability', inventoryRoutes.getAvailability, false),
+    api('PlaceHold', 'place-hold', inventoryRoutes.placeHold, true),
+    api('ReleaseHold', 'release-hold', inventoryRoutes.releaseHold, true),
+    {
+      name: 'ExpireHolds',
+      entry: 'functions/inventory/expire-holds.ts',
+      description: 'Releases holds whose time is up',
+      trigger: { kind: 'schedule', everySeconds: 60 },
+      reads: ['inventory'],
+      writes: ['inventory'],
+      putsEvents: false,
+      timeoutSeconds: 120,
+    },
+  ],
+  busRules: [],
+  events: inventoryEvents,
+  eventSource: {
+    table: INVENTORY_TABLE_KEY,
+    reads: ['inventory'],
+    writes: ['inventory'],
+    load: async () => (await import('./stream')).inventoryStream(),
+  },
+};

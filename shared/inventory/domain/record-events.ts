@@ -1,0 +1,90 @@
+import { type DomainEvent, type RecordChange, recordEventId } from '../../platform/events/envelope';
+import { inventoryEvents } from '../events';
+import type { PositionChange } from './hold';
+
+const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
+
+/** The key of the inventory table in the definitions; its stream carries only this table's records. */
+export const INVENTORY_TABLE_KEY = 'inventory';
+
+const isPosition = (change: RecordChange) =>
+  change.table === INVENTORY_TABLE_KEY &&
+  change.keys.PK.startsWith('SKU#') &&
+  change.keys.SK.startsWith('LOC#');
+
+/** The SKU whose availability a change may have moved, if any. */
+export function touchedSku(change: RecordChange): string | undefined {
+  if (!isPosition(change)) return undefined;
+  return String(change.newImage?.sku ?? change.oldImage?.sku ?? change.keys.PK.slice(4));
+}
+
+/** True for changes of channel rules, which move every SKU's channel availability. */
+export const isRuleChange = (change: RecordChange): boolean =>
+  change.table === INVENTORY_TABLE_KEY && change.keys.PK.startsWith('RULE#');
+
+/**
+ * The domain events one committed change stands for. Pure: the stream record alone decides them,
+ * and the id is derived from the record key and version, so a redelivered record gives the same ids.
+ */
+export function eventsFromChange(change: RecordChange): DomainEvent[] {
+  const next = change.newImage;
+  const prev = change.oldImage;
+  if (!next) return [];
+  const id = recordEventId(change, next);
+  const at = String(next.updatedAt ?? new Date().toISOString());
+
+  if (isPosition(change)) {
+    const lastChange = next.lastChange as PositionChange | undefined;
+    if (!lastChange) return [];
+    const sku = String(next.sku);
+    const locationId = String(next.locationId);
+    const reservedBefore = num(prev?.reserved);
+    const reservedAfter = num(next.reserved);
+    switch (lastChange.type) {
+      case 'reserve':
+        return [
+          inventoryEvents.event('InventoryReserved', id, at, {
+            sku,
+            locationId,
+            quantity: reservedAfter - reservedBefore,
+            reference: lastChange.ref,
+            reservedAfter,
+          }),
+        ];
+      case 'release':
+        return [
+          inventoryEvents.event('InventoryReleased', id, at, {
+            sku,
+            locationId,
+            quantity: reservedBefore - reservedAfter,
+            reference: lastChange.ref,
+            reason: lastChange.reason ?? 'released',
+            reservedAfter,
+          }),
+        ];
+      case 'count':
+      case 'adjustment': {
+        const moved =
+          num(prev?.onHand) !== num(next.onHand) || num(prev?.safetyStock) !== num(next.safetyStock);
+        if (!moved && prev) return [];
+        return [
+          inventoryEvents.event('InventoryAdjusted', id, at, {
+            sku,
+            locationId,
+            kind: lastChange.type,
+            reason: lastChange.reason ?? lastChange.type,
+            ...(lastChange.type === 'adjustment' ? { sourceEventId: lastChange.ref.id } : {}),
+            onHandBefore: num(prev?.onHand),
+            onHandAfter: num(next.onHand),
+            safetyStockBefore: num(prev?.safetyStock),
+            safetyStockAfter: num(next.safetyStock),
+          }),
+        ];
+      }
+      default:
+        return [];
+    }
+  }
+
+  return [];
+}

@@ -1,0 +1,233 @@
+import { getDistance } from 'geolib';
+import type { Delivery, LineInput } from '../schemas';
+import type { ShortLine } from './errors';
+import { type Location, type Position, sellable } from './stock';
+
+/** Units of one line taken from one location. */
+export interface Allocation {
+  locationId: string;
+  quantity: number;
+}
+
+export interface AllocatedLine {
+  sku: string;
+  quantity: number;
+  allocations: Allocation[];
+}
+
+/** Why the lines were placed where they were, in words and in data. */
+export interface SourcingDecision {
+  rule: 'pickup-at-store' | 'fewest-locations-then-priority';
+  summary: string;
+  candidates: {
+    locationId: string;
+    priority: number;
+    distanceKm?: number;
+    unitsAvailable: number;
+    coversAllLines: boolean;
+  }[];
+  chosen: { locationId: string; reason: string; lines: { sku: string; quantity: number }[] }[];
+}
+
+export type SourcingResult =
+  | { ok: true; lines: AllocatedLine[]; decision: SourcingDecision }
+  | { ok: false; short: ShortLine[] };
+
+export interface SourcingInput {
+  lines: LineInput[];
+  delivery: Delivery;
+  /** Every known location, by id. */
+  locations: Map<string, Location>;
+  /** Positions of each ordered SKU, by SKU. */
+  positions: Map<string, Position[]>;
+  /** What the ordering channel may sell of each SKU across the network (after its rules). */
+  channelLimit: Map<string, number>;
+}
+
+/**
+ * Places each line at one or more locations. Pickup: the chosen store only. Ship: the fewest
+ * locations that cover the order (a single location if any can; otherwise greedily the location that
+ * covers most remaining units), ties broken by priority (lower first), then distance to the address,
+ * then location id so that the same input always gives the same answer.
+ */
+export function sourceOrder(input: SourcingInput): SourcingResult {
+  return input.delivery.type === 'pickup'
+    ? sourcePickup(input, input.delivery.locationId)
+    : sourceShip(input);
+}
+
+/** Sellable units by SKU and location, indexed once per input: placement asks for them often. */
+const stockIndex = new WeakMap<SourcingInput, Map<string, number>>();
+
+function stockAt(input: SourcingInput, sku: string, locationId: string): number {
+  let index = stockIndex.get(input);
+  if (!index) {
+    index = new Map();
+    for (const [key, positions] of input.positions) {
+      for (const p of positions) index.set(`${key}\u0000${p.locationId}`, sellable(p));
+    }
+    stockIndex.set(input, index);
+  }
+  return index.get(`${sku}\u0000${locationId}`) ?? 0;
+}
+
+function limitFor(input: SourcingInput, sku: string): number {
+  return input.channelLimit.get(sku) ?? 0;
+}
+
+function sourcePickup(input: SourcingInput, locationId: string): SourcingResult {
+  const short: ShortLine[] = [];
+  for (const line of input.lines) {
+    const available = Math.min(stockAt(input, line.sku, locationId), limitFor(input, line.sku));
+    if (available < line.quantity)
+      short.push({ sku: line.sku, requested: line.quantity, available, locationId });
+  }
+  if (short.length > 0) return { ok: false, short };
+  const location = input.locations.get(locationId);
+  return {
+    ok: true,
+    lines: input.lines.map((l) => ({
+      sku: l.sku,
+      quantity: l.quantity,
+      allocations: [{ locationId, quantity: l.quantity }],
+    })),
+    decision: {
+      rule: 'pickup-at-store',
+      summary: `Reserved at ${location?.name ?? locationId} (${locationId}), the pickup store the customer chose.`,
+      candidates: [
+        {
+          locationId,
+          priority: location?.priority ?? 0,
+          unitsAvailable: input.lines.reduce(
+            (sum, l) => sum + Math.min(l.quantity, stockAt(input, l.sku, locationId)),
+            0,
+          ),
+          coversAllLines: true,
+        },
+      ],
+      chosen: [
+        {
+          locationId,
+          reason: 'pickup store chosen by the customer',
+          lines: input.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+        },
+      ],
+    },
+  };
+}
+
+function sourceShip(input: SourcingInput): SourcingResult {
+  // The channel's limit is checked per SKU before placing anything, so a short answer names what the
+  // channel could have had, not what one location lacks.
+  const short: ShortLine[] = [];
+  for (const line of input.lines) {
+    const shippable = [...input.locations.values()]
+      .filter((loc) => loc.fulfils.includes('ship'))
+      .reduce((sum, loc) => sum + stockAt(input, line.sku, loc.locationId), 0);
+    const available = Math.min(shippable, limitFor(input, line.sku));
+    if (available < line.quantity) short.push({ sku: line.sku, requested: line.quantity, available });
+  }
+  if (short.length > 0) return { ok: false, short };
+
+  const address = input.delivery.type === 'ship' ? input.delivery.address : undefined;
+  const candidates = [...input.locations.values()]
+    .filter((loc) => loc.fulfils.includes('ship'))
+    .map((loc) => {
+      const distanceKm =
+        address?.lat !== undefined && address.lon !== undefined
+          ? Math.round(getDistance({ lat: address.lat, lon: address.lon }, loc.geo) / 100) / 10
+          : undefined;
+      const coversAllLines = input.lines.every((l) => stockAt(input, l.sku, loc.locationId) >= l.quantity);
+      const unitsAvailable = input.lines.reduce(
+        (sum, l) => sum + Math.min(l.quantity, stockAt(input, l.sku, loc.locationId)),
+        0,
+      );
+      return { location: loc, distanceKm, coversAllLines, unitsAvailable };
+    })
+    .filter((c) => c.unitsAvailable > 0);
+
+  const byPreference = (a: (typeof candidates)[number], b: (typeof candidates)[number]) =>
+    a.location.priority - b.location.priority ||
+    (a.distanceKm ?? 0) - (b.distanceKm ?? 0) ||
+    a.location.locationId.localeCompare(b.location.locationId);
+
+  const remaining = new Map(input.lines.map((l) => [l.sku, l.quantity]));
+  const allocations = new Map<string, Allocation[]>(input.lines.map((l) => [l.sku, []]));
+  const chosen: SourcingDecision['chosen'] = [];
+  const pool = [...candidates];
+  let first = true;
+
+  while ([...remaining.values()].some((q) => q > 0) && pool.length > 0) {
+    const covering = (c: (typeof candidates)[number]) =>
+      [...remaining.entries()].reduce(
+        (sum, [sku, q]) => sum + Math.min(q, stockAt(input, sku, c.location.locationId)),
+        0,
+      );
+    const score = new Map(pool.map((c) => [c, covering(c)]));
+    pool.sort((a, b) => (score.get(b) ?? 0) - (score.get(a) ?? 0) || byPreference(a, b));
+    const best = pool.shift();
+    if (!best || score.get(best) === 0) break;
+    const takes: { sku: string; quantity: number }[] = [];
+    for (const [sku, q] of remaining) {
+      const take = Math.min(q, stockAt(input, sku, best.location.locationId));
+      if (take > 0) {
+        takes.push({ sku, quantity: take });
+        allocations.get(sku)?.push({ locationId: best.location.locationId, quantity: take });
+        remaining.set(sku, q - take);
+      }
+    }
+    const completes = [...remaining.values()].every((q) => q === 0);
+    chosen.push({
+      locationId: best.location.locationId,
+      reason:
+        first && completes
+          ? 'holds every line; preferred by priority among the locations that do'
+          : completes
+            ? 'holds the rest of the order'
+            : 'covers the most remaining units; preferred by priority on a tie',
+      lines: takes,
+    });
+    first = false;
+  }
+
+  const unplaced = [...remaining.entries()].filter(([, q]) => q > 0);
+  if (unplaced.length > 0) {
+    return {
+      ok: false,
+      short: unplaced.map(([sku, q]) => {
+        const requested = input.lines.find((l) => l.sku === sku)?.quantity ?? q;
+        return { sku, requested, available: requested - q };
+      }),
+    };
+  }
+
+  const singleCandidates = candidates.filter((c) => c.coversAllLines).length;
+  const names = chosen.map((c) => input.locations.get(c.locationId)?.name ?? c.locationId);
+  const summary =
+    chosen.length === 1
+      ? `Shipped from ${names[0]} (${chosen[0]?.locationId}) alone: ${singleCandidates} of ${candidates.length} ` +
+        'candidate locations could ship the whole order, and it has the best priority among them.'
+      : `Split across ${chosen.length} locations (${chosen.map((c) => c.locationId).join(', ')}): no single ` +
+        'location holds every line, so each step took the location covering the most remaining units.';
+
+  return {
+    ok: true,
+    lines: input.lines.map((l) => ({
+      sku: l.sku,
+      quantity: l.quantity,
+      allocations: allocations.get(l.sku) ?? [],
+    })),
+    decision: {
+      rule: 'fewest-locations-then-priority',
+      summary,
+      candidates: [...candidates].sort(byPreference).map((c) => ({
+        locationId: c.location.locationId,
+        priority: c.location.priority,
+        ...(c.distanceKm !== undefined ? { distanceKm: c.distanceKm } : {}),
+        unitsAvailable: c.unitsAvailable,
+        coversAllLines: c.coversAllLines,
+      })),
+      chosen,
+    },
+  };
+}

@@ -1,0 +1,103 @@
+import type { Principal } from '../../platform/principals';
+import type { ChannelRuleInput, LocationInput } from '../schemas';
+
+/** A store or distribution centre. */
+export interface Location extends LocationInput {
+  locationId: string;
+  priority: number;
+  updatedAt: string;
+}
+
+export const DEFAULT_PRIORITY = 100;
+
+/**
+ * Stock of one SKU at one location. `available` is stored (onHand − reserved − safetyStock) so a
+ * reservation can be a single conditional write (`available >= :qty`); it can be negative only when
+ * a count lowers onHand below what is already reserved, and is never shown below zero.
+ */
+export interface Position {
+  sku: string;
+  locationId: string;
+  onHand: number;
+  reserved: number;
+  safetyStock: number;
+  available: number;
+  version: number;
+}
+
+/** What each channel was last told it may sell of a SKU. */
+export interface AvailabilitySnapshot {
+  channels: Record<string, number>;
+  /** 0 when nothing was published yet. */
+  version: number;
+}
+
+export type ChannelRule = ChannelRuleInput & { ruleId: string; updatedAt: string };
+
+/** What a position can still promise: never below zero. */
+export const sellable = (position: Pick<Position, 'available'>): number => Math.max(0, position.available);
+
+export function computeAvailable(onHand: number, reserved: number, safetyStock: number): number {
+  return onHand - reserved - safetyStock;
+}
+
+const ruleApplies = (rule: ChannelRule, sku: string): boolean => !rule.skus || rule.skus.includes(sku);
+
+/** How one SKU's network ATP was turned into what a channel may sell, for explanations. */
+export interface ChannelAvailability {
+  sku: string;
+  channel: Principal;
+  networkAtp: number;
+  available: number;
+  appliedRules: { ruleId: string; name: string; effect: string }[];
+}
+
+/**
+ * What a channel may sell of a SKU across the network: network ATP (sum of sellable positions), less
+ * units protected for other channels, capped by this channel's share rules. `ops` sees the raw ATP.
+ */
+export function channelAvailability(
+  sku: string,
+  channel: Principal,
+  positions: Pick<Position, 'available'>[],
+  rules: ChannelRule[],
+): ChannelAvailability {
+  const networkAtp = positions.reduce((sum, p) => sum + sellable(p), 0);
+  const result: ChannelAvailability = { sku, channel, networkAtp, available: networkAtp, appliedRules: [] };
+  if (channel === 'ops') return result;
+  let available = networkAtp;
+  for (const rule of rules) {
+    if (!ruleApplies(rule, sku)) continue;
+    if (rule.type === 'protectUnits' && rule.channel !== channel && rule.units > 0) {
+      const before = available;
+      available = Math.max(0, available - rule.units);
+      result.appliedRules.push({
+        ruleId: rule.ruleId,
+        name: rule.name,
+        effect: `${rule.units} units protected for ${rule.channel}: ${before} → ${available}`,
+      });
+    }
+  }
+  for (const rule of rules) {
+    if (!ruleApplies(rule, sku)) continue;
+    if (rule.type === 'maxShareOfAtp' && rule.channel === channel) {
+      const cap = Math.floor((networkAtp * rule.percent) / 100);
+      if (cap < available) {
+        result.appliedRules.push({
+          ruleId: rule.ruleId,
+          name: rule.name,
+          effect: `at most ${rule.percent}% of network ATP ${networkAtp}: ${available} → ${cap}`,
+        });
+        available = cap;
+      }
+    }
+  }
+  result.available = available;
+  return result;
+}
+
+/** Per-location figure for a channel: the location's own sellable stock, within the channel's total. */
+export const channelLocationAvailable = (
+  position: Pick<Position, 'available'>,
+  channelTotal: number,
+): number => Math.min(sellable(position), channelTotal);

@@ -1,0 +1,27 @@
+/**
+ * The inventory context as other contexts see it: the only module they may import from here.
+ * Orders take the transaction items that reserve, consume and release stock from
+ * `stockReservations`, and commit them in their own transaction.
+ */
+export { makeInventoryPorts, runtimeInventoryPorts } from './adapters/runtime';
+export { inventory } from './definition';
+export type { StockReference } from './domain/hold';
+export type { AllocatedLine, Allocation, SourcingDecision } from './domain/sourcing';
+export { inventoryEvents } from './events';
+export {
+  countryCode,
+  type Delivery,
+  deliverySchema,
+  LIMITS,
+  type LineInput,
+  linesSchema,
+  locationIdSchema,
+  skuSchema,
+} from './schemas';
+export type { InventoryPorts } from './use-cases/ports';
+export {
+  type StockPlan,
+  type StockRequest,
+  type StockReservations,
+  stockReservations,
+} from './use-cases/reservations';

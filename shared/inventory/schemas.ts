@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { channelSchema } from '../platform/principals';
+
+/**
+ * The inventory context's request schemas: the one definition from which request validation,
+ * TypeScript types, API Gateway's request models and the OpenAPI document are derived. Limits here
+ * are product decisions (see docs/decisions.md).
+ */
+
+export const LIMITS = {
+  maxLinesPerOrder: 50,
+  maxQuantityPerLine: 10_000,
+  maxSkusPerAvailabilityQuery: 100,
+  maxStock: 10_000_000,
+  maxHoldSeconds: 7 * 24 * 3600,
+  defaultHoldSeconds: 15 * 60,
+} as const;
+
+export const skuSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only');
+
+export const locationIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, dash and underscore only');
+
+export const countryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code, e.g. GB');
+
+export const geoSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+
+export const locationInputSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  type: z.enum(['store', 'dc']),
+  geo: geoSchema,
+  postalCode: z.string().trim().min(1).max(20),
+  country: countryCode,
+  fulfils: z
+    .array(z.enum(['ship', 'pickup']))
+    .min(1)
+    .max(2)
+    .refine((values) => new Set(values).size === values.length, 'no repeated values'),
+  priority: z.number().int().min(0).max(1000).optional(),
+});
+export type LocationInput = z.infer<typeof locationInputSchema>;
+
+export const positionInputSchema = z.object({
+  onHand: z.number().int().min(0).max(LIMITS.maxStock),
+  safetyStock: z.number().int().min(0).max(LIMITS.maxStock).optional(),
+});
+export type PositionInput = z.infer<typeof positionInputSchema>;
+
+export const adjustmentInputSchema = z.object({
+  sku: skuSchema,
+  locationId: locationIdSchema,
+  delta: z
+    .number()
+    .int()
+    .min(-LIMITS.maxStock)
+    .max(LIMITS.maxStock)
+    .refine((d) => d !== 0, 'must not be zero'),
+  reason: z.string().trim().min(1).max(100),
+  sourceEventId: z.string().min(1).max(200),
+});
+export type AdjustmentInput = z.infer<typeof adjustmentInputSchema>;
+
+export const channelRuleInputSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('maxShareOfAtp'),
+    name: z.string().trim().min(1).max(200),
+    channel: channelSchema,
+    percent: z.number().min(0).max(100),
+    skus: z.array(skuSchema).min(1).max(1000).optional(),
+  }),
+  z.object({
+    type: z.literal('protectUnits'),
+    name: z.string().trim().min(1).max(200),
+    channel: channelSchema,
+    units: z.number().int().min(0).max(LIMITS.maxStock),
+    skus: z.array(skuSchema).min(1).max(1000).optional(),
+  }),
+]);
+export type ChannelRuleInput = z.infer<typeof channelRuleInputSchema>;
+
+export const quantitySchema = z.number().int().min(1).max(LIMITS.maxQuantityPerLine);
+
+export const linesSchema = z
+  .array(z.object({ sku: skuSchema, quantity: quantitySchema }))
+  .min(1)
+  .max(LIMITS.maxLinesPerOrder)
+  .superRefine((lines, ctx) => {
+    const seen = new Set<string>();
+    lines.forEach((line, index) => {
+      if (seen.has(line.sku)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'sku'],
+          message: 'SKU appears on more than one line; put the total on one line',
+        });
+      }
+      seen.add(line.sku);
+    });
+  });
+export type LineInput = z.infer<typeof linesSchema>[number];
+
+export const addressSchema = z.object({
+  line1: z.string().trim().min(1).max(200),
+  line2: z.string().trim().max(200).optional(),
+  city: z.string().trim().min(1).max(100),
+  postalCode: z.string().trim().min(1).max(20),
+  country: countryCode,
+  lat: z.number().min(-90).max(90).optional(),
+  lon: z.number().min(-180).max(180).optional(),
+});
+
+export const deliverySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ship'), address: addressSchema }),
+  z.object({ type: z.literal('pickup'), locationId: locationIdSchema }),
+]);
+export type Delivery = z.infer<typeof deliverySchema>;
+
+export const holdInputSchema = z.object({
+  lines: linesSchema,
+  delivery: deliverySchema,
+  expiresInSeconds: z.number().int().min(1).max(LIMITS.maxHoldSeconds).default(LIMITS.defaultHoldSeconds),
+});
+export type HoldInput = z.infer<typeof holdInputSchema>;
+
+export const availabilityQuerySchema = z.object({
+  skus: z
+    .string()
+    .min(1)
+    .transform((value) => value.split(',').map((s) => s.trim()))
+    .pipe(z.array(skuSchema).min(1).max(LIMITS.maxSkusPerAvailabilityQuery)),
+  locationId: locationIdSchema.optional(),
+  channel: channelSchema.optional(),
+});

@@ -1,0 +1,145 @@
+import {
+  assertFitsOneTransaction,
+  contentionBackoff,
+  MAX_CONTENTION_ATTEMPTS,
+  type TransactItem,
+} from '../../platform/dynamodb';
+import { concurrentUpdate, idempotencyKeyReused, notFound } from '../../platform/errors';
+import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
+import type { Channel, Principal } from '../../platform/principals';
+import { type Hold, holdView, type PositionChange } from '../domain/hold';
+import type { HoldInput } from '../schemas';
+import { placeLines } from './placement';
+import type { InventoryPorts } from './ports';
+
+/**
+ * Holds stock for a cart, POS basket or pending marketplace order: every line or none, in one
+ * transaction with the hold record. An optional idempotency key makes a retried call return the
+ * first hold.
+ */
+export async function placeHold(
+  ports: InventoryPorts,
+  channel: Channel,
+  input: HoldInput,
+  idempotencyKey?: string,
+): Promise<StoredResponse & { replayed: boolean }> {
+  const fingerprint = requestFingerprint({ channel, input });
+  for (let attempt = 1; ; attempt++) {
+    if (idempotencyKey) {
+      const existing = await ports.holdKeys.get(channel, idempotencyKey);
+      if (existing) {
+        if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused('headers.Idempotency-Key');
+        return { ...existing.response, replayed: true };
+      }
+    }
+    const now = ports.now();
+    const holdId = ports.newId('hold');
+    const placed = await placeLines(ports, channel, input.lines, input.delivery);
+    const hold: Hold = {
+      holdId,
+      channel,
+      status: 'ACTIVE',
+      lines: placed.lines,
+      delivery: input.delivery,
+      decision: placed.decision,
+      expiresAt: new Date(Date.parse(now) + input.expiresInSeconds * 1000).toISOString(),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const change: PositionChange = { type: 'reserve', ref: { type: 'hold', id: holdId } };
+    const response: StoredResponse = { statusCode: 201, body: holdView(hold) };
+    const items: TransactItem[] = [
+      ...placed.lines.flatMap((l) =>
+        l.allocations.map((a) => ports.inventory.reserveOp(l.sku, a, change, now)),
+      ),
+      ports.inventory.createHoldOp(hold),
+    ];
+    if (idempotencyKey) {
+      items.push(
+        ports.holdKeys.rememberOp({
+          scope: channel,
+          key: idempotencyKey,
+          fingerprint,
+          response,
+          createdAt: now,
+        }),
+      );
+    }
+    assertFitsOneTransaction(items.length, items.length - (idempotencyKey ? 2 : 1), 'hold');
+    const result = await ports.transact(items);
+    if (result.kind === 'committed') return { ...response, replayed: false };
+    if (attempt >= MAX_CONTENTION_ATTEMPTS) {
+      throw concurrentUpdate(
+        'The stock changed too often while placing the hold; retry',
+        'lines',
+        'contention on these SKUs',
+      );
+    }
+    await contentionBackoff(attempt);
+  }
+}
+
+/**
+ * Ends a hold and gives its units back. Idempotent: a hold that has already ended is returned as it
+ * is. `principal` limits a channel to its own holds; the sweeper passes `ops`.
+ */
+export async function releaseHold(
+  ports: InventoryPorts,
+  principal: Principal,
+  holdId: string,
+  status: 'RELEASED' | 'EXPIRED',
+) {
+  return (await endHold(ports, principal, holdId, status)).view;
+}
+
+/** Ends a hold; `ended` says whether this call ended it (false: it had already ended). */
+async function endHold(
+  ports: InventoryPorts,
+  principal: Principal,
+  holdId: string,
+  status: 'RELEASED' | 'EXPIRED',
+) {
+  for (let attempt = 1; ; attempt++) {
+    const hold = (await ports.inventory.getHold(holdId)) as Hold | undefined;
+    if (!hold || (principal !== 'ops' && hold.channel !== principal)) {
+      throw notFound('Hold', holdId, 'holdId', 'no such hold for this channel');
+    }
+    if (hold.status !== 'ACTIVE') return { view: holdView(hold), ended: false };
+    const now = ports.now();
+    const change: PositionChange = {
+      type: 'release',
+      ref: { type: 'hold', id: holdId },
+      reason: status === 'EXPIRED' ? 'hold expired' : 'hold released',
+    };
+    const items: TransactItem[] = [
+      ports.inventory.finishHoldOp(holdId, status, now),
+      ...hold.lines.flatMap((l) =>
+        l.allocations.map((a) => ports.inventory.releaseOp(l.sku, a, change, now)),
+      ),
+    ];
+    const result = await ports.transact(items);
+    if (result.kind === 'committed')
+      return { view: holdView({ ...hold, status, updatedAt: now }), ended: true };
+    if (attempt >= MAX_CONTENTION_ATTEMPTS) {
+      throw concurrentUpdate('The hold changed while releasing it; retry', 'holdId', 'contention');
+    }
+    await contentionBackoff(attempt);
+  }
+}
+
+/** Releases every hold whose time is up; returns how many it released. */
+export async function expireHolds(ports: InventoryPorts, batch = 100): Promise<number> {
+  let released = 0;
+  for (;;) {
+    const ids = await ports.inventory.expiredHoldIds(ports.now(), batch);
+    let progressed = 0;
+    for (const id of ids) {
+      if ((await endHold(ports, 'ops', id, 'EXPIRED')).ended) {
+        released++;
+        progressed++;
+      }
+    }
+    // The index is eventually consistent: stop when a page gave nothing new to release.
+    if (ids.length < batch || progressed === 0) return released;
+  }
+}

@@ -1,0 +1,64 @@
+import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
+import type { IdempotencyRepository } from '../../platform/idempotency/store';
+import type { Hold, HoldStatus, PositionChange } from '../domain/hold';
+import type { Allocation } from '../domain/sourcing';
+import type { AvailabilitySnapshot, ChannelRule, Location, Position } from '../domain/stock';
+
+/**
+ * What the inventory use cases need from storage. The DynamoDB adapter implements it; the write
+ * methods ending in `Op` return transaction items, so a caller can commit several of them (and
+ * another context's, such as an order record) atomically.
+ */
+export interface InventoryRepository {
+  /** Identifies the store for per-table caches. */
+  readonly tableName: string;
+  putLocation(location: Location): Promise<void>;
+  getLocation(locationId: string): Promise<Location | undefined>;
+  listLocations(): Promise<Location[]>;
+  getPositions(sku: string, options?: { consistent?: boolean }): Promise<Position[]>;
+  getPosition(sku: string, locationId: string): Promise<Position | undefined>;
+  /** Absolute count keeping what is reserved; `conflict` when the position moved meanwhile. */
+  setCount(
+    sku: string,
+    locationId: string,
+    onHand: number,
+    safetyStock: number | undefined,
+    now: string,
+  ): Promise<Position | 'conflict'>;
+  reserveOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
+  releaseOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
+  adjustOp(sku: string, locationId: string, delta: number, change: PositionChange, now: string): TransactItem;
+  adjustmentLedgerOp(record: Record<string, unknown> & { sourceEventId: string }): TransactItem;
+  getAdjustment(sourceEventId: string): Promise<Record<string, unknown> | undefined>;
+  putRule(rule: ChannelRule): Promise<void>;
+  deleteRule(ruleId: string): Promise<boolean>;
+  listRules(): Promise<ChannelRule[]>;
+  createHoldOp(hold: Hold): TransactItem;
+  finishHoldOp(
+    holdId: string,
+    status: Exclude<HoldStatus, 'ACTIVE'>,
+    now: string,
+    extra?: { consumedBy?: string; channel?: string; notExpiredAt?: string },
+  ): TransactItem;
+  getHold(holdId: string): Promise<Hold | undefined>;
+  expiredHoldIds(now: string, limit: number): Promise<string[]>;
+  getAvailabilitySnapshot(sku: string): Promise<AvailabilitySnapshot>;
+  swapAvailabilitySnapshot(
+    sku: string,
+    expectedVersion: number,
+    channels: Record<string, number> | undefined,
+    now: string,
+  ): Promise<boolean>;
+  allSkus(): Promise<string[]>;
+}
+
+/** Everything the inventory use cases are given: tests pass fakes or DynamoDB Local adapters. */
+export interface InventoryPorts {
+  inventory: InventoryRepository;
+  /** Idempotency records of holds. */
+  holdKeys: IdempotencyRepository;
+  /** Commits transaction items atomically; a cancellation comes back as data. */
+  transact(items: TransactItem[]): Promise<{ kind: 'committed' } | CancelledTransaction>;
+  now(): string;
+  newId(prefix: string): string;
+}

@@ -1,0 +1,183 @@
+import { contentionBackoff, MAX_CONTENTION_ATTEMPTS } from '../../platform/dynamodb';
+import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../../platform/errors';
+import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
+import type { Principal } from '../../platform/principals';
+import { unknownLocation } from '../domain/errors';
+import {
+  type ChannelRule,
+  channelAvailability,
+  channelLocationAvailable,
+  DEFAULT_PRIORITY,
+  type Location,
+  sellable,
+} from '../domain/stock';
+import type { AdjustmentInput, ChannelRuleInput, LocationInput, PositionInput } from '../schemas';
+import { forgetReferenceData, loadStockPicture } from './placement';
+import type { InventoryPorts } from './ports';
+
+export async function putLocation(
+  ports: InventoryPorts,
+  locationId: string,
+  input: LocationInput,
+): Promise<Location> {
+  const location: Location = {
+    ...input,
+    locationId,
+    priority: input.priority ?? DEFAULT_PRIORITY,
+    updatedAt: ports.now(),
+  };
+  await ports.inventory.putLocation(location);
+  forgetReferenceData(ports);
+  return location;
+}
+
+export async function listLocations(ports: InventoryPorts) {
+  const items = await ports.inventory.listLocations();
+  return { items: items.sort((a, b) => a.locationId.localeCompare(b.locationId)) };
+}
+
+/** The position as the API shows it: available never below zero. */
+const positionView = (p: {
+  locationId: string;
+  onHand: number;
+  reserved: number;
+  safetyStock: number;
+  available: number;
+}) => ({
+  locationId: p.locationId,
+  onHand: p.onHand,
+  reserved: p.reserved,
+  safetyStock: p.safetyStock,
+  available: sellable(p),
+});
+
+/**
+ * Sets the absolute on-hand count from the system of record (a POS or WMS count). Units reserved
+ * at the moment of the write stay reserved; available is recomputed around them.
+ */
+export async function setCount(ports: InventoryPorts, sku: string, locationId: string, input: PositionInput) {
+  if (!(await ports.inventory.getLocation(locationId))) throw unknownLocation('locationId', locationId);
+  for (let attempt = 1; attempt <= MAX_CONTENTION_ATTEMPTS; attempt++) {
+    const result = await ports.inventory.setCount(
+      sku,
+      locationId,
+      input.onHand,
+      input.safetyStock,
+      ports.now(),
+    );
+    if (result !== 'conflict') return { sku, ...positionView(result) };
+    await contentionBackoff(attempt);
+  }
+  throw concurrentUpdate('The position changed too often while counting; retry', 'onHand', 'contention');
+}
+
+/**
+ * Applies a relative movement (receipt, damage, shrink) once per `sourceEventId`: the ledger entry
+ * and the position change commit together; a repeat returns the first answer.
+ */
+export async function adjustInventory(
+  ports: InventoryPorts,
+  input: AdjustmentInput,
+): Promise<StoredResponse & { replayed: boolean }> {
+  const fingerprint = requestFingerprint(input);
+  if (!(await ports.inventory.getLocation(input.locationId)))
+    throw unknownLocation('locationId', input.locationId);
+  for (let attempt = 1; attempt <= MAX_CONTENTION_ATTEMPTS; attempt++) {
+    const existing = await ports.inventory.getAdjustment(input.sourceEventId);
+    if (existing) {
+      if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused('sourceEventId');
+      return { statusCode: 200, body: existing.response, replayed: true };
+    }
+    const now = ports.now();
+    const body = { ...input, status: 'APPLIED', appliedAt: now };
+    const result = await ports.transact([
+      ports.inventory.adjustmentLedgerOp({
+        sourceEventId: input.sourceEventId,
+        fingerprint,
+        response: body,
+        createdAt: now,
+      }),
+      ports.inventory.adjustOp(
+        input.sku,
+        input.locationId,
+        input.delta,
+        { type: 'adjustment', ref: { type: 'adjustment', id: input.sourceEventId }, reason: input.reason },
+        now,
+      ),
+    ]);
+    if (result.kind === 'committed') return { statusCode: 201, body, replayed: false };
+    if (result.reasons[0]?.code === 'ConditionalCheckFailed') continue; // a concurrent duplicate won
+    if (result.reasons[1]?.code === 'ConditionalCheckFailed') {
+      const onHand = Number(result.reasons[1].item?.onHand ?? 0);
+      throw new DomainError(409, 'ADJUSTMENT_BELOW_ZERO', `On hand is ${onHand}; it cannot go below zero`, [
+        { path: 'delta', message: `would take on hand below zero (on hand ${onHand})`, onHand },
+      ]);
+    }
+    await contentionBackoff(attempt);
+  }
+  throw concurrentUpdate('The position changed too often while adjusting; retry', 'sku', 'contention');
+}
+
+export async function getInventory(ports: InventoryPorts, sku: string) {
+  const positions = await ports.inventory.getPositions(sku);
+  return {
+    sku,
+    positions: positions.sort((a, b) => a.locationId.localeCompare(b.locationId)).map(positionView),
+  };
+}
+
+export async function putChannelRule(
+  ports: InventoryPorts,
+  ruleId: string,
+  input: ChannelRuleInput,
+): Promise<ChannelRule> {
+  const rule = { ...input, ruleId, updatedAt: ports.now() } as ChannelRule;
+  await ports.inventory.putRule(rule);
+  forgetReferenceData(ports);
+  return rule;
+}
+
+export async function listChannelRules(ports: InventoryPorts) {
+  return { items: (await ports.inventory.listRules()).sort((a, b) => a.ruleId.localeCompare(b.ruleId)) };
+}
+
+export async function deleteChannelRule(ports: InventoryPorts, ruleId: string): Promise<void> {
+  const deleted = await ports.inventory.deleteRule(ruleId);
+  forgetReferenceData(ports);
+  if (!deleted) {
+    throw notFound('Channel rule', ruleId, 'ruleId', 'no such rule');
+  }
+}
+
+/**
+ * What the caller's channel may sell now, after safety stock and its allocation rules. Unknown SKUs
+ * have nothing available; they are not an error.
+ */
+export async function getAvailability(
+  ports: InventoryPorts,
+  channel: Principal,
+  skus: string[],
+  locationId?: string,
+) {
+  const unique = [...new Set(skus)];
+  const picture = await loadStockPicture(ports, unique, { consistent: false });
+  if (locationId && !picture.locations.has(locationId)) throw unknownLocation('locationId', locationId);
+  return {
+    channel,
+    items: unique.map((sku) => {
+      const positions = (picture.positions.get(sku) ?? []).filter(
+        (p) => !locationId || p.locationId === locationId,
+      );
+      const all = picture.positions.get(sku) ?? [];
+      const total = channelAvailability(sku, channel, all, picture.rules).available;
+      const locations = positions
+        .map((p) => ({ locationId: p.locationId, available: channelLocationAvailable(p, total) }))
+        .sort((a, b) => a.locationId.localeCompare(b.locationId));
+      return {
+        sku,
+        available: locationId ? (locations[0]?.available ?? 0) : total,
+        locations,
+      };
+    }),
+  };
+}

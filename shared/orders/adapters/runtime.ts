@@ -1,0 +1,46 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type InventoryPorts, runtimeInventoryPorts, stockReservations } from '../../inventory';
+import { documentClient } from '../../platform/clients';
+import { requireEnv } from '../../platform/config';
+import { IdempotencyStore } from '../../platform/idempotency/store';
+import { ordersTable } from '../definition';
+import type { OrderPorts, OrderQueryPorts } from '../use-cases/ports';
+import { OrderStore } from './order-store';
+
+/**
+ * The order ports over the orders table and the inventory pool's ports (whose transaction, clock
+ * and ids they share, so an order and its reservations commit as one); tests build them over
+ * DynamoDB Local.
+ */
+export function makeOrderPorts(
+  doc: DynamoDBDocumentClient,
+  ordersTableName: string,
+  inventory: InventoryPorts,
+): OrderPorts {
+  return {
+    orders: new OrderStore(doc, ordersTableName),
+    orderKeys: new IdempotencyStore(doc, ordersTableName),
+    stock: stockReservations(inventory),
+    transact: inventory.transact,
+    now: inventory.now,
+    newId: inventory.newId,
+  };
+}
+
+let ports: OrderPorts | undefined;
+let queryPorts: OrderQueryPorts | undefined;
+
+/**
+ * The ports of a handler that places or cancels orders, built when its module loads: a missing
+ * table name fails the cold start, naming the variable.
+ */
+export function runtimeOrderPorts(): OrderPorts {
+  ports ??= makeOrderPorts(documentClient(), requireEnv(ordersTable.envVar), runtimeInventoryPorts());
+  return ports;
+}
+
+/** The ports of a handler that only reads orders (it is given only the orders table). */
+export function runtimeOrderQueryPorts(): OrderQueryPorts {
+  queryPorts ??= { orders: new OrderStore(documentClient(), requireEnv(ordersTable.envVar)) };
+  return queryPorts;
+}

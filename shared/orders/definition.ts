@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import {
+  type ContextDefinition,
+  defineRoute,
+  type FunctionDefinition,
+  http,
+  type TableDefinition,
+} from '../platform/definition';
+import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
+import { ORDERS_TABLE_KEY } from './domain/record-events';
+import { orderEvents } from './events';
+import { orderInputSchema } from './schemas';
+
+/** The orders context: orders with their lines, allocations and status history, in one table. */
+
+export const ordersTable: TableDefinition = {
+  key: ORDERS_TABLE_KEY,
+  id: 'Orders',
+  envVar: 'ORDERS_TABLE',
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  ttlAttribute: 'ttl',
+  // GSI1: orders by channel order id (channel sees its own, ops sees all).
+  indexes: [{ indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+};
+
+const orderIdSchema = z.string().min(1).max(100);
+
+/** The orders API: each route's schemas validate in the handler and generate the contracts. */
+export const orderRoutes = {
+  placeOrder: defineRoute({
+    method: 'POST',
+    path: '/orders',
+    access: 'channel',
+    summary: 'The one order intake for every channel',
+    body: orderInputSchema,
+    headers: z.object({ 'Idempotency-Key': idempotencyKeySchema }),
+  }),
+  getOrder: defineRoute({
+    method: 'GET',
+    path: '/orders/{orderId}',
+    access: 'any',
+    summary: 'One order',
+    params: z.object({ orderId: orderIdSchema }),
+  }),
+  listOrders: defineRoute({
+    method: 'GET',
+    path: '/orders',
+    access: 'any',
+    summary: 'Orders by channel order id',
+    query: z.object({ channelOrderId: z.string().trim().min(1).max(100) }),
+  }),
+  cancelOrder: defineRoute({
+    method: 'POST',
+    path: '/orders/{orderId}/cancel',
+    access: 'any',
+    summary: 'Cancel an order and release what it holds',
+    params: z.object({ orderId: orderIdSchema }),
+  }),
+} as const;
+
+const api = (
+  name: string,
+  entry: string,
+  spec: (typeof orderRoutes)[keyof typeof orderRoutes],
+  tables: { reads: string[]; writes: string[] },
+): FunctionDefinition => ({
+  name,
+  entry: `functions/orders/${entry}.ts`,
+  description: spec.summary,
+  trigger: http(spec),
+  ...tables,
+  putsEvents: false,
+  apiKeys: true,
+});
+
+const both = ['inventory', 'orders'];
+
+export const orders: ContextDefinition = {
+  name: 'orders',
+  tables: [ordersTable],
+  functions: [
+    api('PlaceOrder', 'place-order', orderRoutes.placeOrder, { reads: both, writes: both }),
+    api('GetOrder', 'get-order', orderRoutes.getOrder, { reads: ['orders'], writes: [] }),
+    api('ListOrders', 'list-orders', orderRoutes.listOrders, { reads: ['orders'], writes: [] }),
+    api('CancelOrder', 'cancel-order', orderRoutes.cancelOrder, { reads: both, writes: both }),
+    {
+      name: 'AcceptMarketplaceOrder',
+      entry: 'functions/orders/accept-marketplace-order.ts',
+      description: 'Marketplace orders from the bus into the one order intake',
+      trigger: { kind: 'event', rule: 'MarketplaceOrderPlaced' },
+      reads: both,
+      writes: both,
+      putsEvents: true,
+    },
+  ],
+  busRules: [
+    {
+      name: 'MarketplaceOrderPlaced',
+      description: 'Marketplace orders enter the same intake as HTTP orders',
+      eventPattern: { source: [{ prefix: 'marketplace.' }], 'detail-type': ['MarketplaceOrderPlaced'] },
+      target: { function: 'AcceptMarketplaceOrder' },
+    },
+  ],
+  events: orderEvents,
+  eventSource: {
+    table: ORDERS_TABLE_KEY,
+    reads: [],
+    writes: [],
+    load: async () => (await import('./stream')).ordersStream,
+  },
+};

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { defineEvents } from '../platform/events/envelope';
+import { CHANNELS } from '../platform/principals';
+
+const allocationSchema = z.object({ locationId: z.string(), quantity: z.number().int() });
+const orderLineSchema = z.object({
+  sku: z.string(),
+  quantity: z.number().int(),
+  allocations: z.array(allocationSchema),
+});
+
+const orderSummarySchema = z.object({
+  orderId: z.string(),
+  channel: z.enum(CHANNELS),
+  channelOrderId: z.string().optional(),
+  status: z.string(),
+  lines: z.array(orderLineSchema),
+  delivery: z.record(z.string(), z.unknown()),
+});
+
+/** What the orders context publishes, under `commerce.orders`. */
+export const orderEvents = defineEvents('commerce.orders', {
+  OrderCreated: orderSummarySchema,
+  OrderCancelled: orderSummarySchema,
+  MarketplaceOrderRejected: z.object({
+    marketplace: z.string(),
+    marketplaceOrderId: z.string().optional(),
+    reason: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()) }),
+  }),
+});

@@ -1,0 +1,183 @@
+import type { StockPlan } from '../../inventory';
+import {
+  assertFitsOneTransaction,
+  contentionBackoff,
+  isConflictOnly,
+  MAX_CONTENTION_ATTEMPTS,
+  type TransactItem,
+} from '../../platform/dynamodb';
+import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../../platform/errors';
+import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
+import type { Channel, Principal } from '../../platform/principals';
+import { type Order, orderView } from '../domain/order';
+import type { OrderInput } from '../schemas';
+import type { OrderPorts, OrderQueryPorts } from './ports';
+
+export interface PlaceOrderCommand {
+  channel: Channel;
+  /** Whose numbering the idempotency key and channelOrderId belong to (channel, or `marketplace.<name>`). */
+  scope: string;
+  idempotencyKey: string;
+  /** Where the idempotency key came from, for the error that names the field. */
+  idempotencyKeyPath: string;
+  input: OrderInput;
+}
+
+export interface IntakeResult extends StoredResponse {
+  replayed: boolean;
+}
+
+/**
+ * The one order intake. Reserves every line or none, in one transaction with the order record (which
+ * the stream turns into OrderCreated), the idempotency record and the channel-order-id guard. The same
+ * key again returns the first response; the same key with another payload is refused.
+ */
+export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand): Promise<IntakeResult> {
+  const { channel, scope, idempotencyKey, input } = command;
+  const fingerprint = requestFingerprint({ channel, input });
+  const replay = async (): Promise<IntakeResult | undefined> => {
+    const existing = await ports.orderKeys.get(scope, idempotencyKey);
+    if (!existing) return undefined;
+    if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused(command.idempotencyKeyPath);
+    return { ...existing.response, replayed: true };
+  };
+  for (let attempt = 1; ; attempt++) {
+    // The first attempt goes straight to placement and the transaction, whose idempotency put
+    // detects a repeat; the first answer is read back only when something says this is one.
+    if (attempt > 1) {
+      const replayed = await replay();
+      if (replayed) return replayed;
+    }
+
+    const now = ports.now();
+    const orderId = ports.newId('ord');
+    const stockRequest = {
+      channel,
+      orderId,
+      lines: input.lines,
+      delivery: input.delivery,
+      ...(input.holdId ? { holdId: input.holdId } : {}),
+      now,
+    };
+    let plan: StockPlan;
+    try {
+      plan = await ports.stock.reserve(stockRequest);
+    } catch (error) {
+      // A repeat of a request that succeeded meets its own effect (stock taken, hold consumed).
+      if (error instanceof DomainError) {
+        const replayed = await replay();
+        if (replayed) return replayed;
+      }
+      throw error;
+    }
+    const { lines, decision, stockOps } = plan;
+
+    const order: Order = {
+      orderId,
+      channel,
+      channelScope: scope,
+      ...(input.channelOrderId ? { channelOrderId: input.channelOrderId } : {}),
+      ...(input.holdId ? { holdId: input.holdId } : {}),
+      status: 'CREATED',
+      customer: input.customer,
+      delivery: input.delivery,
+      lines,
+      decision,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      history: [{ status: 'CREATED', at: now }],
+    };
+    const response: StoredResponse = { statusCode: 201, body: orderView(order) };
+    const items: TransactItem[] = [
+      ...stockOps,
+      ports.orders.createOp(order),
+      ports.orderKeys.rememberOp({ scope, key: idempotencyKey, fingerprint, response, createdAt: now }),
+    ];
+    const idemIndex = items.length - 1;
+    if (input.channelOrderId)
+      items.push(ports.orders.channelOrderGuardOp(scope, input.channelOrderId, orderId));
+    assertFitsOneTransaction(items.length, stockOps.length, 'order');
+
+    const result = await ports.transact(items);
+    if (result.kind === 'committed') return { ...response, replayed: false };
+
+    const failed = (index: number) => result.reasons[index]?.code === 'ConditionalCheckFailed';
+    if (failed(idemIndex)) continue; // a concurrent request with the same key won: replay its answer
+    if (input.channelOrderId && failed(idemIndex + 1)) {
+      throw new DomainError(
+        409,
+        'DUPLICATE_CHANNEL_ORDER_ID',
+        `Channel order id ${input.channelOrderId} already belongs to another order`,
+        [{ path: 'channelOrderId', message: 'already used by another order of this channel' }],
+      );
+    }
+    if (input.holdId && failed(0)) await ports.stock.explainHoldFailure(stockRequest);
+    if (attempt >= MAX_CONTENTION_ATTEMPTS) {
+      throw concurrentUpdate(
+        'The stock changed too often while placing the order; retry',
+        'lines',
+        'contention on these SKUs',
+      );
+    }
+    // Stock moved between our read and our write, or another transaction held an item: read again.
+    if (isConflictOnly(result) || result.reasons.some((r) => r.code === 'ConditionalCheckFailed')) {
+      await contentionBackoff(attempt);
+    }
+  }
+}
+
+/** A channel sees only its own orders (others are "not found"); ops sees every order. */
+function visibleTo(order: Order | undefined, principal: Principal): order is Order {
+  return order !== undefined && (principal === 'ops' || order.channel === principal);
+}
+
+/** The order as the principal may see it, or NOT_FOUND. */
+async function visibleOrder(ports: OrderQueryPorts, principal: Principal, orderId: string): Promise<Order> {
+  const order = await ports.orders.get(orderId);
+  if (!visibleTo(order, principal)) throw notFound('Order', orderId, 'orderId', 'no such order');
+  return order;
+}
+
+export async function getOrder(ports: OrderQueryPorts, principal: Principal, orderId: string) {
+  return orderView(await visibleOrder(ports, principal, orderId));
+}
+
+export async function listOrdersByChannelOrderId(
+  ports: OrderQueryPorts,
+  principal: Principal,
+  channelOrderId: string,
+) {
+  const orders = await ports.orders.findByChannelOrderId(
+    channelOrderId,
+    principal === 'ops' ? undefined : principal,
+  );
+  return { items: orders.filter((o) => visibleTo(o, principal)).map(orderView) };
+}
+
+/** Cancels an order and gives back every unit it holds; cancelling a cancelled order is a no-op. */
+export async function cancelOrder(ports: OrderPorts, principal: Principal, orderId: string) {
+  for (let attempt = 1; ; attempt++) {
+    const order = await visibleOrder(ports, principal, orderId);
+    if (order.status === 'CANCELLED') return orderView(order);
+    const now = ports.now();
+    const items: TransactItem[] = [
+      ports.orders.transitionOp(order, 'CANCELLED', now),
+      ...ports.stock.releaseOps(orderId, order.lines, 'order cancelled', now),
+    ];
+    const result = await ports.transact(items);
+    if (result.kind === 'committed') {
+      return orderView({
+        ...order,
+        status: 'CANCELLED',
+        updatedAt: now,
+        version: order.version + 1,
+        history: [...order.history, { status: 'CANCELLED', at: now }],
+      });
+    }
+    if (attempt >= MAX_CONTENTION_ATTEMPTS) {
+      throw concurrentUpdate('The order changed while cancelling; retry', 'orderId', 'contention');
+    }
+    await contentionBackoff(attempt);
+  }
+}

@@ -1,0 +1,28 @@
+import type { StockReservations } from '../../inventory';
+import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
+import type { IdempotencyRepository } from '../../platform/idempotency/store';
+import type { Order } from '../domain/order';
+
+/** What the order use cases need from storage; the DynamoDB adapter implements it. */
+export interface OrderRepository {
+  createOp(order: Order): TransactItem;
+  /** Claims a channel order id for one order; fails the transaction when another has it. */
+  channelOrderGuardOp(scope: string, channelOrderId: string, orderId: string): TransactItem;
+  transitionOp(order: Order, to: Order['status'], now: string): TransactItem;
+  get(orderId: string): Promise<Order | undefined>;
+  findByChannelOrderId(channelOrderId: string, channel?: string): Promise<Order[]>;
+}
+
+/** Reading orders needs only the orders table. */
+export interface OrderQueryPorts {
+  orders: OrderRepository;
+}
+
+/** Placing and cancelling orders: the orders table, the inventory pool, one transaction for both. */
+export interface OrderPorts extends OrderQueryPorts {
+  orderKeys: IdempotencyRepository;
+  stock: StockReservations;
+  transact(items: TransactItem[]): Promise<{ kind: 'committed' } | CancelledTransaction>;
+  now(): string;
+  newId(prefix: string): string;
+}

@@ -1,0 +1,27 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { optionalEnv, PLATFORM_ENV } from './config';
+
+/**
+ * SDK clients, created once per module scope and reused across invocations. Endpoint overrides exist
+ * only for the embedded runtime (DynamoDB Local, the local bus); on AWS they are unset.
+ */
+
+let shared: DynamoDBDocumentClient | undefined;
+
+export function documentClient(client?: DynamoDBClient): DynamoDBDocumentClient {
+  if (!client && shared) return shared;
+  const endpoint = optionalEnv(PLATFORM_ENV.dynamodbEndpoint);
+  const base = client ?? new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3 });
+  const doc = DynamoDBDocumentClient.from(base, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  if (!client) shared = doc;
+  return doc;
+}
+
+export function eventBridgeClient(): EventBridgeClient {
+  const endpoint = optionalEnv(PLATFORM_ENV.eventBridgeEndpoint);
+  return new EventBridgeClient({ ...(endpoint ? { endpoint } : {}) });
+}

@@ -1,0 +1,30 @@
+/**
+ * Environment of a function, read once when its module loads. `requireEnv` at module scope fails the
+ * cold start with the variable's name instead of failing every request later.
+ */
+
+/** Names of the variables the platform itself reads; each context names its own tables' variables. */
+export const PLATFORM_ENV = {
+  eventBusName: 'EVENT_BUS_NAME',
+  /** JSON object mapping an API Gateway API key id to a principal (a channel or `ops`). */
+  apiKeyChannels: 'API_KEY_CHANNELS',
+  /** Optional endpoint override for DynamoDB (the embedded runtime points it at DynamoDB Local). */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  /** Optional endpoint override for EventBridge (the embedded runtime points it at the local bus). */
+  eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT',
+} as const;
+
+/** Reads a required environment variable; throws with its name when it is missing or empty. */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Environment variable ${name} is required but not set`);
+  }
+  return value;
+}
+
+/** Reads an optional environment variable; empty counts as unset. */
+export function optionalEnv(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,121 @@
+import type { z } from 'zod';
+import type { StreamEventSource } from './events/stream';
+
+/**
+ * The vocabulary in which every context declares its shape: tables, functions with their triggers,
+ * bus rules. `definitions.ts` collects the contexts' declarations; the CDK app and the embedded
+ * runtime both build from that one collection.
+ */
+
+/** A table by its key (the owning context's name for it, e.g. `inventory`). */
+export type TableKey = string;
+
+export interface IndexDefinition {
+  indexName: string;
+  partitionKey: string;
+  sortKey: string;
+}
+
+/** A DynamoDB table: string keys `PK`/`SK`, TTL on `ttl`, a NEW_AND_OLD_IMAGES stream. */
+export interface TableDefinition {
+  key: TableKey;
+  /** Logical id in CDK and suffix of the local table name. */
+  id: string;
+  /** The variable through which a function that may use the table learns its name. */
+  envVar: string;
+  partitionKey: 'PK';
+  sortKey: 'SK';
+  ttlAttribute: 'ttl';
+  indexes: IndexDefinition[];
+}
+
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+/** Who may call an operation: anyone, a sales channel, operations, or either of the two. */
+export type ApiAccess = 'public' | 'channel' | 'ops' | 'any';
+
+/**
+ * What an HTTP operation accepts, as zod schemas: the handler validates with them, API Gateway's
+ * request models and the OpenAPI document are generated from them.
+ */
+export interface RouteSpec {
+  method: HttpMethod;
+  path: string;
+  access: ApiAccess;
+  summary: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  /** Header name (as documented, e.g. `Idempotency-Key`) → schema; matched case-insensitively. */
+  headers?: z.ZodObject;
+  /** Success status and what it returns, for the API document. */
+  responses?: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+export type Trigger =
+  | ({ kind: 'http' } & RouteSpec)
+  | { kind: 'event'; rule: string }
+  | { kind: 'stream'; tables: TableKey[] }
+  | { kind: 'schedule'; everySeconds: number };
+
+/** What a function may touch; CDK turns it into grants, the local runtime ignores it. */
+export interface FunctionDefinition {
+  /** Logical name, PascalCase. */
+  name: string;
+  /** Handler module relative to the project root; it exports `handler`. */
+  entry: string;
+  description: string;
+  trigger: Trigger;
+  reads: TableKey[];
+  writes: TableKey[];
+  putsEvents: boolean;
+  /** Needs the API key id → principal map. */
+  apiKeys?: boolean;
+  /** Defaults: {@link FUNCTION_DEFAULTS}. */
+  timeoutSeconds?: number;
+  memoryMb?: number;
+}
+
+/** What a function gets when its definition says nothing: the same on AWS and locally. */
+export const FUNCTION_DEFAULTS = { timeoutSeconds: 10, memoryMb: 512 } as const;
+
+export type EventPattern = Record<string, unknown>;
+
+/** An EventBridge rule on the `commerce` bus. */
+export interface BusRule {
+  name: string;
+  description: string;
+  eventPattern: EventPattern;
+  /** A function by its definition name, or the audit log. */
+  target: { function: string } | { auditLog: true };
+}
+
+/**
+ * How a context's table stream becomes events: the stream publisher loads `load()` (a dynamic
+ * import, so the CDK app and the local runtime do not load adapters to read the definitions) and
+ * needs the tables listed for its follow-up work.
+ */
+export interface EventSourceDefinition {
+  table: TableKey;
+  reads: TableKey[];
+  writes: TableKey[];
+  load(): Promise<StreamEventSource>;
+}
+
+/** One bounded context's declaration. */
+export interface ContextDefinition {
+  name: string;
+  tables: TableDefinition[];
+  functions: FunctionDefinition[];
+  busRules: BusRule[];
+  /** What the context publishes (its source and one schema per detail-type). */
+  events?: { source: string; events: Record<string, z.ZodType> };
+  /** Present when the context's records become domain events. */
+  eventSource?: EventSourceDefinition;
+}
+
+/** Declares a route, keeping its schemas' types for the handler that serves it. */
+export const defineRoute = <const S extends RouteSpec>(spec: S): S => spec;
+
+/** An HTTP trigger from its route spec. */
+export const http = (spec: RouteSpec): Trigger => ({ kind: 'http', ...spec });

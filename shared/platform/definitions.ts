@@ -1,0 +1,78 @@
+/**
+ * The one collection of the system's shape: every context's tables, functions (with their
+ * triggers) and bus rules, plus the platform's own functions. The CDK app (`cdk/`) and the embedded
+ * runtime (`local/`) both build from this module, so nothing about routes, keys or event patterns is
+ * written twice. Adding a context adds its folder and one line to `contexts`.
+ */
+import type { z } from 'zod';
+import { inventory } from '../inventory/definition';
+import { orders } from '../orders/definition';
+import type { BusRule, ContextDefinition, FunctionDefinition, TableDefinition } from './definition';
+
+export const contexts: readonly ContextDefinition[] = [inventory, orders];
+
+export { PLATFORM_ENV as ENV } from './config';
+export * from './definition';
+export { CHANNELS, type Channel, LOCAL_API_KEYS, type Principal } from './principals';
+
+export const BUS_NAME = 'commerce';
+
+/** Every table, by its key. */
+export const tables: Record<string, TableDefinition> = Object.fromEntries(
+  contexts.flatMap((c) => c.tables).map((t) => [t.key, t]),
+);
+
+const eventSources = contexts.flatMap((c) => (c.eventSource ? [c.eventSource] : []));
+const unique = (keys: string[]) => [...new Set(keys)];
+
+/** The platform's functions: liveness, and the outbox publisher over every context's stream. */
+const platformFunctions: FunctionDefinition[] = [
+  {
+    name: 'CheckHealth',
+    entry: 'functions/platform/check-health.ts',
+    description: 'Liveness of the API',
+    trigger: {
+      kind: 'http',
+      method: 'GET',
+      path: '/health',
+      access: 'public',
+      summary: 'Liveness of the API',
+    },
+    reads: [],
+    writes: [],
+    putsEvents: false,
+  },
+  {
+    name: 'PublishEvents',
+    entry: 'functions/platform/publish-events.ts',
+    description: 'Outbox publisher: table streams to the bus, and what each context does after a batch',
+    trigger: { kind: 'stream', tables: eventSources.map((s) => s.table) },
+    reads: unique(eventSources.flatMap((s) => s.reads)),
+    writes: unique(eventSources.flatMap((s) => s.writes)),
+    putsEvents: true,
+    timeoutSeconds: 60,
+  },
+];
+
+export const functions: FunctionDefinition[] = [
+  ...platformFunctions,
+  ...contexts.flatMap((c) => c.functions),
+];
+
+export const busRules: BusRule[] = [
+  ...contexts.flatMap((c) => c.busRules),
+  {
+    name: 'CommerceAudit',
+    description: 'Every domain event, kept in a log group for operations',
+    eventPattern: { source: [{ prefix: 'commerce.' }] },
+    target: { auditLog: true },
+  },
+];
+
+/** Every context's stream event source, loaded on demand (the stream publisher's cold start). */
+export const loadEventSources = () => Promise.all(eventSources.map((s) => s.load()));
+
+/** Every published event's detail schema, by source and detail-type: the event catalogue. */
+export const eventCatalogue: Record<string, Record<string, z.ZodType>> = Object.fromEntries(
+  contexts.flatMap((c) => (c.events ? [[c.events.source, c.events.events]] : [])),
+);

@@ -1,0 +1,62 @@
+import type { TableKey } from '../definition';
+import type { DomainEvent, RecordChange } from './envelope';
+
+export type Publish = (events: DomainEvent[]) => Promise<void>;
+
+/**
+ * How a context turns the committed records of its table into domain events (a pure mapping), and
+ * what it does once a batch's events are on the bus (inventory re-evaluates channel availability).
+ */
+export interface StreamEventSource {
+  table: TableKey;
+  eventsFromChange(change: RecordChange): DomainEvent[];
+  /** True for a change that `afterBatch` acts on. */
+  followsUp?(change: RecordChange): boolean;
+  afterBatch?(changes: RecordChange[], publish: Publish): Promise<void>;
+}
+
+/** A stream record and the id the stream gave it (for partial batch failures). */
+export interface StreamItem {
+  sequenceNumber: string;
+  change: RecordChange;
+}
+
+/**
+ * Publishes the events of a batch of committed changes, in order, then runs each context's follow-up
+ * for the changes it cares about. Returns the sequence number from which the batch must be retried,
+ * if anything failed: the failed record, or the first record a failed follow-up needed.
+ */
+export async function publishChanges(
+  sources: StreamEventSource[],
+  publish: Publish,
+  items: StreamItem[],
+  onError: (error: unknown, item?: StreamItem) => void = () => {},
+): Promise<{ retryFrom?: string }> {
+  const byTable = new Map(sources.map((s) => [s.table, s]));
+  const followUps = new Map<StreamEventSource, RecordChange[]>();
+  let firstFollowUp: string | undefined;
+  for (const item of items) {
+    const source = byTable.get(item.change.table);
+    if (!source) continue;
+    try {
+      const events = source.eventsFromChange(item.change);
+      if (events.length > 0) await publish(events);
+    } catch (error) {
+      onError(error, item);
+      return { retryFrom: firstFollowUp ?? item.sequenceNumber };
+    }
+    if (source.afterBatch && source.followsUp?.(item.change)) {
+      followUps.set(source, [...(followUps.get(source) ?? []), item.change]);
+      firstFollowUp ??= item.sequenceNumber;
+    }
+  }
+  for (const [source, changes] of followUps) {
+    try {
+      await source.afterBatch?.(changes, publish);
+    } catch (error) {
+      onError(error);
+      return { retryFrom: firstFollowUp };
+    }
+  }
+  return {};
+}

@@ -1,0 +1,152 @@
+import { placeHold } from '../../../shared/inventory/use-cases/holds';
+import {
+  adjustInventory,
+  getAvailability,
+  getInventory,
+  putChannelRule,
+  setCount,
+} from '../../../shared/inventory/use-cases/stock';
+import { DomainError } from '../../../shared/platform/errors';
+import type { Ports } from '../../support/network';
+import { portsWithNetwork, stock } from '../../support/network';
+
+const hold = (ports: Ports, sku: string, quantity: number) =>
+  placeHold(ports, 'store', {
+    lines: [{ sku, quantity }],
+    delivery: { type: 'pickup', locationId: 'S1' },
+    expiresInSeconds: 600,
+  });
+
+describe('inventory positions', () => {
+  let ports: Ports;
+  beforeEach(async () => {
+    ({ ports } = await portsWithNetwork());
+  });
+
+  it('keeps reservations when a count arrives', async () => {
+    await stock(ports, 'TEE', 'S1', 10, 1);
+    await hold(ports, 'TEE', 4);
+
+    const counted = await setCount(ports, 'TEE', 'S1', { onHand: 7 });
+
+    expect(counted).toMatchObject({ onHand: 7, reserved: 4, safetyStock: 1, available: 2 });
+  });
+
+  it('never shows available below zero when a count falls under what is reserved', async () => {
+    await stock(ports, 'TEE', 'S1', 10);
+    await hold(ports, 'TEE', 6);
+
+    const counted = await setCount(ports, 'TEE', 'S1', { onHand: 3 });
+
+    expect(counted).toMatchObject({ onHand: 3, reserved: 6, available: 0 });
+  });
+
+  it('rejects a count for an unknown location and writes nothing', async () => {
+    const error = await setCount(ports, 'TEE', 'NOWHERE', { onHand: 3 }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({
+      code: 'UNKNOWN_LOCATION',
+      details: [expect.objectContaining({ path: 'locationId' })],
+    });
+    expect((await getInventory(ports, 'TEE')).positions).toEqual([]);
+  });
+
+  it('applies an adjustment once per source event id', async () => {
+    await stock(ports, 'TEE', 'S1', 10);
+    const receipt = { sku: 'TEE', locationId: 'S1', delta: 5, reason: 'receipt', sourceEventId: 'asn-1' };
+
+    const first = await adjustInventory(ports, receipt);
+    const again = await adjustInventory(ports, receipt);
+    const reused = await adjustInventory(ports, { ...receipt, delta: 6 }).catch((e: unknown) => e);
+
+    expect([first.statusCode, again.statusCode, again.replayed]).toEqual([201, 200, true]);
+    expect(reused).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ onHand: 15, available: 15 });
+  });
+
+  it('applies concurrent duplicates of one adjustment once', async () => {
+    await stock(ports, 'TEE', 'S1', 10);
+    const shrink = { sku: 'TEE', locationId: 'S1', delta: -2, reason: 'damaged', sourceEventId: 'pos-77' };
+
+    await Promise.all(Array.from({ length: 8 }, () => adjustInventory(ports, shrink)));
+
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ onHand: 8 });
+  });
+
+  it('refuses an adjustment that would take on hand below zero', async () => {
+    await stock(ports, 'TEE', 'S1', 1);
+
+    const error = await adjustInventory(ports, {
+      sku: 'TEE',
+      locationId: 'S1',
+      delta: -2,
+      reason: 'shrink',
+      sourceEventId: 'x-1',
+    }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ status: 409, code: 'ADJUSTMENT_BELOW_ZERO' });
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ onHand: 1 });
+  });
+});
+
+describe('getAvailability', () => {
+  let ports: Ports;
+  beforeEach(async () => {
+    ({ ports } = await portsWithNetwork());
+    await stock(ports, 'TEE', 'S1', 10, 2);
+    await stock(ports, 'TEE', 'DC1', 30);
+  });
+
+  it('answers what a channel may sell after safety stock, per location', async () => {
+    const result = await getAvailability(ports, 'web', ['TEE', 'GHOST']);
+
+    expect(result).toEqual({
+      channel: 'web',
+      items: [
+        {
+          sku: 'TEE',
+          available: 38,
+          locations: [
+            { locationId: 'DC1', available: 30 },
+            { locationId: 'S1', available: 8 },
+          ],
+        },
+        { sku: 'GHOST', available: 0, locations: [] },
+      ],
+    });
+  });
+
+  it('applies a channel share and units protected for another channel', async () => {
+    await putChannelRule(ports, 'mkt-share', {
+      type: 'maxShareOfAtp',
+      name: 'Marketplace 50%',
+      channel: 'marketplace',
+      percent: 50,
+    });
+    await putChannelRule(ports, 'store-protect', {
+      type: 'protectUnits',
+      name: 'Keep 5 for stores',
+      channel: 'store',
+      units: 5,
+    });
+
+    const [marketplace, store, web] = await Promise.all(
+      (['marketplace', 'store', 'web'] as const).map((c) => getAvailability(ports, c, ['TEE'])),
+    );
+
+    expect(marketplace?.items[0]?.available).toBe(19);
+    expect(store?.items[0]?.available).toBe(38);
+    expect(web?.items[0]?.available).toBe(33);
+  });
+
+  it('narrows to one location', async () => {
+    const result = await getAvailability(ports, 'app', ['TEE'], 'S1');
+
+    expect(result.items[0]).toEqual({
+      sku: 'TEE',
+      available: 8,
+      locations: [{ locationId: 'S1', available: 8 }],
+    });
+  });
+});
