@@ -15,10 +15,19 @@ export interface AllocatedLine {
   allocations: Allocation[];
 }
 
+/**
+ * How many candidates a decision lists: the chosen locations and the best of the rest. The record
+ * is stored with the order, and a network of thousands of locations must not push an order past
+ * DynamoDB's 400 KB item limit; the count of the others is kept.
+ */
+export const MAX_DECISION_CANDIDATES = 20;
+
 /** Why the lines were placed where they were, in words and in data. */
 export interface SourcingDecision {
   rule: 'pickup-at-store' | 'fewest-locations-then-priority';
   summary: string;
+  /** Candidates beyond {@link MAX_DECISION_CANDIDATES} that are counted, not listed. */
+  candidatesOmitted?: number;
   candidates: {
     locationId: string;
     priority: number;
@@ -202,6 +211,7 @@ function sourceShip(input: SourcingInput): SourcingResult {
   }
 
   const singleCandidates = candidates.filter((c) => c.coversAllLines).length;
+  const listed = boundedCandidates(candidates, chosen, byPreference);
   const names = chosen.map((c) => input.locations.get(c.locationId)?.name ?? c.locationId);
   const summary =
     chosen.length === 1
@@ -220,7 +230,8 @@ function sourceShip(input: SourcingInput): SourcingResult {
     decision: {
       rule: 'fewest-locations-then-priority',
       summary,
-      candidates: [...candidates].sort(byPreference).map((c) => ({
+      ...(listed.omitted > 0 ? { candidatesOmitted: listed.omitted } : {}),
+      candidates: listed.candidates.map((c) => ({
         locationId: c.location.locationId,
         priority: c.location.priority,
         ...(c.distanceKm !== undefined ? { distanceKm: c.distanceKm } : {}),
@@ -230,4 +241,19 @@ function sourceShip(input: SourcingInput): SourcingResult {
       chosen,
     },
   };
+}
+
+/** The chosen locations first, then the most preferred of the others, up to the bound. */
+function boundedCandidates<C extends { location: Location }>(
+  candidates: C[],
+  chosen: { locationId: string }[],
+  byPreference: (a: C, b: C) => number,
+): { candidates: C[]; omitted: number } {
+  const chosenIds = new Set(chosen.map((c) => c.locationId));
+  const picked = candidates.filter((c) => chosenIds.has(c.location.locationId));
+  const others = candidates.filter((c) => !chosenIds.has(c.location.locationId)).sort(byPreference);
+  const listed = [...picked, ...others.slice(0, Math.max(0, MAX_DECISION_CANDIDATES - picked.length))].sort(
+    byPreference,
+  );
+  return { candidates: listed, omitted: candidates.length - listed.length };
 }

@@ -9,7 +9,7 @@ import {
 import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../../platform/errors';
 import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { Channel, Principal } from '../../platform/principals';
-import { type Order, orderView } from '../domain/order';
+import { canTransition, type Order, orderView } from '../domain/order';
 import type { OrderInput } from '../schemas';
 import type { OrderPorts, OrderQueryPorts } from './ports';
 
@@ -160,6 +160,14 @@ export async function cancelOrder(ports: OrderPorts, principal: Principal, order
   for (let attempt = 1; ; attempt++) {
     const order = await visibleOrder(ports, principal, orderId);
     if (order.status === 'CANCELLED') return orderView(order);
+    if (!canTransition(order.status, 'CANCELLED')) {
+      throw new DomainError(
+        409,
+        'ORDER_NOT_CANCELLABLE',
+        `Order ${orderId} is ${order.status}: a location has started work on it`,
+        [{ path: 'orderId', message: `cannot be cancelled in status ${order.status}`, status: order.status }],
+      );
+    }
     const now = ports.now();
     const items: TransactItem[] = [
       ports.orders.transitionOp(order, 'CANCELLED', now),

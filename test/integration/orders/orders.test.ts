@@ -1,4 +1,5 @@
-import { getInventory } from '../../../shared/inventory/use-cases/stock';
+import { MAX_DECISION_CANDIDATES } from '../../../shared/inventory/domain/sourcing';
+import { getInventory, putLocation } from '../../../shared/inventory/use-cases/stock';
 import {
   cancelOrder,
   getOrder,
@@ -7,7 +8,7 @@ import {
 } from '../../../shared/orders/use-cases/orders';
 import { DomainError } from '../../../shared/platform/errors';
 import type { Ports } from '../../support/network';
-import { portsWithNetwork, shipOrder, stock } from '../../support/network';
+import { DC, portsWithNetwork, shipOrder, stock } from '../../support/network';
 
 const intake = (
   ports: Ports,
@@ -187,6 +188,25 @@ describe('placeOrder', () => {
     });
   });
 
+  it('stores a bounded decision for a network of a thousand locations', async () => {
+    const ids = Array.from({ length: 1_000 }, (_, i) => `N${i}`);
+    for (let i = 0; i < ids.length; i += 50) {
+      await Promise.all(
+        ids.slice(i, i + 50).map(async (id) => {
+          await putLocation(ports, id, { ...DC, name: `DC ${id}` });
+          await stock(ports, 'WIDE', id, 1);
+        }),
+      );
+    }
+
+    const created = await intake(ports, 'wide', shipOrder([{ sku: 'WIDE', quantity: 2 }]));
+    const order = await ports.orders.get((created.body as { orderId: string }).orderId);
+
+    expect(created.statusCode).toBe(201);
+    expect(order?.decision.candidates).toHaveLength(MAX_DECISION_CANDIDATES);
+    expect(order?.decision.candidatesOmitted).toBe(1_000 - MAX_DECISION_CANDIDATES);
+  });
+
   it('refuses a second order with the same channel order id under another key', async () => {
     await stock(ports, 'TEE', 'DC1', 5);
 
@@ -232,5 +252,28 @@ describe('reading and cancelling orders', () => {
     expect(first.status).toBe('CANCELLED');
     expect(second.status).toBe('CANCELLED');
     expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 0, available: 5 });
+  });
+
+  it('refuses to cancel an order a location has started work on, and keeps its units reserved', async () => {
+    const created = await intake(ports, 'k1', shipOrder([{ sku: 'TEE', quantity: 2 }]));
+    const { orderId } = created.body as { orderId: string };
+    const now = new Date().toISOString();
+    // What fulfillment will do: route the order, then a location accepts it.
+    for (const to of ['ROUTED', 'IN_FULFILLMENT'] as const) {
+      const order = await ports.orders.get(orderId);
+      expect(await ports.transact([ports.orders.transitionOp(order!, to, now)])).toEqual({
+        kind: 'committed',
+      });
+    }
+
+    const error = await rejection(cancelOrder(ports, 'web', orderId));
+
+    expect(error).toMatchObject({
+      status: 409,
+      code: 'ORDER_NOT_CANCELLABLE',
+      details: [{ path: 'orderId', status: 'IN_FULFILLMENT' }],
+    });
+    expect((await getOrder(ports, 'web', orderId)).status).toBe('IN_FULFILLMENT');
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 2, available: 3 });
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  MAX_DECISION_CANDIDATES,
   type SourcingInput,
   type SourcingResult,
   sourceOrder,
@@ -22,6 +23,27 @@ const usedLocations = (result: SourcingResult) =>
   [...new Set(placed(result).lines.flatMap((l) => l.allocations.map((a) => a.locationId)))].sort();
 
 describe('sourceOrder', () => {
+  describe('the decision record', () => {
+    it('lists at most MAX_DECISION_CANDIDATES candidates, the chosen among them, and counts the rest', () => {
+      const ids = Array.from({ length: 5_000 }, (_, i) => `L${String(i).padStart(4, '0')}`);
+      const input = sourcingInput({
+        lines: [{ sku: 'A', quantity: 3 }],
+        delivery: shipTo(),
+        locations: ids.map((id, i) => location(id, { priority: 5_000 - i })),
+        stock: { A: Object.fromEntries(ids.map((id) => [id, 1])) },
+      });
+
+      const { decision } = placed(sourceOrder(input));
+
+      expect(decision.candidates).toHaveLength(MAX_DECISION_CANDIDATES);
+      expect(decision.candidatesOmitted).toBe(5_000 - MAX_DECISION_CANDIDATES);
+      for (const chosen of decision.chosen) {
+        expect(decision.candidates.map((c) => c.locationId)).toContain(chosen.locationId);
+      }
+      expect(JSON.stringify(decision).length).toBeLessThan(8_000);
+    });
+  });
+
   describe('shipping', () => {
     it('ships from the one location that holds every line, even over a better-priority partial one', () => {
       const input = sourcingInput({

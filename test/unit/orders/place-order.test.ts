@@ -1,5 +1,5 @@
 import type { StockReservations } from '../../../shared/inventory';
-import type { Order } from '../../../shared/orders/domain/order';
+import { canTransition, ORDER_STATUSES, type Order } from '../../../shared/orders/domain/order';
 import type { OrderInput } from '../../../shared/orders/schemas';
 import { cancelOrder, placeOrder } from '../../../shared/orders/use-cases/orders';
 import type { OrderPorts, OrderRepository } from '../../../shared/orders/use-cases/ports';
@@ -148,7 +148,35 @@ describe('placeOrder', () => {
   });
 });
 
+describe('the order status machine', () => {
+  it('lets an order be cancelled only before a location starts work on it', () => {
+    const cancellable = ORDER_STATUSES.filter((status) => canTransition(status, 'CANCELLED'));
+
+    expect(cancellable).toEqual(['CREATED', 'ROUTED']);
+  });
+
+  it('has no way out of a final status', () => {
+    expect(
+      ORDER_STATUSES.filter((from) => ORDER_STATUSES.some((to) => canTransition(from, to))),
+    ).not.toContain('COMPLETED');
+    expect(ORDER_STATUSES.some((to) => canTransition('CANCELLED', to))).toBe(false);
+  });
+});
+
 describe('cancelOrder', () => {
+  it('refuses with 409 ORDER_NOT_CANCELLABLE once the order has shipped, and writes nothing', async () => {
+    const { ports, committed, orders } = fakePorts();
+    const placed = await placeOrder(ports, command);
+    const orderId = (placed.body as { orderId: string }).orderId;
+    orders.set(orderId, { ...orders.get(orderId)!, status: 'SHIPPED' });
+
+    await expect(cancelOrder(ports, 'web', orderId)).rejects.toMatchObject({
+      status: 409,
+      code: 'ORDER_NOT_CANCELLABLE',
+    });
+    expect(committed).toHaveLength(1);
+  });
+
   it('moves the order to CANCELLED and releases its units in one transaction', async () => {
     const { ports, committed } = fakePorts();
     const placed = await placeOrder(ports, command);
