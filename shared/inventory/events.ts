@@ -5,6 +5,7 @@ import { CHANNELS } from '../platform/principals';
 const referenceSchema = z.object({
   type: z.enum(['order', 'hold', 'adjustment', 'count']),
   id: z.string(),
+  source: z.string().optional(),
 });
 
 /** What the inventory context publishes, under `commerce.inventory`. */
@@ -14,6 +15,7 @@ export const inventoryEvents = defineEvents('commerce.inventory', {
     locationId: z.string(),
     kind: z.enum(['count', 'adjustment']),
     reason: z.string(),
+    sourceSystem: z.string().optional(),
     sourceEventId: z.string().optional(),
     onHandBefore: z.number().int(),
     onHandAfter: z.number().int(),

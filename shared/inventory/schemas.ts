@@ -66,6 +66,12 @@ export const adjustmentInputSchema = z.object({
     .max(LIMITS.maxStock)
     .refine((d) => d !== 0, 'must not be zero'),
   reason: z.string().trim().min(1).max(100),
+  /** The system that reports the movement (a POS, a WMS); event ids are unique only within it. */
+  sourceSystem: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only'),
   sourceEventId: z.string().min(1).max(200),
 });
 export type AdjustmentInput = z.infer<typeof adjustmentInputSchema>;

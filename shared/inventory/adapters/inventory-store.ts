@@ -18,7 +18,7 @@ import {
   type Location,
   type Position,
 } from '../domain/stock';
-import type { InventoryRepository } from '../use-cases/ports';
+import type { AdjustmentRecord, InventoryRepository } from '../use-cases/ports';
 
 /** Key layout of the inventory table (one table for the inventory context). */
 export const inventoryKeys = {
@@ -26,7 +26,10 @@ export const inventoryKeys = {
   position: (sku: string, locationId: string) => ({ PK: `SKU#${sku}`, SK: `LOC#${locationId}` }),
   rule: (id: string) => ({ PK: `RULE#${id}`, SK: 'RULE' }),
   hold: (id: string) => ({ PK: `HOLD#${id}`, SK: 'HOLD' }),
-  adjustment: (sourceEventId: string) => ({ PK: `ADJ#${sourceEventId}`, SK: 'ADJ' }),
+  adjustment: (sourceSystem: string, sourceEventId: string) => ({
+    PK: `ADJ#${sourceSystem}#${sourceEventId}`,
+    SK: 'ADJ',
+  }),
   availabilitySnapshot: (sku: string) => ({ PK: `SKU#${sku}`, SK: 'ATP' }),
   activeHoldsIndex: 'HOLD#ACTIVE',
   locationsIndex: 'LOCATIONS',
@@ -231,12 +234,12 @@ export class InventoryStore implements InventoryRepository {
     };
   }
 
-  /** The ledger entry of an adjustment; its key is the source event id, which makes it idempotent. */
-  adjustmentLedgerOp(record: Record<string, unknown> & { sourceEventId: string }): TransactItem {
+  /** The ledger entry of an adjustment; its key is the source system and event id: idempotent. */
+  adjustmentLedgerOp(record: AdjustmentRecord): TransactItem {
     return {
       Put: {
         TableName: this.tableName,
-        Item: { ...inventoryKeys.adjustment(record.sourceEventId), ...record },
+        Item: { ...inventoryKeys.adjustment(record.sourceSystem, record.sourceEventId), ...record },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': 'PK' },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -244,15 +247,15 @@ export class InventoryStore implements InventoryRepository {
     };
   }
 
-  async getAdjustment(sourceEventId: string): Promise<Record<string, unknown> | undefined> {
+  async getAdjustment(sourceSystem: string, sourceEventId: string): Promise<AdjustmentRecord | undefined> {
     const out = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: inventoryKeys.adjustment(sourceEventId),
+        Key: inventoryKeys.adjustment(sourceSystem, sourceEventId),
         ConsistentRead: true,
       }),
     );
-    return out.Item ? stripKeys<Record<string, unknown>>(out.Item) : undefined;
+    return out.Item ? stripKeys<AdjustmentRecord>(out.Item) : undefined;
   }
 
   async putRule(rule: ChannelRule): Promise<void> {

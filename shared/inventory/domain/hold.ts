@@ -6,6 +6,8 @@ import type { AllocatedLine, SourcingDecision } from './sourcing';
 export interface StockReference {
   type: 'order' | 'hold' | 'adjustment' | 'count';
   id: string;
+  /** For an adjustment: the system whose event id `id` is. */
+  source?: string;
 }
 
 /** Why a position last changed; the stream publisher turns it into the inventory event. */

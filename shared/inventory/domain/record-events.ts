@@ -73,7 +73,12 @@ export function eventsFromChange(change: RecordChange): DomainEvent[] {
             locationId,
             kind: lastChange.type,
             reason: lastChange.reason ?? lastChange.type,
-            ...(lastChange.type === 'adjustment' ? { sourceEventId: lastChange.ref.id } : {}),
+            ...(lastChange.type === 'adjustment'
+              ? {
+                  sourceEventId: lastChange.ref.id,
+                  ...(lastChange.ref.source ? { sourceSystem: lastChange.ref.source } : {}),
+                }
+              : {}),
             onHandBefore: num(prev?.onHand),
             onHandAfter: num(next.onHand),
             safetyStockBefore: num(prev?.safetyStock),

@@ -4,7 +4,7 @@ import {
   MAX_CONTENTION_ATTEMPTS,
   type TransactItem,
 } from '../../platform/dynamodb';
-import { concurrentUpdate, idempotencyKeyReused, notFound } from '../../platform/errors';
+import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../../platform/errors';
 import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { Channel, Principal } from '../../platform/principals';
 import { type Hold, holdView, type PositionChange } from '../domain/hold';
@@ -24,17 +24,30 @@ export async function placeHold(
   idempotencyKey?: string,
 ): Promise<StoredResponse & { replayed: boolean }> {
   const fingerprint = requestFingerprint({ channel, input });
+  const replay = async () => {
+    if (!idempotencyKey) return undefined;
+    const existing = await ports.holdKeys.get(channel, idempotencyKey);
+    if (!existing) return undefined;
+    if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused('headers.Idempotency-Key');
+    return { ...existing.response, replayed: true };
+  };
   for (let attempt = 1; ; attempt++) {
-    if (idempotencyKey) {
-      const existing = await ports.holdKeys.get(channel, idempotencyKey);
-      if (existing) {
-        if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused('headers.Idempotency-Key');
-        return { ...existing.response, replayed: true };
-      }
-    }
+    const replayed = await replay();
+    if (replayed) return replayed;
     const now = ports.now();
     const holdId = ports.newId('hold');
-    const placed = await placeLines(ports, channel, input.lines, input.delivery);
+    let placed: Awaited<ReturnType<typeof placeLines>>;
+    try {
+      placed = await placeLines(ports, channel, input.lines, input.delivery);
+    } catch (error) {
+      // A repeat racing its own first request meets the first request's effect (the last unit
+      // taken): it gets the first answer, not a refusal.
+      if (error instanceof DomainError) {
+        const first = await replay();
+        if (first) return first;
+      }
+      throw error;
+    }
     const hold: Hold = {
       holdId,
       channel,
@@ -68,6 +81,8 @@ export async function placeHold(
     assertFitsOneTransaction(items.length, items.length - (idempotencyKey ? 2 : 1), 'hold');
     const result = await ports.transact(items);
     if (result.kind === 'committed') return { ...response, replayed: false };
+    // The idempotency put failed: a concurrent request with this key won; the loop replays it.
+    if (idempotencyKey && result.reasons.at(-1)?.code === 'ConditionalCheckFailed') continue;
     if (attempt >= MAX_CONTENTION_ATTEMPTS) {
       throw concurrentUpdate(
         'The stock changed too often while placing the hold; retry',

@@ -1,4 +1,5 @@
 import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
+import type { StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { IdempotencyRepository } from '../../platform/idempotency/store';
 import type { Hold, HoldStatus, PositionChange } from '../domain/hold';
 import type { Allocation } from '../domain/sourcing';
@@ -28,8 +29,9 @@ export interface InventoryRepository {
   reserveOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
   releaseOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
   adjustOp(sku: string, locationId: string, delta: number, change: PositionChange, now: string): TransactItem;
-  adjustmentLedgerOp(record: Record<string, unknown> & { sourceEventId: string }): TransactItem;
-  getAdjustment(sourceEventId: string): Promise<Record<string, unknown> | undefined>;
+  /** The ledger entry of an adjustment; fails the transaction when that source event was applied. */
+  adjustmentLedgerOp(record: AdjustmentRecord): TransactItem;
+  getAdjustment(sourceSystem: string, sourceEventId: string): Promise<AdjustmentRecord | undefined>;
   putRule(rule: ChannelRule): Promise<void>;
   deleteRule(ruleId: string): Promise<boolean>;
   listRules(): Promise<ChannelRule[]>;
@@ -50,6 +52,15 @@ export interface InventoryRepository {
     now: string,
   ): Promise<boolean>;
   allSkus(): Promise<string[]>;
+}
+
+/** One applied adjustment: what it was, and the first answer, which a repeat gets again. */
+export interface AdjustmentRecord {
+  sourceSystem: string;
+  sourceEventId: string;
+  fingerprint: string;
+  response: StoredResponse;
+  createdAt: string;
 }
 
 /** Everything the inventory use cases are given: tests pass fakes or DynamoDB Local adapters. */

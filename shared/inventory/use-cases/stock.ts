@@ -72,8 +72,9 @@ export async function setCount(ports: InventoryPorts, sku: string, locationId: s
 }
 
 /**
- * Applies a relative movement (receipt, damage, shrink) once per `sourceEventId`: the ledger entry
- * and the position change commit together; a repeat returns the first answer.
+ * Applies a relative movement (receipt, damage, shrink) once per source system and `sourceEventId`:
+ * the ledger entry (which keeps the first answer) and the position change commit together; a repeat
+ * returns the first answer, status included.
  */
 export async function adjustInventory(
   ports: InventoryPorts,
@@ -83,29 +84,37 @@ export async function adjustInventory(
   if (!(await ports.inventory.getLocation(input.locationId)))
     throw unknownLocation('locationId', input.locationId);
   for (let attempt = 1; attempt <= MAX_CONTENTION_ATTEMPTS; attempt++) {
-    const existing = await ports.inventory.getAdjustment(input.sourceEventId);
+    const existing = await ports.inventory.getAdjustment(input.sourceSystem, input.sourceEventId);
     if (existing) {
       if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused('sourceEventId');
-      return { statusCode: 200, body: existing.response, replayed: true };
+      return { ...existing.response, replayed: true };
     }
     const now = ports.now();
-    const body = { ...input, status: 'APPLIED', appliedAt: now };
+    const response: StoredResponse = {
+      statusCode: 201,
+      body: { ...input, status: 'APPLIED', appliedAt: now },
+    };
     const result = await ports.transact([
       ports.inventory.adjustmentLedgerOp({
+        sourceSystem: input.sourceSystem,
         sourceEventId: input.sourceEventId,
         fingerprint,
-        response: body,
+        response,
         createdAt: now,
       }),
       ports.inventory.adjustOp(
         input.sku,
         input.locationId,
         input.delta,
-        { type: 'adjustment', ref: { type: 'adjustment', id: input.sourceEventId }, reason: input.reason },
+        {
+          type: 'adjustment',
+          ref: { type: 'adjustment', id: input.sourceEventId, source: input.sourceSystem },
+          reason: input.reason,
+        },
         now,
       ),
     ]);
-    if (result.kind === 'committed') return { statusCode: 201, body, replayed: false };
+    if (result.kind === 'committed') return { ...response, replayed: false };
     if (result.reasons[0]?.code === 'ConditionalCheckFailed') continue; // a concurrent duplicate won
     if (result.reasons[1]?.code === 'ConditionalCheckFailed') {
       const onHand = Number(result.reasons[1].item?.onHand ?? 0);

@@ -4,7 +4,7 @@ import { placeOrder } from '../../../shared/orders/use-cases/orders';
 import type { Ports } from '../../support/network';
 import { portsWithNetwork, STORE, shipOrder, stock } from '../../support/network';
 
-describe('reservations', () => {
+describe('holds', () => {
   let ports: Ports;
   let now: Date;
   beforeEach(async () => {
@@ -22,6 +22,48 @@ describe('reservations', () => {
       },
       expiresInSeconds,
     });
+
+  it('gives concurrent repeats of one hold request, racing for the last units, the first answer', async () => {
+    await stock(ports, 'LAST', 'DC1', 1);
+    const request = {
+      lines: [{ sku: 'LAST', quantity: 1 }],
+      delivery: { type: 'pickup' as const, locationId: 'S1' },
+      expiresInSeconds: 60,
+    };
+    await stock(ports, 'LAST', 'S1', 1);
+
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => placeHold(ports, 'web', request, 'cart-7')),
+    );
+
+    const ids = new Set(answers.map((a) => (a.body as { holdId: string }).holdId));
+    expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => !a.replayed)).toHaveLength(1);
+    const s1 = (await getInventory(ports, 'LAST')).positions.find((p) => p.locationId === 'S1');
+    expect(s1).toMatchObject({ reserved: 1, available: 0 });
+  });
+
+  it('answers a repeat that read the key before its first request committed with the first hold, not 409', async () => {
+    await stock(ports, 'LAST', 'S1', 1);
+    const request = {
+      lines: [{ sku: 'LAST', quantity: 1 }],
+      delivery: { type: 'pickup' as const, locationId: 'S1' },
+      expiresInSeconds: 60,
+    };
+    const first = await placeHold(ports, 'web', request, 'cart-8');
+    // The repeat's first look at its key happened before the first request committed.
+    let looks = 0;
+    const lateKeys = {
+      get: (scope: string, key: string) =>
+        looks++ === 0 ? Promise.resolve(undefined) : ports.holdKeys.get(scope, key),
+      rememberOp: ports.holdKeys.rememberOp.bind(ports.holdKeys),
+    };
+
+    const repeat = await placeHold({ ...ports, holdKeys: lateKeys }, 'web', request, 'cart-8');
+
+    expect(repeat).toEqual({ ...first, replayed: true });
+  });
 
   it('gives an expired hold its units back through the sweeper', async () => {
     await holdTee(4, 60);

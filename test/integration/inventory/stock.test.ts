@@ -54,20 +54,54 @@ describe('inventory positions', () => {
 
   it('applies an adjustment once per source event id', async () => {
     await stock(ports, 'TEE', 'S1', 10);
-    const receipt = { sku: 'TEE', locationId: 'S1', delta: 5, reason: 'receipt', sourceEventId: 'asn-1' };
+    const receipt = {
+      sku: 'TEE',
+      locationId: 'S1',
+      delta: 5,
+      reason: 'receipt',
+      sourceSystem: 'wms',
+      sourceEventId: 'asn-1',
+    };
 
     const first = await adjustInventory(ports, receipt);
     const again = await adjustInventory(ports, receipt);
     const reused = await adjustInventory(ports, { ...receipt, delta: 6 }).catch((e: unknown) => e);
 
-    expect([first.statusCode, again.statusCode, again.replayed]).toEqual([201, 200, true]);
+    expect([first.statusCode, again.statusCode, again.replayed]).toEqual([201, 201, true]);
+    expect(again.body).toEqual(first.body);
     expect(reused).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
     expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ onHand: 15, available: 15 });
   });
 
+  it('scopes source event ids by source system', async () => {
+    await stock(ports, 'TEE', 'S1', 10);
+    const fromPos = {
+      sku: 'TEE',
+      locationId: 'S1',
+      delta: -1,
+      reason: 'sale',
+      sourceSystem: 'pos',
+      sourceEventId: 'e-1',
+    };
+    const fromWms = { ...fromPos, delta: 4, reason: 'receipt', sourceSystem: 'wms' };
+
+    const first = await adjustInventory(ports, fromPos);
+    const second = await adjustInventory(ports, fromWms);
+
+    expect([first.replayed, second.replayed]).toEqual([false, false]);
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ onHand: 13 });
+  });
+
   it('applies concurrent duplicates of one adjustment once', async () => {
     await stock(ports, 'TEE', 'S1', 10);
-    const shrink = { sku: 'TEE', locationId: 'S1', delta: -2, reason: 'damaged', sourceEventId: 'pos-77' };
+    const shrink = {
+      sku: 'TEE',
+      locationId: 'S1',
+      delta: -2,
+      reason: 'damaged',
+      sourceSystem: 'pos',
+      sourceEventId: 'pos-77',
+    };
 
     await Promise.all(Array.from({ length: 8 }, () => adjustInventory(ports, shrink)));
 
@@ -82,6 +116,7 @@ describe('inventory positions', () => {
       locationId: 'S1',
       delta: -2,
       reason: 'shrink',
+      sourceSystem: 'pos',
       sourceEventId: 'x-1',
     }).catch((e: unknown) => e);
 

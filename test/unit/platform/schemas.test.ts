@@ -412,7 +412,14 @@ describe('positionInputSchema', () => {
 });
 
 describe('adjustmentInputSchema', () => {
-  const receipt = { sku: 'A', locationId: 'DC1', delta: 12, reason: 'receipt', sourceEventId: 'asn-1' };
+  const receipt = {
+    sku: 'A',
+    locationId: 'DC1',
+    delta: 12,
+    reason: 'receipt',
+    sourceSystem: 'wms',
+    sourceEventId: 'asn-1',
+  };
 
   it('accepts a receipt and a write-off', () => {
     expect(problemPaths(adjustmentInputSchema, receipt)).toEqual([]);
