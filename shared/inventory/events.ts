@@ -8,6 +8,22 @@ const referenceSchema = z.object({
   source: z.string().optional(),
 });
 
+const holdSchema = z.object({
+  holdId: z.string(),
+  channel: z.string(),
+  status: z.enum(['ACTIVE', 'CONSUMED', 'RELEASED', 'EXPIRED']),
+  expiresAt: z.string(),
+  lines: z.array(
+    z.object({
+      sku: z.string(),
+      quantity: z.number().int(),
+      allocations: z.array(z.object({ locationId: z.string(), quantity: z.number().int() })),
+    }),
+  ),
+  /** The order that took the hold's units (HoldConsumed). */
+  orderId: z.string().optional(),
+});
+
 /** What the inventory context publishes, under `commerce.inventory`. */
 export const inventoryEvents = defineEvents('commerce.inventory', {
   InventoryAdjusted: z.object({
@@ -37,6 +53,11 @@ export const inventoryEvents = defineEvents('commerce.inventory', {
     reason: z.string(),
     reservedAfter: z.number().int(),
   }),
+  HoldPlaced: holdSchema,
+  /** The hold's units now belong to an order: they stay reserved, no InventoryReleased follows. */
+  HoldConsumed: holdSchema.extend({ orderId: z.string() }),
+  HoldReleased: holdSchema,
+  HoldExpired: holdSchema,
   AvailabilityChanged: z.object({
     sku: z.string(),
     channel: z.enum(CHANNELS),

@@ -1,6 +1,6 @@
-import { type DomainEvent, type RecordChange, recordEventId } from '../../platform/events/envelope';
+import { type DomainEvent, type RecordChange, recordEventId, stableId } from '../../platform/events/envelope';
 import { inventoryEvents } from '../events';
-import type { PositionChange } from './hold';
+import type { Hold, PositionChange } from './hold';
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
 
@@ -91,5 +91,40 @@ export function eventsFromChange(change: RecordChange): DomainEvent[] {
     }
   }
 
+  if (isHold(change)) return holdEvents(change, next, prev);
   return [];
+}
+
+const isHold = (change: RecordChange) =>
+  change.table === INVENTORY_TABLE_KEY && change.keys.PK.startsWith('HOLD#') && change.keys.SK === 'HOLD';
+
+const HOLD_EVENTS = {
+  ACTIVE: 'HoldPlaced',
+  CONSUMED: 'HoldConsumed',
+  RELEASED: 'HoldReleased',
+  EXPIRED: 'HoldExpired',
+} as const;
+
+/**
+ * A hold's life as events: placed, then consumed by an order, released or expired. A hold changes
+ * status at most once, so the id is derived from its key and status.
+ */
+function holdEvents(
+  change: RecordChange,
+  next: Record<string, unknown>,
+  prev: Record<string, unknown> | undefined,
+): DomainEvent[] {
+  const status = next.status as Hold['status'];
+  if (prev?.status === status) return [];
+  const hold = next as unknown as Hold;
+  const id = stableId(`${change.table}:${change.keys.PK}:${change.keys.SK}:${status}`);
+  const data = {
+    holdId: hold.holdId,
+    channel: String(hold.channel),
+    status,
+    expiresAt: hold.expiresAt,
+    lines: hold.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, allocations: l.allocations })),
+    ...(hold.consumedBy ? { orderId: hold.consumedBy } : {}),
+  };
+  return [inventoryEvents.event(HOLD_EVENTS[status], id, String(next.updatedAt), data)];
 }

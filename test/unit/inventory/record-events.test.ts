@@ -313,6 +313,55 @@ describe('eventsFromChange', () => {
     });
   });
 
+  describe('holds', () => {
+    const hold = {
+      holdId: 'hold_1',
+      channel: 'web',
+      status: 'ACTIVE',
+      expiresAt: '2026-12-01T10:15:00.000Z',
+      lines: [{ sku: 'TEE', quantity: 2, allocations: [{ locationId: 'S1', quantity: 2 }] }],
+      delivery: { type: 'pickup', locationId: 'S1' },
+      createdAt: '2026-12-01T10:00:00.000Z',
+      updatedAt: '2026-12-01T10:00:00.000Z',
+    };
+    const keys = { PK: 'HOLD#hold_1', SK: 'HOLD' };
+    const placed: RecordChange = { table: 'inventory', eventName: 'INSERT', keys, newImage: hold };
+    const ended = (status: string, extra: Record<string, unknown> = {}): RecordChange => ({
+      table: 'inventory',
+      eventName: 'MODIFY',
+      keys,
+      oldImage: hold,
+      newImage: { ...hold, status, updatedAt: '2026-12-01T10:05:00.000Z', ...extra },
+    });
+
+    it('announces a placed hold', () => {
+      const [event] = eventsFromChange(placed);
+
+      expect(event).toMatchObject({ source: 'commerce.inventory', detailType: 'HoldPlaced' });
+      expect(event?.detail.data).toMatchObject({ holdId: 'hold_1', channel: 'web', lines: hold.lines });
+    });
+
+    it('says which order took a hold when an order consumes it', () => {
+      const events = eventsFromChange(ended('CONSUMED', { consumedBy: 'ord_9' }));
+
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ detailType: 'HoldConsumed', detail: { data: { orderId: 'ord_9' } } });
+      expect(catalogueCheck(events[0]!).success).toBe(true);
+    });
+
+    it('announces a released and an expired hold, and nothing when the status did not move', () => {
+      expect(eventsFromChange(ended('RELEASED')).map((e) => e.detailType)).toEqual(['HoldReleased']);
+      expect(eventsFromChange(ended('EXPIRED')).map((e) => e.detailType)).toEqual(['HoldExpired']);
+      expect(eventsFromChange({ ...ended('ACTIVE'), oldImage: hold })).toEqual([]);
+    });
+
+    it('gives a redelivered hold record the same event id', () => {
+      expect(eventsFromChange(ended('CONSUMED', { consumedBy: 'ord_9' }))[0]?.detail.id).toBe(
+        eventsFromChange(ended('CONSUMED', { consumedBy: 'ord_9' }))[0]?.detail.id,
+      );
+    });
+  });
+
   describe('unrelated records', () => {
     it.each<[string, RecordChange]>([
       [
