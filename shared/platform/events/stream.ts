@@ -1,5 +1,6 @@
 import type { TableKey } from '../definition';
 import type { DomainEvent, RecordChange } from './envelope';
+import { PublishFailed } from './publisher';
 
 export type Publish = (events: DomainEvent[]) => Promise<void>;
 
@@ -22,9 +23,10 @@ export interface StreamItem {
 }
 
 /**
- * Publishes the events of a batch of committed changes, in order, then runs each context's follow-up
- * for the changes it cares about. Returns the sequence number from which the batch must be retried,
- * if anything failed: the failed record, or the first record a failed follow-up needed.
+ * Publishes the events of a batch of committed changes, in order and together (ten to a PutEvents
+ * call), then runs each context's follow-up for the changes it cares about. Returns the sequence
+ * number from which the batch must be retried, if anything failed: the record of the first event the
+ * bus refused, or the first record a failed follow-up needed, whichever comes first.
  */
 export async function publishChanges(
   sources: StreamEventSource[],
@@ -34,20 +36,35 @@ export async function publishChanges(
 ): Promise<{ retryFrom?: string }> {
   const byTable = new Map(sources.map((s) => [s.table, s]));
   const followUps = new Map<StreamEventSource, RecordChange[]>();
-  let firstFollowUp: string | undefined;
-  for (const item of items) {
+  const events: DomainEvent[] = [];
+  /** For each event, the position of its record in `items`. */
+  const eventItem: number[] = [];
+  let firstFollowUp: number | undefined;
+  for (const [position, item] of items.entries()) {
     const source = byTable.get(item.change.table);
     if (!source) continue;
     try {
-      const events = source.eventsFromChange(item.change);
-      if (events.length > 0) await publish(events);
+      for (const event of source.eventsFromChange(item.change)) {
+        events.push(event);
+        eventItem.push(position);
+      }
     } catch (error) {
       onError(error, item);
-      return { retryFrom: firstFollowUp ?? item.sequenceNumber };
+      return { retryFrom: items[Math.min(firstFollowUp ?? position, position)]?.sequenceNumber };
     }
     if (source.afterBatch && source.followsUp?.(item.change)) {
       followUps.set(source, [...(followUps.get(source) ?? []), item.change]);
-      firstFollowUp ??= item.sequenceNumber;
+      firstFollowUp ??= position;
+    }
+  }
+  if (events.length > 0) {
+    try {
+      await publish(events);
+    } catch (error) {
+      const failedAt =
+        error instanceof PublishFailed ? (eventItem[error.firstFailed] ?? 0) : (eventItem[0] ?? 0);
+      onError(error, items[failedAt]);
+      return { retryFrom: items[Math.min(firstFollowUp ?? failedAt, failedAt)]?.sequenceNumber };
     }
   }
   for (const [source, changes] of followUps) {
@@ -55,7 +72,7 @@ export async function publishChanges(
       await source.afterBatch?.(changes, publish);
     } catch (error) {
       onError(error);
-      return { retryFrom: firstFollowUp };
+      return { retryFrom: firstFollowUp === undefined ? undefined : items[firstFollowUp]?.sequenceNumber };
     }
   }
   return {};

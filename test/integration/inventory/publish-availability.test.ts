@@ -71,4 +71,21 @@ describe('publishAvailabilityChanges', () => {
 
     expect(changes()).toHaveLength(5);
   });
+
+  it('repeats a publication that was not recorded with the same event ids', async () => {
+    const unrecorded = {
+      ...publishPorts(),
+      inventory: Object.assign(Object.create(ports.inventory), {
+        swapAvailabilitySnapshot: () => Promise.reject(new Error('crash before recording')),
+      }),
+    };
+
+    await expect(publishAvailabilityChanges(unrecorded, ['TEE'])).rejects.toThrow('crash before recording');
+    const firstIds = published.map((e) => e.detail.id);
+    published = [];
+    await publishAvailabilityChanges(publishPorts(), ['TEE']);
+
+    expect(published.map((e) => e.detail.id)).toEqual(firstIds);
+    expect(new Set(firstIds).size).toBe(5);
+  });
 });
