@@ -25,7 +25,7 @@ export function scheduledJobs(
     if (fn.trigger.kind !== 'schedule') continue;
     jobs.push({
       functionName: fn.name,
-      intervalMs: intervalsMs[fn.name] ?? fn.trigger.everySeconds * 1000,
+      intervalMs: intervalsMs[fn.name] ?? (fn.trigger.localEverySeconds ?? fn.trigger.everySeconds) * 1000,
       timeoutSeconds: fn.timeoutSeconds,
       memoryMb: fn.memoryMb,
     });

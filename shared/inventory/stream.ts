@@ -7,9 +7,9 @@ import { publishAvailabilityChanges } from './use-cases/publish-availability';
 const followsUp = (change: RecordChange) => touchedSku(change) !== undefined || isRuleChange(change);
 
 /**
- * The inventory table's stream: position, hold and ledger records become inventory events; then
- * each channel's availability of the SKUs the batch touched (every SKU after a rule change) is
- * re-evaluated and AvailabilityChanged published where a number moved.
+ * The inventory table's stream: position and hold records become inventory events; then each
+ * channel's availability of the SKUs the batch touched is re-evaluated and AvailabilityChanged
+ * published where a number moved. A rule change requests a re-evaluation of every SKU.
  */
 export const inventoryStream = (ports = runtimeInventoryPorts()): StreamEventSource => ({
   table: 'inventory',
@@ -17,7 +17,10 @@ export const inventoryStream = (ports = runtimeInventoryPorts()): StreamEventSou
   followsUp,
   async afterBatch(changes, publish) {
     const skus = new Set(changes.map(touchedSku).filter((s): s is string => s !== undefined));
-    const all = changes.some(isRuleChange) ? await ports.inventory.allSkus() : [...skus];
-    await publishAvailabilityChanges({ inventory: ports.inventory, publish, now: ports.now }, all);
+    // A rule change can move every SKU: that pass is requested here and run page by page by the
+    // scheduled RecomputeAvailability, never by scanning the table inside the stream publisher.
+    if (changes.some(isRuleChange))
+      await ports.inventory.requestRecompute('channel rule changed', ports.now());
+    await publishAvailabilityChanges({ inventory: ports.inventory, publish, now: ports.now }, [...skus]);
   },
 });

@@ -56,7 +56,8 @@ export type Trigger =
   | ({ kind: 'http' } & RouteSpec)
   | { kind: 'event'; rule: string }
   | { kind: 'stream'; tables: TableKey[] }
-  | { kind: 'schedule'; everySeconds: number };
+  /** `localEverySeconds`: the embedded runtime's rate, where waiting a minute would only slow a demo. */
+  | { kind: 'schedule'; everySeconds: number; localEverySeconds?: number };
 
 /** What a function may touch; CDK turns it into grants, the local runtime ignores it. */
 export interface FunctionDefinition {

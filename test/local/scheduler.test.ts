@@ -87,9 +87,11 @@ describe('scheduler', () => {
     it('takes the rate from the definition unless overridden', () => {
       expect(scheduledJobs(functions)).toEqual([
         expect.objectContaining({ functionName: 'ExpireHolds', intervalMs: 60_000 }),
+        expect.objectContaining({ functionName: 'RecomputeAvailability', intervalMs: 1_000 }),
       ]);
       expect(scheduledJobs(functions, { ExpireHolds: 1_000 })).toEqual([
         expect.objectContaining({ functionName: 'ExpireHolds', intervalMs: 1_000 }),
+        expect.objectContaining({ functionName: 'RecomputeAvailability', intervalMs: 1_000 }),
       ]);
     });
   });

@@ -6,6 +6,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   ScanCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '../../platform/dynamodb';
 import type { Hold, PositionChange } from '../domain/hold';
@@ -18,7 +19,7 @@ import {
   type Location,
   type Position,
 } from '../domain/stock';
-import type { AdjustmentRecord, InventoryRepository } from '../use-cases/ports';
+import type { AdjustmentRecord, InventoryRepository, RecomputeJob, SkuCursor } from '../use-cases/ports';
 
 /** Key layout of the inventory table (one table for the inventory context). */
 export const inventoryKeys = {
@@ -31,6 +32,7 @@ export const inventoryKeys = {
     SK: 'ADJ',
   }),
   availabilitySnapshot: (sku: string) => ({ PK: `SKU#${sku}`, SK: 'ATP' }),
+  recomputeJob: { PK: 'JOB#AVAILABILITY', SK: 'JOB' },
   activeHoldsIndex: 'HOLD#ACTIVE',
   locationsIndex: 'LOCATIONS',
   rulesIndex: 'RULES',
@@ -439,25 +441,92 @@ export class InventoryStore implements InventoryRepository {
     }
   }
 
-  /** Every SKU that has a position anywhere (a rule change re-evaluates them all). */
-  async allSkus(): Promise<string[]> {
-    const skus = new Set<string>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new ScanCommand({
+  /**
+   * One page of the SKUs that have a position anywhere, from `cursor` on: a paginated, resumable
+   * read for the availability recomputation after a rule change (never done in the stream publisher).
+   */
+  async skuPage(cursor: SkuCursor | undefined, limit: number): Promise<{ skus: string[]; next?: SkuCursor }> {
+    const out = await this.doc.send(
+      new ScanCommand({
+        TableName: this.tableName,
+        FilterExpression: 'begins_with(#pk, :sku) AND begins_with(#sk, :loc)',
+        ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+        ExpressionAttributeValues: { ':sku': 'SKU#', ':loc': 'LOC#' },
+        ProjectionExpression: '#pk',
+        Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+      }),
+    );
+    const skus = [...new Set((out.Items ?? []).map((item) => String(item.PK).slice(4)))].sort();
+    return { skus, ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey as SkuCursor } : {}) };
+  }
+
+  /** Asks for every SKU's availability to be re-evaluated; a running pass starts over. */
+  async requestRecompute(reason: string, now: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: inventoryKeys.recomputeJob,
+        UpdateExpression:
+          'SET #requested = if_not_exists(#requested, :zero) + :one, #reason = :reason, #requestedAt = :now, ' +
+          '#version = if_not_exists(#version, :zero) + :one REMOVE #cursor',
+        ExpressionAttributeNames: {
+          '#requested': 'requested',
+          '#reason': 'reason',
+          '#requestedAt': 'requestedAt',
+          '#version': 'version',
+          '#cursor': 'cursor',
+        },
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':reason': reason, ':now': now },
+      }),
+    );
+  }
+
+  async getRecomputeJob(): Promise<RecomputeJob> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: inventoryKeys.recomputeJob, ConsistentRead: true }),
+    );
+    const item = out.Item ?? {};
+    return {
+      requested: Number(item.requested ?? 0),
+      done: Number(item.done ?? 0),
+      version: Number(item.version ?? 0),
+      ...(item.cursor ? { cursor: item.cursor as SkuCursor } : {}),
+    };
+  }
+
+  /**
+   * Records progress of a pass: the next cursor, or (without one) that the pass is done. Conditional
+   * on the job's version, so a pass overtaken by a newer request (or another worker) stops.
+   */
+  async checkpointRecompute(job: RecomputeJob, next: SkuCursor | undefined, now: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
           TableName: this.tableName,
-          FilterExpression: 'begins_with(#pk, :sku) AND begins_with(#sk, :loc)',
-          ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
-          ExpressionAttributeValues: { ':sku': 'SKU#', ':loc': 'LOC#' },
-          ProjectionExpression: '#pk',
-          ExclusiveStartKey: start,
+          Key: inventoryKeys.recomputeJob,
+          UpdateExpression: next
+            ? 'SET #cursor = :cursor, #version = :next, #updatedAt = :now'
+            : 'SET #done = :requested, #version = :next, #updatedAt = :now REMOVE #cursor',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: {
+            '#version': 'version',
+            '#updatedAt': 'updatedAt',
+            ...(next ? { '#cursor': 'cursor' } : { '#done': 'done', '#cursor': 'cursor' }),
+          },
+          ExpressionAttributeValues: {
+            ':version': job.version,
+            ':next': job.version + 1,
+            ':now': now,
+            ...(next ? { ':cursor': next } : { ':requested': job.requested }),
+          },
         }),
       );
-      for (const item of out.Items ?? []) skus.add(String(item.PK).slice(4));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return [...skus].sort();
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   /** Every item listed under one GSI1 partition (locations, rules). */

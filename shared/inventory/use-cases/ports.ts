@@ -51,7 +51,21 @@ export interface InventoryRepository {
     channels: Record<string, number> | undefined,
     now: string,
   ): Promise<boolean>;
-  allSkus(): Promise<string[]>;
+  skuPage(cursor: SkuCursor | undefined, limit: number): Promise<{ skus: string[]; next?: SkuCursor }>;
+  requestRecompute(reason: string, now: string): Promise<void>;
+  getRecomputeJob(): Promise<RecomputeJob>;
+  checkpointRecompute(job: RecomputeJob, next: SkuCursor | undefined, now: string): Promise<boolean>;
+}
+
+/** Where a pass over the SKUs stands (an opaque storage key). */
+export type SkuCursor = Record<string, unknown>;
+
+/** The availability recomputation: passes requested, passes done, and where the running one is. */
+export interface RecomputeJob {
+  requested: number;
+  done: number;
+  version: number;
+  cursor?: SkuCursor;
 }
 
 /** One applied adjustment: what it was, and the first answer, which a repeat gets again. */

@@ -1,5 +1,6 @@
 import { inventoryStream } from '../../../shared/inventory/stream';
 import { publishAvailabilityChanges } from '../../../shared/inventory/use-cases/publish-availability';
+import { recomputeAvailability } from '../../../shared/inventory/use-cases/recompute-availability';
 import { putChannelRule } from '../../../shared/inventory/use-cases/stock';
 import type { DomainEvent } from '../../../shared/platform/events/envelope';
 import { publishChanges } from '../../../shared/platform/events/stream';
@@ -60,6 +61,10 @@ describe('publishAvailabilityChanges', () => {
     ]);
 
     expect(result).toEqual({});
+    // The stream publisher only asks for the pass; the scheduled recomputation runs it.
+    expect(changes()).toEqual([]);
+    expect(await ports.inventory.getRecomputeJob()).toMatchObject({ requested: 1, done: 0 });
+    await recomputeAvailability(publishPorts(), { budgetMs: 10_000 });
     expect(changes()).toEqual([{ sku: 'TEE', channel: 'marketplace', available: 5, previous: 10 }]);
   });
 
@@ -87,5 +92,79 @@ describe('publishAvailabilityChanges', () => {
 
     expect(published.map((e) => e.detail.id)).toEqual(firstIds);
     expect(new Set(firstIds).size).toBe(5);
+  });
+});
+
+describe('recomputeAvailability', () => {
+  let ports: Ports;
+  let published: DomainEvent[];
+  const publishPorts = () => ({
+    inventory: ports.inventory,
+    now: ports.now,
+    publish: async (events: DomainEvent[]) => {
+      published.push(...events);
+    },
+  });
+  const skus = Array.from({ length: 30 }, (_, i) => `SKU-${String(i).padStart(2, '0')}`);
+  const snapshotted = async () => {
+    const snapshots = await Promise.all(skus.map((sku) => ports.inventory.getAvailabilitySnapshot(sku)));
+    return snapshots.filter((s) => s.channels.marketplace === 5).length;
+  };
+
+  beforeEach(async () => {
+    ({ ports } = await portsWithNetwork());
+    published = [];
+    for (const sku of skus) await stock(ports, sku, 'DC1', 10);
+    await putChannelRule(ports, 'half', {
+      type: 'maxShareOfAtp',
+      name: 'Half for marketplaces',
+      channel: 'marketplace',
+      percent: 50,
+    });
+    await ports.inventory.requestRecompute('channel rule changed', ports.now());
+  });
+
+  it('re-evaluates every SKU, page by page, and then has nothing left to do', async () => {
+    const first = await recomputeAvailability(publishPorts(), { budgetMs: 30_000, pageItems: 7 });
+    const again = await recomputeAvailability(publishPorts(), { budgetMs: 30_000, pageItems: 7 });
+
+    expect(first.finished).toBe(true);
+    expect(first.pages).toBeGreaterThan(3);
+    expect(await snapshotted()).toBe(30);
+    expect(again).toEqual({ skus: 0, pages: 0, finished: true });
+  });
+
+  it('resumes from its cursor after a crash instead of starting over', async () => {
+    let publishes = 0; // one publish per SKU that moved
+    const crashing = {
+      ...publishPorts(),
+      publish: async (events: DomainEvent[]) => {
+        if (++publishes > 12) throw new Error('killed');
+        published.push(...events);
+      },
+    };
+    await expect(recomputeAvailability(crashing, { budgetMs: 30_000, pageItems: 7 })).rejects.toThrow(
+      'killed',
+    );
+    const done = await snapshotted();
+    const job = await ports.inventory.getRecomputeJob();
+
+    const resumed = await recomputeAvailability(publishPorts(), { budgetMs: 30_000, pageItems: 7 });
+
+    expect(done).toBeGreaterThan(0);
+    expect(job.cursor).toBeDefined();
+    expect(resumed.finished).toBe(true);
+    expect(resumed.skus).toBeLessThan(30);
+    expect(await snapshotted()).toBe(30);
+  });
+
+  it('starts over when the rules change again during a pass', async () => {
+    await recomputeAvailability(publishPorts(), { budgetMs: 0, pageItems: 7 });
+    const partway = await recomputeAvailability(publishPorts(), { budgetMs: 1, pageItems: 7 });
+    await ports.inventory.requestRecompute('channel rule changed', ports.now());
+
+    expect(partway.finished).toBe(false);
+    expect((await ports.inventory.getRecomputeJob()).cursor).toBeUndefined();
+    expect((await recomputeAvailability(publishPorts(), { budgetMs: 30_000, pageItems: 7 })).skus).toBe(30);
   });
 });
