@@ -2,7 +2,8 @@ import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CHANNELS, type Principal, type Trigger } from '../../shared/platform/definitions';
+import type { Trigger } from '../../shared/platform/definitions';
+import type { ApiClient } from '../config';
 import type { CommerceFunction } from './commerce-function';
 
 /** The headers a route declares that a request must carry: API Gateway rejects a request without them. */
@@ -15,9 +16,6 @@ export function requiredHeaders(trigger: Extract<Trigger, { kind: 'http' }>): st
     .map(([name]) => name);
 }
 
-/** Every principal that gets an API key: the selling channels and operations. */
-export const API_PRINCIPALS: readonly Principal[] = [...CHANNELS, 'ops'];
-
 /** Throttle and daily quota of one principal's usage plan. */
 export interface UsageLimits {
   /** Steady-state requests per second. */
@@ -28,7 +26,7 @@ export interface UsageLimits {
   readonly quotaPerDay: number;
 }
 
-/** Limits applied to each principal unless {@link CommerceApiProps.usageLimits} says otherwise. */
+/** Limits applied to each client unless its configuration says otherwise. */
 export const DEFAULT_USAGE_LIMITS: UsageLimits = { rateLimit: 50, burstLimit: 100, quotaPerDay: 1_000_000 };
 
 /**
@@ -89,8 +87,8 @@ const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
 export interface CommerceApiProps {
   /** All functions; those with an `http` trigger become routes. */
   readonly functions: readonly CommerceFunction[];
-  /** Usage plan limits per principal. @default {@link DEFAULT_USAGE_LIMITS} for everyone */
-  readonly usageLimits?: Partial<Record<Principal, UsageLimits>>;
+  /** Who may call the API: the deployment's configuration (`commerce:apiClients`). */
+  readonly clients: readonly ApiClient[];
   /** Throttle of the whole stage, above the per-key plans. @default 500 rps, burst 1000 */
   readonly stageThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
@@ -107,10 +105,10 @@ export interface CommerceApiProps {
 export class CommerceApi extends Construct {
   /** The REST API. */
   public readonly api: apigw.RestApi;
-  /** One API key per principal. */
-  public readonly apiKeys: Readonly<Record<Principal, apigw.ApiKey>>;
-  /** One usage plan per principal. */
-  public readonly usagePlans: Readonly<Record<Principal, apigw.UsagePlan>>;
+  /** One API key per client and key generation, by {@link keyName} (`web`, `web-g2`, `location-lon`). */
+  public readonly apiKeys: Readonly<Record<string, { key: apigw.ApiKey; principal: string }>>;
+  /** One usage plan per client, by client id. */
+  public readonly usagePlans: Readonly<Record<string, apigw.UsagePlan>>;
   /** JSON object `{"<apiKeyId>":"<principal>"}`, resolved at deploy time. */
   public readonly apiKeyChannelsJson: string;
   /** The stage's access log group. */
@@ -159,29 +157,33 @@ export class CommerceApi extends Construct {
 
     // Keys are created standalone (no `stages`): attaching them to the stage would make every
     // function depend on the deployment that depends on the functions. Usage plans associate them.
-    const apiKeys = {} as Record<Principal, apigw.ApiKey>;
-    const usagePlans = {} as Record<Principal, apigw.UsagePlan>;
-    for (const principal of API_PRINCIPALS) {
-      const limits = props.usageLimits?.[principal] ?? DEFAULT_USAGE_LIMITS;
-      const idPart = pascal(principal);
-      const key = new apigw.ApiKey(this, `${idPart}ApiKey`, {
-        description: `API key of the ${principal} ${principal === 'ops' ? 'principal' : 'channel'}`,
-        enabled: true,
-      });
-      const plan = new apigw.UsagePlan(this, `${idPart}UsagePlan`, {
-        description: `Throttle and quota of the ${principal} API key`,
+    const apiKeys: Record<string, { key: apigw.ApiKey; principal: string }> = {};
+    const usagePlans: Record<string, apigw.UsagePlan> = {};
+    for (const client of props.clients) {
+      const limits = client.usage ?? DEFAULT_USAGE_LIMITS;
+      const plan = new apigw.UsagePlan(this, `${pascal(client.id)}UsagePlan`, {
+        description: `Throttle and quota of the API keys of ${client.id} (${client.principal})`,
         throttle: { rateLimit: limits.rateLimit, burstLimit: limits.burstLimit },
         quota: { limit: limits.quotaPerDay, period: apigw.Period.DAY },
         apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
       });
-      plan.addApiKey(key);
-      apiKeys[principal] = key;
-      usagePlans[principal] = plan;
+      // Every generation in service is a key of its own, mapped to the same principal: during a
+      // rotation the old and the new key both work.
+      for (const generation of client.keyGenerations) {
+        const name = keyName(client.id, generation);
+        const key = new apigw.ApiKey(this, `${pascal(name)}ApiKey`, {
+          description: `API key of ${client.id} (${client.principal}), generation ${generation}`,
+          enabled: true,
+        });
+        plan.addApiKey(key);
+        apiKeys[name] = { key, principal: client.principal };
+      }
+      usagePlans[client.id] = plan;
     }
     this.apiKeys = apiKeys;
     this.usagePlans = usagePlans;
     this.apiKeyChannelsJson = Stack.of(this).toJsonString(
-      Object.fromEntries(API_PRINCIPALS.map((principal) => [apiKeys[principal].keyId, principal])),
+      Object.fromEntries(Object.values(apiKeys).map(({ key, principal }) => [key.keyId, principal])),
     );
 
     const validator = this.api.addRequestValidator('RequestValidator', {
@@ -251,6 +253,14 @@ function requestParameters(path: string, headers: readonly string[]): Record<str
   return parameters;
 }
 
-function pascal(value: string): string {
-  return value.charAt(0).toUpperCase() + value.slice(1);
+/** A key's name: the client id, with the generation after the first (`web`, `web-g2`). */
+export const keyName = (clientId: string, generation: number): string =>
+  generation === 1 ? clientId : `${clientId}-g${generation}`;
+
+/** `location-lon-g2` → `LocationLonG2`: construct ids and output names. */
+export function pascal(value: string): string {
+  return value
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }

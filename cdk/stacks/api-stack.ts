@@ -3,7 +3,8 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { functions, type TableKey } from '../../shared/platform/definitions';
-import { CommerceApi } from '../constructs/commerce-api';
+import { apiClientsOf } from '../config';
+import { CommerceApi, pascal } from '../constructs/commerce-api';
 import { CommerceFunction } from '../constructs/commerce-function';
 import type { CommerceTable } from '../constructs/commerce-table';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
@@ -67,12 +68,12 @@ export class ApiStack extends Stack {
     this.functions = built;
     const all = [...built.values()];
 
-    this.api = new CommerceApi(this, 'CommerceApi', { functions: all });
+    this.api = new CommerceApi(this, 'CommerceApi', { functions: all, clients: apiClientsOf(this) });
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the commerce API' });
-    for (const [principal, key] of Object.entries(this.api.apiKeys)) {
-      new CfnOutput(this, `ApiKeyId${principal.charAt(0).toUpperCase()}${principal.slice(1)}`, {
+    for (const [name, { key, principal }] of Object.entries(this.api.apiKeys)) {
+      new CfnOutput(this, `ApiKeyId${pascal(name)}`, {
         value: key.keyId,
-        description: `API key id of ${principal}; the value: aws apigateway get-api-key --include-value --api-key <id>`,
+        description: `API key id of ${name} (${principal}); the value: aws apigateway get-api-key --include-value --api-key <id>`,
       });
     }
     this.eventRules = new EventRules(this, 'EventRules', {

@@ -31,8 +31,11 @@ export interface TableDefinition {
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
-/** Who may call an operation: anyone, a sales channel, operations, or either of the two. */
-export type ApiAccess = 'public' | 'channel' | 'ops' | 'any';
+/**
+ * Who may call an operation: anyone (with no rights), a sales channel, operations, a channel or
+ * operations (`any`), or a location's own systems.
+ */
+export type ApiAccess = 'public' | 'channel' | 'ops' | 'any' | 'location';
 
 /**
  * What an HTTP operation accepts, as zod schemas: the handler validates with them, API Gateway's

@@ -6,7 +6,7 @@ import { PLATFORM_ENV, requireEnv } from './config';
 import type { RouteSpec } from './definition';
 import { DomainError, type ErrorDetail, validationFailed } from './errors';
 import { logger } from './logger';
-import { type Channel, isChannel, type Principal } from './principals';
+import { type Channel, isChannel, isLocationPrincipal, type Principal } from './principals';
 
 /** The largest body any operation accepts; API Gateway's own limit is 10 MB. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -102,6 +102,16 @@ function authorise(spec: RouteSpec, event: APIGatewayProxyEvent): Principal {
   }
   if (spec.access === 'ops' && found !== 'ops') {
     throw new DomainError(403, 'FORBIDDEN', 'Only an operations key may call this operation');
+  }
+  if (spec.access === 'any' && !isChannel(found) && found !== 'ops') {
+    throw new DomainError(
+      403,
+      'FORBIDDEN',
+      'Only a sales channel or an operations key may call this operation',
+    );
+  }
+  if (spec.access === 'location' && !isLocationPrincipal(found)) {
+    throw new DomainError(403, 'FORBIDDEN', "Only a location's key may call this operation");
   }
   return found;
 }

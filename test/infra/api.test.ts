@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { API_CLIENTS_CONTEXT } from '../../cdk/config';
 import { CHANNELS, functions, type Principal } from '../../shared/platform/definitions';
 import { environmentOf, logicalIdOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
@@ -98,6 +99,7 @@ describe('REST API', () => {
 });
 
 describe('API keys', () => {
+  // The deployment's configuration (cdk.json) names the clients: one per channel and ops.
   const principals: Principal[] = [...CHANNELS, 'ops'];
 
   /** Renders an `Fn::Join` of literals and `Ref`s as JSON, a `Ref` standing for the logical id it names. */
@@ -128,7 +130,7 @@ describe('API keys', () => {
 
   it('maps every key id to its principal in API_KEY_CHANNELS of each function that uses keys', () => {
     const expected = Object.fromEntries(
-      principals.map((principal) => [logicalIdOf(stacks.api.api.apiKeys[principal]), principal]),
+      principals.map((principal) => [logicalIdOf(stacks.api.api.apiKeys[principal]!.key), principal]),
     );
 
     for (const definition of functions) {
@@ -147,5 +149,60 @@ describe('API keys', () => {
     for (const principal of principals) {
       api.hasOutput(`ApiKeyId${principal.charAt(0).toUpperCase()}${principal.slice(1)}`, {});
     }
+  });
+});
+
+describe('API clients from the deployment configuration', () => {
+  const withClients = (clients: unknown) => {
+    const app = synthesizeCommerce({ [API_CLIENTS_CONTEXT]: clients });
+    return { template: app.api, keys: app.stacks.api.api.apiKeys };
+  };
+
+  it('gives each configured client its key, its usage plan and its principal, locations included', () => {
+    const { template, keys } = withClients([
+      { id: 'web', principal: 'web' },
+      { id: 'ops', principal: 'ops', usage: { rateLimit: 5, burstLimit: 10, quotaPerDay: 1000 } },
+      { id: 'store-lon', principal: 'location:STORE-LON' },
+    ]);
+
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 3);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', 3);
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 5, BurstLimit: 10 },
+      Quota: { Limit: 1000, Period: 'DAY' },
+    });
+    expect(Object.fromEntries(Object.entries(keys).map(([name, k]) => [name, k.principal]))).toEqual({
+      web: 'web',
+      ops: 'ops',
+      'store-lon': 'location:STORE-LON',
+    });
+    template.hasOutput('ApiKeyIdStoreLon', {});
+  });
+
+  it('keeps the old and the new key of a client working during a rotation', () => {
+    const { template, keys } = withClients([{ id: 'web', principal: 'web', keyGenerations: [1, 2] }]);
+
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 2);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 2);
+    expect(keys.web?.principal).toBe('web');
+    expect(keys['web-g2']?.principal).toBe('web');
+    template.hasOutput('ApiKeyIdWebG2', {});
+    // Retiring generation 1 keeps generation 2's key: the same construct, the same key value.
+    const retired = withClients([{ id: 'web', principal: 'web', keyGenerations: [2] }]);
+    expect(Object.keys(retired.keys)).toEqual(['web-g2']);
+    expect(logicalIdOf(retired.keys['web-g2']!.key)).toBe(logicalIdOf(keys['web-g2']!.key));
+  });
+
+  it('refuses to synthesize without clients, or with a principal that is not one', () => {
+    expect(() => synthesizeCommerce({ [API_CLIENTS_CONTEXT]: undefined })).toThrow(
+      /commerce:apiClients is required/,
+    );
+    expect(() => withClients([{ id: 'x', principal: 'admin' }])).toThrow(/commerce:apiClients is not valid/);
+    expect(() =>
+      withClients([
+        { id: 'web', principal: 'web' },
+        { id: 'web', principal: 'app' },
+      ]),
+    ).toThrow(/unique/);
   });
 });

@@ -17,11 +17,13 @@ export interface SynthesizedCommerce {
  * Builds the stacks with the context of `cdk.json` (feature flags), but without esbuild bundling:
  * the templates are the same, only the asset hashes differ, and a test run stays fast.
  */
-export function synthesizeCommerce(): SynthesizedCommerce {
+export function synthesizeCommerce(context: Record<string, unknown> = {}): SynthesizedCommerce {
   const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
     context?: Record<string, unknown>;
   };
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  const merged: Record<string, unknown> = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
+  const app = new App({ context: merged });
   const stacks = addCommerceStacks(app);
   return { app, stacks, data: Template.fromStack(stacks.data), api: Template.fromStack(stacks.api) };
 }
