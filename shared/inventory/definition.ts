@@ -2,8 +2,8 @@ import { z } from 'zod';
 import {
   type ContextDefinition,
   defineRoute,
-  type FunctionDefinition,
-  http,
+  type RouteSpec,
+  routeFunction,
   type TableDefinition,
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
@@ -122,21 +122,11 @@ export const inventoryRoutes = {
   }),
 } as const;
 
-const api = (
-  name: string,
-  entry: string,
-  spec: (typeof inventoryRoutes)[keyof typeof inventoryRoutes],
-  writes: boolean,
-): FunctionDefinition => ({
-  name,
-  entry: `functions/inventory/${entry}.ts`,
-  description: spec.summary,
-  trigger: http(spec),
-  reads: ['inventory'],
-  writes: writes ? ['inventory'] : [],
-  putsEvents: false,
-  apiKeys: true,
-});
+const api = (name: string, file: string, spec: RouteSpec, writes: boolean) =>
+  routeFunction('inventory', name, file, spec, {
+    reads: [INVENTORY_TABLE_KEY],
+    writes: writes ? [INVENTORY_TABLE_KEY] : [],
+  });
 
 export const inventory: ContextDefinition = {
   name: 'inventory',

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import {
   type ContextDefinition,
   defineRoute,
-  type FunctionDefinition,
-  http,
+  type RouteSpec,
+  routeFunction,
   type TableDefinition,
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
@@ -59,20 +59,8 @@ export const orderRoutes = {
   }),
 } as const;
 
-const api = (
-  name: string,
-  entry: string,
-  spec: (typeof orderRoutes)[keyof typeof orderRoutes],
-  tables: { reads: string[]; writes: string[] },
-): FunctionDefinition => ({
-  name,
-  entry: `functions/orders/${entry}.ts`,
-  description: spec.summary,
-  trigger: http(spec),
-  ...tables,
-  putsEvents: false,
-  apiKeys: true,
-});
+const api = (name: string, file: string, spec: RouteSpec, tables: { reads: string[]; writes: string[] }) =>
+  routeFunction('orders', name, file, spec, tables);
 
 const both = ['inventory', 'orders'];
 

@@ -123,3 +123,23 @@ export const defineRoute = <const S extends RouteSpec>(spec: S): S => spec;
 
 /** An HTTP trigger from its route spec. */
 export const http = (spec: RouteSpec): Trigger => ({ kind: 'http', ...spec });
+
+/**
+ * The function that serves a route: `functions/<context>/<file>.ts`, described by the route's
+ * summary, with the API key map unless the route is public.
+ */
+export const routeFunction = (
+  context: string,
+  name: string,
+  file: string,
+  spec: RouteSpec,
+  tables: { reads: TableKey[]; writes: TableKey[] },
+): FunctionDefinition => ({
+  name,
+  entry: `functions/${context}/${file}.ts`,
+  description: spec.summary,
+  trigger: http(spec),
+  ...tables,
+  putsEvents: false,
+  ...(spec.access === 'public' ? {} : { apiKeys: true }),
+});
