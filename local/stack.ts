@@ -13,6 +13,7 @@ import {
 } from '../shared/infra/definitions';
 import { acquireDataDir, type DataDirLock } from './data-dir-lock';
 import { DeadLetterQueue } from './dead-letters';
+import { FileDeliveryJournal } from './delivery-journal';
 import {
   createTables,
   type DynamoDbLocal,
@@ -197,6 +198,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       deadLetters,
       retry: options.busRetry,
       log,
+      // Accepted deliveries survive a crash; named after the prefix like the stream checkpoints.
+      journal: persistDir
+        ? new FileDeliveryJournal(join(persistDir, `bus-deliveries-${prefix}`), log)
+        : undefined,
     });
     cleanups.push(() => bus.stop());
     const server: ApiServer = createApiServer({
@@ -277,6 +282,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await poller.start();
       cleanups.push(() => poller.stop());
     }
+
+    // Deliveries an earlier run accepted and did not settle (a crash, a stop between retries).
+    await bus.resume();
 
     // Schedules; the sweeper runs fast so expired holds come back quickly.
     const intervals: Record<string, number> = {};

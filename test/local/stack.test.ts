@@ -238,6 +238,60 @@ describe('local stack', () => {
     }
   });
 
+  it('resumes at start, before it opens, a bus delivery the previous run accepted and did not settle', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-bus-'));
+    const failing = (definition: FunctionDefinition) =>
+      definition.name === 'MarketplaceOrderIntake'
+        ? async () => {
+            throw new Error('intake down');
+          }
+        : fakes.loadHandler(definition);
+    const intake = recorder<{ id: string }>();
+    const working = (definition: FunctionDefinition) =>
+      definition.name === 'MarketplaceOrderIntake' ? intake : fakes.loadHandler(definition);
+    try {
+      // The same table prefix for both runs: the journal, like the stream checkpoints, is per prefix.
+      const tablePrefix = `b${Math.random().toString(36).slice(2, 8)}-`;
+      stack = await start({ dataDir, tablePrefix, loadHandler: failing, busRetry: { baseDelayMs: 60_000 } });
+      const client = new EventBridgeClient({
+        endpoint: stack.eventBridgeEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const put = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: 'commerce',
+              Source: 'marketplace.acme',
+              DetailType: 'MarketplaceOrderPlaced',
+              Detail: JSON.stringify({ marketplaceOrderId: 'ACME-1' }),
+            },
+          ],
+        }),
+      );
+      client.destroy();
+      const first = stack;
+      await waitFor(
+        () => first.bus.events()[0]?.deliveries[0]?.status === 'retrying',
+        'the first attempt to fail',
+      );
+      await stack.stop();
+      stack = undefined;
+
+      stack = await start({ dataDir, tablePrefix, loadHandler: working });
+      await waitFor(() => intake.calls.length > 0, 'the resumed delivery');
+
+      expect(intake.calls.map((call) => call.event.id)).toEqual([put.Entries?.[0]?.EventId]);
+      await stack.bus.whenIdle();
+      expect(readdirSync(join(dataDir, `bus-deliveries-${tablePrefix}`))).toEqual([]);
+    } finally {
+      await stack?.stop();
+      stack = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('seeds the demo network through the API when asked', async () => {
     stack = await start({ seed: true });
 
