@@ -7,6 +7,9 @@
  *   npm start -- --data-dir <dir>  keep the data elsewhere
  *   npm start -- --reseed          seed the demo network again (resets its stock counts)
  *   PORT=4000 npm start            another port (default 3000)
+ *
+ * The API answers 503 STARTING until everything behind it runs (and the demo network is seeded);
+ * "Ready in" is printed when it opens. A data directory is held by one runtime at a time.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,7 +32,7 @@ const USAGE = `Usage: npm start -- [--in-memory] [--no-seed] [--reseed] [--data-
   --in-memory        throwaway run, nothing written to disk
   --no-seed          do not load the demo network
   --reseed           load the demo network again even if this data dir has it
-  --data-dir <dir>   where data persists (default .data/ in the project root)
+  --data-dir <dir>   where data persists (default .data/ in the project root); one runtime at a time
   --quiet            warnings and errors only
 Environment: PORT (default 3000).`;
 
