@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -73,6 +73,53 @@ function engineArguments(port: number, path: string | null): string[] {
   ];
 }
 
+/** util-linux's setpriv: `--pdeathsig KILL` then exec, so the kernel kills the engine with its parent. */
+const SETPRIV = '/usr/bin/setpriv';
+
+let pdeathsigSupport: boolean | undefined;
+
+/** Whether this machine can tie the engine's life to this process in the kernel (Linux with setpriv ≥ 2.33). */
+export function canTieEngineToParent(): boolean {
+  if (pdeathsigSupport === undefined) {
+    pdeathsigSupport = false;
+    if (process.platform === 'linux' && existsSync(SETPRIV)) {
+      const help = spawnSync(SETPRIV, ['--help'], { encoding: 'utf8' });
+      pdeathsigSupport = help.status === 0 && help.stdout.includes('--pdeathsig');
+    }
+  }
+  return pdeathsigSupport;
+}
+
+/**
+ * How the engine dies with this process whatever ends it, a `kill -9` included (no `exit` handler
+ * runs then): on Linux the JVM is started through `setpriv --pdeathsig KILL`, which sets the
+ * parent-death signal and execs java, so the kernel sends it SIGKILL the moment the thread that
+ * spawned it (Node's main thread) is gone. Elsewhere a small shell watchdog polls this process
+ * every second and kills the engine once it is gone.
+ */
+function spawnEngine(args: string[], cwd: string): { child: ChildProcess; watchdog?: ChildProcess } {
+  // Its own process group: a terminal's Ctrl-C reaches Node, which then stops the engine after the
+  // last stream batch, instead of the engine dying mid-batch.
+  const options = { cwd, stdio: 'pipe' as const, detached: true };
+  if (canTieEngineToParent()) {
+    return { child: spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', 'java', ...args], options) };
+  }
+  const child = spawn('java', args, options);
+  if (child.pid === undefined) return { child };
+  const watchdog = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 "$2" 2>/dev/null',
+      'engine-watchdog',
+    ].concat(String(process.pid), String(child.pid)),
+    { detached: true, stdio: 'ignore' },
+  );
+  watchdog.on('error', () => undefined);
+  watchdog.unref();
+  return { child, watchdog };
+}
+
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
@@ -85,7 +132,12 @@ export interface DynamoDbLocal {
  * `dataDir` persists the data across restarts; without it the engine keeps everything in memory.
  */
 export async function startDynamoDbLocal(
-  options: { port?: number; dataDir?: string } = {},
+  options: {
+    port?: number;
+    dataDir?: string;
+    /** Told the engine's pid as soon as it is spawned, before it answers (the data-dir lock records it). */
+    onSpawn?: (pid: number) => void;
+  } = {},
 ): Promise<DynamoDbLocal> {
   assertJava();
   const port = options.port ?? (await freePort());
@@ -94,16 +146,12 @@ export async function startDynamoDbLocal(
     path = resolve(options.dataDir);
     mkdirSync(path, { recursive: true });
   }
-  // Its own process group: a terminal's Ctrl-C reaches Node, which then stops the engine after the
-  // last stream batch, instead of the engine dying mid-batch.
   // The engine writes a metadata file into its working directory: keep it out of the project.
-  const child = spawn('java', engineArguments(port, path), {
-    cwd: path ?? tmpdir(),
-    stdio: 'pipe',
-    detached: true,
-  });
+  const { child, watchdog } = spawnEngine(engineArguments(port, path), path ?? tmpdir());
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   // The engine must never outlive this process, whether it stops cleanly or not, and whether the
-  // engine has answered yet or not (a Ctrl-C during boot included).
+  // engine has answered yet or not (a Ctrl-C during boot included). A signal that ends Node without
+  // running `exit` handlers is covered by spawnEngine.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   // exitCode stays null for a process killed by a signal: watch the event, not the field.
@@ -112,6 +160,7 @@ export async function startDynamoDbLocal(
     child.once('exit', () => {
       exited = true;
       process.off('exit', killOnExit);
+      watchdog?.kill('SIGKILL');
       done();
     }),
   );

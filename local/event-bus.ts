@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { BUS_NAME, type BusRule, type FunctionDefinition } from '../shared/platform/definitions';
+import {
+  BUS_NAME,
+  BUS_TARGET_RETRY,
+  type BusRule,
+  type FunctionDefinition,
+} from '../shared/platform/definitions';
 import { DeadLetterQueue } from './dead-letters';
+import type { DeliveryJournal, PendingDelivery } from './delivery-journal';
 import { matchesPattern, validatePattern } from './event-pattern';
 import type { LocalEndpoint, LocalResponse } from './http-server';
 import { type HandlerMap, invoke, LOCAL_ACCOUNT_ID } from './lambda';
@@ -32,6 +38,8 @@ export interface BusEventRecord {
   event: BusEvent;
   receivedAt: string;
   deliveries: Delivery[];
+  /** Accepted by an earlier run of the runtime and resumed by this one. */
+  resumed?: boolean;
 }
 
 /** One entry of a PutEvents request as it arrives over the wire (JSON 1.1: `Time` in epoch seconds). */
@@ -60,12 +68,30 @@ export class EventBridgeValidationError extends Error {
   }
 }
 
+/**
+ * Retries of a function target, counted as on AWS: EventBridge retries handing the event to Lambda,
+ * then Lambda's asynchronous invocation retries a handler that failed. Locally the first kind is a
+ * handler that is not loaded. The waits are shorter than AWS's (about 1 and 2 minutes) so a demo
+ * does not stall.
+ */
 export interface RetryPolicy {
-  /** Attempts in all, the first included (Lambda's asynchronous invocation makes 3). */
-  maxAttempts: number;
-  /** Delay before the second attempt; it doubles for each further attempt. */
+  /** Retries after the handler failed (threw, rejected, timed out); default 2, `HANDLER_RETRY`. */
+  handlerRetryAttempts: number;
+  /** Retries while the target cannot be invoked at all; default 8, `DELIVERY_RETRY`. */
+  deliveryRetryAttempts: number;
+  /** Delay before the first retry; it doubles for each further one. */
   baseDelayMs: number;
+  /** The longest delay between two attempts. */
+  maxDelayMs: number;
 }
+
+/** The CDK's retry counts (from the definitions), with local waits. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  handlerRetryAttempts: BUS_TARGET_RETRY.handlerRetryAttempts,
+  deliveryRetryAttempts: BUS_TARGET_RETRY.deliveryRetryAttempts,
+  baseDelayMs: 100,
+  maxDelayMs: 5_000,
+};
 
 export interface EventBusOptions {
   rules: readonly BusRule[];
@@ -80,6 +106,11 @@ export interface EventBusOptions {
   /** How many received events `events()` keeps (the oldest are dropped). */
   maxEvents?: number;
   log?: LocalLogger;
+  /**
+   * Where accepted deliveries to functions are kept until settled, so they survive a crash; without
+   * one (in-memory runs) they live only in this process.
+   */
+  journal?: DeliveryJournal;
 }
 
 export interface EventFilter {
@@ -93,10 +124,23 @@ export interface EventFilter {
 const MAX_ENTRIES = 10;
 const MAX_REQUEST_BYTES = 256 * 1024;
 
+/** A delivery to a function target, with what it takes to carry it out and to settle it. */
+interface FunctionDelivery {
+  delivery: Delivery;
+  pending: PendingDelivery;
+  rule: BusRule;
+  handlerFailures: number;
+  deliveryFailures: number;
+}
+
 /**
  * The local `commerce` bus: takes PutEvents (in process or over HTTP with the real SDK client),
  * builds the events EventBridge would build, matches them against the same rules as the CDK stack
  * and delivers asynchronously to the same handlers, with retries and a dead-letter list.
+ *
+ * With a journal, PutEvents answers only once every delivery to a function it accepted is on disk;
+ * a delivery leaves the journal when it settles (delivered, or dead-lettered), so deliveries a crash
+ * or a stop interrupted are resumed by {@link resume} at the next start: at least once, as on AWS.
  */
 export class LocalEventBus {
   readonly name: string;
@@ -111,14 +155,14 @@ export class LocalEventBus {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   /** Deliveries waiting for their (first or next) attempt, by timer. */
-  private readonly timers = new Map<NodeJS.Timeout, Delivery>();
+  private readonly timers = new Map<NodeJS.Timeout, FunctionDelivery>();
   private stopped = false;
 
   constructor(private readonly options: EventBusOptions) {
     this.name = options.name ?? BUS_NAME;
     this.rules = options.rules;
     this.functions = new Map(options.functions.map((fn) => [fn.name, fn]));
-    this.retry = { maxAttempts: 3, baseDelayMs: 100, ...options.retry };
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.deadLetters = options.deadLetters ?? new DeadLetterQueue();
     this.log = options.log ?? silentLogger;
     this.ring = new Array(options.maxEvents ?? 10_000);
@@ -134,10 +178,11 @@ export class LocalEventBus {
   }
 
   /**
-   * PutEvents: validates each entry as EventBridge does, records and routes the valid ones, and
-   * answers per entry. Throws {@link EventBridgeValidationError} for a malformed request.
+   * PutEvents: validates each entry as EventBridge does, journals the deliveries the valid ones
+   * need, then records and routes them, and answers per entry. Rejects with
+   * {@link EventBridgeValidationError} for a malformed request.
    */
-  putEvents(input: { Entries?: unknown }): PutEventsResult {
+  async putEvents(input: { Entries?: unknown }): Promise<PutEventsResult> {
     const entries = input.Entries;
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > MAX_ENTRIES) {
       throw new EventBridgeValidationError(
@@ -150,14 +195,101 @@ export class LocalEventBus {
     if (size > MAX_REQUEST_BYTES) {
       throw new EventBridgeValidationError('Total size of the entries in the request is over the limit.');
     }
+    const receivedAt = new Date().toISOString();
+    const accepted = entries.map((entry) => this.accept(entry as PutEventsEntryInput));
+    const routed = accepted.map((result) =>
+      'event' in result ? this.plan(result.event, receivedAt) : undefined,
+    );
+    const journaled = routed.flatMap((record) => record?.functions.map((target) => target.pending) ?? []);
+    let journalError: string | undefined;
+    if (this.options.journal && journaled.length > 0) {
+      try {
+        await this.options.journal.append(journaled);
+      } catch (error) {
+        journalError = describeError(error);
+        this.log.error(
+          `bus: cannot journal ${journaled.length} delivery(ies); the entries are refused: ${journalError}`,
+        );
+      }
+    }
     const results: PutEventsResultEntry[] = [];
     let failed = 0;
-    for (const entry of entries) {
-      const result = this.accept(entry as PutEventsEntryInput);
-      if ('ErrorCode' in result) failed += 1;
-      results.push(result);
-    }
+    accepted.forEach((result, index) => {
+      const record = routed[index];
+      if (!('event' in result) || !record) {
+        failed += 1;
+        results.push(result as PutEventsResultEntry);
+        return;
+      }
+      if (journalError && record.functions.length > 0) {
+        failed += 1;
+        results.push({
+          ErrorCode: 'InternalFailure',
+          ErrorMessage: `The event could not be stored: ${journalError}`,
+        });
+        return;
+      }
+      this.start(record);
+      results.push({ EventId: result.event.id });
+    });
     return { FailedEntryCount: failed, Entries: results };
+  }
+
+  /**
+   * Resumes the deliveries an earlier run accepted and did not settle (call once the handlers are
+   * loaded). Resolves with how many it resumed; they run asynchronously, like any delivery.
+   */
+  async resume(): Promise<number> {
+    const journal = this.options.journal;
+    if (!journal) return 0;
+    const pending = await journal.pending();
+    const byEvent = new Map<string, PendingDelivery[]>();
+    for (const delivery of pending) {
+      const list = byEvent.get(delivery.event.id);
+      if (list) list.push(delivery);
+      else byEvent.set(delivery.event.id, [delivery]);
+    }
+    for (const deliveries of byEvent.values()) {
+      const first = deliveries[0]!;
+      const record: PlannedRecord = {
+        record: { event: first.event, receivedAt: first.receivedAt, deliveries: [], resumed: true },
+        functions: [],
+      };
+      for (const pendingDelivery of deliveries) {
+        const rule = this.rules.find((candidate) => candidate.name === pendingDelivery.rule);
+        if (!rule || !('function' in rule.target)) {
+          // The definitions changed between the runs: nothing would receive it here any more.
+          this.deadLetters.add({
+            source: 'bus',
+            functionName: pendingDelivery.functionName,
+            origin: pendingDelivery.rule,
+            attempts: 0,
+            error: `rule ${pendingDelivery.rule} is no longer defined; not resumed`,
+            payload: pendingDelivery.event,
+          });
+          await journal.settle(pendingDelivery);
+          continue;
+        }
+        const delivery: Delivery = {
+          rule: rule.name,
+          target: `function:${rule.target.function}`,
+          status: 'pending',
+          attempts: 0,
+        };
+        record.record.deliveries.push(delivery);
+        record.functions.push({
+          delivery,
+          pending: pendingDelivery,
+          rule,
+          handlerFailures: 0,
+          deliveryFailures: 0,
+        });
+      }
+      this.start(record);
+    }
+    if (pending.length > 0)
+      this.log.info(`bus: resumed ${pending.length} delivery(ies) accepted before the last stop`);
+    return pending.length;
   }
 
   /** Received events, oldest first, narrowed by detail type and source; the last `limit` of them. */
@@ -182,13 +314,18 @@ export class LocalEventBus {
     return new Promise((resolveIdle) => this.idleWaiters.push(resolveIdle));
   }
 
-  /** Cancels deliveries not yet attempted and pending retries (they end `failed`); waits for running ones. */
+  /**
+   * Cancels deliveries not yet attempted and pending retries (they end `failed` here, and stay in the
+   * journal to be resumed by the next start); waits for running ones.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const [timer, delivery] of this.timers) {
+    const kept = this.options.journal ? '; kept for the next start' : '';
+    for (const [timer, target] of this.timers) {
       clearTimeout(timer);
+      const delivery = target.delivery;
       delivery.status = 'failed';
-      delivery.lastError = `${delivery.lastError ? `${delivery.lastError}; ` : ''}cancelled: the runtime stopped`;
+      delivery.lastError = `${delivery.lastError ? `${delivery.lastError}; ` : ''}cancelled: the runtime stopped${kept}`;
       this.settle();
     }
     this.timers.clear();
@@ -223,7 +360,7 @@ export class LocalEventBus {
     ];
   }
 
-  private handlePutEvents(target: unknown, body: Buffer): LocalResponse {
+  private async handlePutEvents(target: unknown, body: Buffer): Promise<LocalResponse> {
     const error = (type: string, message: string): LocalResponse => ({
       statusCode: 400,
       headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
@@ -245,7 +382,7 @@ export class LocalEventBus {
       return error('SerializationException', 'The request body must be a JSON object');
     }
     try {
-      const result = this.putEvents(input as { Entries?: unknown });
+      const result = await this.putEvents(input as { Entries?: unknown });
       return {
         statusCode: 200,
         headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() },
@@ -257,7 +394,9 @@ export class LocalEventBus {
     }
   }
 
-  private accept(entry: PutEventsEntryInput): PutEventsResultEntry {
+  private accept(
+    entry: PutEventsEntryInput,
+  ): { event: BusEvent } | { ErrorCode: string; ErrorMessage: string } {
     const invalid = (parameter: string, reason: string) => ({
       ErrorCode: 'InvalidArgument',
       ErrorMessage: `Parameter ${parameter} is not valid. Reason: ${reason}`,
@@ -308,8 +447,7 @@ export class LocalEventBus {
       resources: resources as string[],
       detail,
     };
-    this.route(event);
-    return { EventId: event.id };
+    return { event };
   }
 
   private busOf(name: unknown): string {
@@ -320,8 +458,9 @@ export class LocalEventBus {
     return slash >= 0 ? name.slice(slash + 1) : name;
   }
 
-  private route(event: BusEvent): void {
-    const record: BusEventRecord = { event, receivedAt: new Date().toISOString(), deliveries: [] };
+  /** The record of an event and the deliveries to functions it needs, before anything runs. */
+  private plan(event: BusEvent, receivedAt: string): PlannedRecord {
+    const planned: PlannedRecord = { record: { event, receivedAt, deliveries: [] }, functions: [] };
     for (const rule of this.rules) {
       if (!matchesPattern(rule.eventPattern, event)) continue;
       if ('function' in rule.target) {
@@ -331,100 +470,124 @@ export class LocalEventBus {
           status: 'pending',
           attempts: 0,
         };
-        record.deliveries.push(delivery);
-        this.schedule(event, rule, rule.target.function, delivery, 1, 0);
+        planned.record.deliveries.push(delivery);
+        planned.functions.push({
+          delivery,
+          pending: { rule: rule.name, functionName: rule.target.function, event, receivedAt },
+          rule,
+          handlerFailures: 0,
+          deliveryFailures: 0,
+        });
       } else {
         // The audit log is a log group on AWS: recording the event here is the delivery.
-        record.deliveries.push({
+        planned.record.deliveries.push({
           rule: rule.name,
           target: 'auditLog',
           status: 'delivered',
           attempts: 1,
-          deliveredAt: record.receivedAt,
+          deliveredAt: receivedAt,
         });
       }
     }
-    this.ring[this.next] = record;
+    return planned;
+  }
+
+  /** Lists the event and starts its deliveries. */
+  private start(planned: PlannedRecord): void {
+    for (const target of planned.functions) this.schedule(target, true, 0);
+    this.ring[this.next] = planned.record;
     this.next = (this.next + 1) % this.ring.length;
     this.stored = Math.min(this.stored + 1, this.ring.length);
   }
 
   /** Deliveries are asynchronous, as EventBridge's are: PutEvents answers before any target runs. */
-  private schedule(
-    event: BusEvent,
-    rule: BusRule,
-    functionName: string,
-    delivery: Delivery,
-    attempt: number,
-    delayMs: number,
-  ): void {
-    if (this.stopped && attempt === 1) {
-      delivery.status = 'failed';
-      delivery.lastError = 'not attempted: the runtime stopped';
+  private schedule(target: FunctionDelivery, first: boolean, delayMs: number): void {
+    if (this.stopped && first) {
+      target.delivery.status = 'failed';
+      target.delivery.lastError = `not attempted: the runtime stopped${this.options.journal ? '; kept for the next start' : ''}`;
       return;
     }
-    if (attempt === 1) this.inFlight += 1;
+    if (first) this.inFlight += 1;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.attempt(event, rule, functionName, delivery, attempt);
+      void this.attempt(target);
     }, delayMs);
-    this.timers.set(timer, delivery);
+    this.timers.set(timer, target);
   }
 
-  private async attempt(
-    event: BusEvent,
-    rule: BusRule,
-    functionName: string,
-    delivery: Delivery,
-    attempt: number,
-  ): Promise<void> {
-    delivery.attempts = attempt;
+  private async attempt(target: FunctionDelivery): Promise<void> {
+    const { delivery, rule, pending } = target;
+    const { event, functionName } = pending;
+    delivery.attempts += 1;
     delivery.status = 'pending';
-    try {
-      const handler = this.options.handlers.get(functionName);
-      if (!handler) throw new Error(`${functionName} is not loaded`);
+    const handler = this.options.handlers.get(functionName);
+    let error: unknown;
+    if (!handler) {
+      error = new Error(`${functionName} is not loaded`);
+    } else {
       const definition = this.functions.get(functionName);
-      await invoke(
-        {
-          name: functionName,
-          handler,
-          timeoutSeconds: definition?.timeoutSeconds,
-          memoryMb: definition?.memoryMb,
-          region: this.options.region,
-        },
-        event,
-      );
-      delivery.status = 'delivered';
-      delivery.deliveredAt = new Date().toISOString();
-      this.settle();
-    } catch (error) {
-      delivery.lastError = describeError(error);
-      if (attempt < this.retry.maxAttempts && !this.stopped) {
-        delivery.status = 'retrying';
-        this.schedule(
+      try {
+        await invoke(
+          {
+            name: functionName,
+            handler,
+            timeoutSeconds: definition?.timeoutSeconds,
+            memoryMb: definition?.memoryMb,
+            region: this.options.region,
+          },
           event,
-          rule,
-          functionName,
-          delivery,
-          attempt + 1,
-          this.retry.baseDelayMs * 2 ** (attempt - 1),
         );
+        delivery.status = 'delivered';
+        delivery.deliveredAt = new Date().toISOString();
+        await this.forget(pending);
+        this.settle();
+        return;
+      } catch (caught) {
+        error = caught;
+      }
+    }
+    // A target that could not be invoked is EventBridge's retry; a handler that failed, Lambda's.
+    const failures = handler ? ++target.handlerFailures : ++target.deliveryFailures;
+    const retries = handler ? this.retry.handlerRetryAttempts : this.retry.deliveryRetryAttempts;
+    delivery.lastError = describeError(error);
+    if (failures <= retries) {
+      if (!this.stopped) {
+        delivery.status = 'retrying';
+        const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (delivery.attempts - 1));
+        this.schedule(target, false, delay);
         return;
       }
+      // Stopping with retries left: the journal keeps it for the next start.
       delivery.status = 'failed';
-      this.deadLetters.add({
-        source: 'bus',
-        functionName,
-        origin: rule.name,
-        attempts: attempt,
-        error: delivery.lastError,
-        payload: event,
-      });
-      this.log.error(
-        `bus: ${functionName} failed ${attempt} time(s) on ${event['detail-type']} ${event.id} (rule ${rule.name}); ` +
-          `moved to the dead-letter list: ${delivery.lastError}`,
-      );
+      delivery.lastError += `; cancelled: the runtime stopped${this.options.journal ? '; kept for the next start' : ''}`;
       this.settle();
+      return;
+    }
+    delivery.status = 'failed';
+    this.deadLetters.add({
+      source: 'bus',
+      functionName,
+      origin: rule.name,
+      attempts: delivery.attempts,
+      error: delivery.lastError,
+      payload: event,
+    });
+    this.log.error(
+      `bus: ${functionName} failed ${delivery.attempts} time(s) on ${event['detail-type']} ${event.id} (rule ${rule.name}); ` +
+        `moved to the dead-letter list: ${delivery.lastError}`,
+    );
+    await this.forget(pending);
+    this.settle();
+  }
+
+  /** Takes a settled delivery out of the journal; a failure only means it may be delivered again. */
+  private async forget(pending: PendingDelivery): Promise<void> {
+    try {
+      await this.options.journal?.settle(pending);
+    } catch (error) {
+      this.log.error(
+        `bus: cannot remove a settled delivery from the journal (it may run again): ${describeError(error)}`,
+      );
     }
   }
 
@@ -435,6 +598,12 @@ export class LocalEventBus {
     this.idleWaiters = [];
     for (const resolveIdle of waiters) resolveIdle();
   }
+}
+
+/** An event's record and the function deliveries it starts. */
+interface PlannedRecord {
+  record: BusEventRecord;
+  functions: FunctionDelivery[];
 }
 
 /** EventBridge's `time`: seconds precision, `Z`. The wire carries `Time` as epoch seconds. */

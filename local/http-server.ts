@@ -9,6 +9,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { FunctionDefinition, HttpMethod } from '../shared/platform/definitions';
+import { API_INTEGRATION_TIMEOUT_MS } from '../shared/platform/definitions';
 import { type HandlerMap, invoke, LambdaTimeoutError, LOCAL_ACCOUNT_ID } from './lambda';
 import { describeError, type LocalLogger, silentLogger } from './log';
 
@@ -66,6 +67,15 @@ export interface LocalEndpoint {
   handle(request: LocalRequest): LocalResponse | Promise<LocalResponse>;
 }
 
+/**
+ * `starting`: every request but the runtime's own gets 503 STARTING (the stack is not ready: a request
+ * would fail); `ready`: served; `stopping`: 503 STOPPING while the stack shuts down.
+ */
+export type ApiState = 'starting' | 'ready' | 'stopping';
+
+/** Seconds a 503 STARTING/STOPPING asks the client to wait (`Retry-After`). */
+export const RETRY_AFTER_SECONDS = 1;
+
 export interface ApiServerOptions {
   routes: readonly HttpRoute[];
   /** Looked up per request, so the stack can listen (and learn its port) before it imports handlers. */
@@ -77,10 +87,22 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   endpoints?: readonly LocalEndpoint[];
   log?: LocalLogger;
+  /** Default `ready`; the stack starts `starting` and opens once everything behind the API runs. */
+  initialState?: ApiState;
+  /**
+   * A path prefix (e.g. `/_runtime/<random>`) under which the runtime's own callers (the seed, the
+   * handlers' SDK clients) reach the server while it is not `ready`; it is stripped before routing.
+   */
+  internalPrefix?: string;
+  /** API Gateway's integration timeout; default {@link API_INTEGRATION_TIMEOUT_MS}. */
+  integrationTimeoutMs?: number;
 }
 
 export interface ApiServer {
   readonly server: Server;
+  readonly state: ApiState;
+  /** Opens the API (`ready`) or closes it again with 503s (`starting`, `stopping`). */
+  setState(state: ApiState): void;
   /** Listens on the loopback interface; `0` picks a free port. Resolves to the port. */
   listen(port: number): Promise<number>;
   /** Stops accepting connections, lets in-flight requests finish briefly, then closes the rest. */
@@ -94,6 +116,12 @@ export interface ApiServer {
  *
  * Per request it does only what API Gateway's contract needs: no logging except for failures,
  * which are bugs (a handler that throws or returns a malformed result).
+ *
+ * It answers as the deployed API does, including its gateway responses (`cdk/constructs/commerce-api.ts`
+ * renders them in the API's error format): a path or method that does not exist is API Gateway's
+ * MISSING_AUTHENTICATION_TOKEN, rendered 404 `NOT_FOUND`; a missing or unknown key 403
+ * `INVALID_API_KEY`; a handler that throws, times out or returns a malformed result 502, and an
+ * integration over 29 s 504, both DEFAULT_5XX, rendered with code `INTERNAL`.
  */
 export function createApiServer(options: ApiServerOptions): ApiServer {
   const router = buildRouter(options.routes);
@@ -103,6 +131,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const stage = options.stage ?? 'local';
   const log = options.log ?? silentLogger;
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? API_INTEGRATION_TIMEOUT_MS;
+  const internalPrefix = options.internalPrefix;
+  let state: ApiState = options.initialState ?? 'ready';
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error) => {
@@ -118,28 +149,37 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const queryStart = url.indexOf('?');
-    const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
+    let rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const rawQuery = queryStart < 0 ? '' : url.slice(queryStart + 1);
     const method = req.method ?? 'GET';
+
+    let internal = false;
+    if (internalPrefix && (rawPath === internalPrefix || rawPath.startsWith(`${internalPrefix}/`))) {
+      internal = true;
+      rawPath = rawPath.slice(internalPrefix.length) || '/';
+    }
+    if (state !== 'ready' && !internal) return sendUnavailable(res, rawPath, state);
 
     const endpoint = endpoints.get(`${method} ${rawPath}`);
     if (endpoint) return serveEndpoint(endpoint, req, res, rawPath, rawQuery);
 
+    // API Gateway selects the resource, then the method; a miss on either is the same gateway response.
     const match = router.match(rawPath);
-    if (!match) return sendError(res, 404, 'NOT_FOUND', `No route for ${method} ${rawPath}`);
-    const route = match.methods.get(method);
-    if (!route) {
-      const allow = [...match.methods.keys()].join(', ');
-      return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${match.template}`, {
-        allow,
-      });
+    const route = match?.methods.get(method);
+    if (!match || !route) {
+      return sendError(
+        res,
+        404,
+        'NOT_FOUND',
+        `Missing Authentication Token (no route for ${method} ${rawPath})`,
+      );
     }
 
     let apiKey: string | null = null;
     if (route.apiKeys) {
       const supplied = req.headers['x-api-key'];
       if (typeof supplied !== 'string' || !Object.hasOwn(options.apiKeys, supplied)) {
-        return sendError(res, 403, 'INVALID_API_KEY', 'A valid x-api-key header is required');
+        return sendError(res, 403, 'INVALID_API_KEY', 'Forbidden');
       }
       apiKey = supplied;
     }
@@ -153,7 +193,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
 
     const handler = options.handlers.get(route.functionName);
     if (!handler) {
-      return sendError(res, 503, 'NOT_READY', `${route.functionName} is not loaded yet`);
+      // Only reachable by the runtime's own callers before the handlers are loaded.
+      return sendUnavailable(res, rawPath, 'starting');
     }
 
     const requestId = randomUUID();
@@ -168,34 +209,48 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       requestId,
       stage,
     });
-    let result: unknown;
-    try {
-      result = await invoke(
-        {
-          name: route.functionName,
-          handler,
-          timeoutSeconds: route.timeoutSeconds,
-          memoryMb: route.memoryMb,
-          region: options.region,
-        },
-        event,
+    const requestHeader = { 'x-amzn-requestid': requestId };
+    let integrationTimer: NodeJS.Timeout | undefined;
+    const integrationTimeout = new Promise<typeof INTEGRATION_TIMED_OUT>((resolveTimeout) => {
+      integrationTimer = setTimeout(() => resolveTimeout(INTEGRATION_TIMED_OUT), integrationTimeoutMs);
+    });
+    const invocation = invoke(
+      {
+        name: route.functionName,
+        handler,
+        timeoutSeconds: route.timeoutSeconds,
+        memoryMb: route.memoryMb,
+        region: options.region,
+      },
+      event,
+    ).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    const outcome = await Promise.race([invocation, integrationTimeout]);
+    clearTimeout(integrationTimer);
+    if (outcome === INTEGRATION_TIMED_OUT) {
+      log.error(
+        `${route.functionName} ran past API Gateway's ${integrationTimeoutMs} ms integration timeout (request ${requestId})`,
       );
-    } catch (error) {
-      if (error instanceof LambdaTimeoutError) {
-        log.error(`${route.functionName} timed out (request ${requestId})`);
-        return sendError(res, 504, 'GATEWAY_TIMEOUT', 'The handler did not answer in time', {
-          'x-amzn-requestid': requestId,
-        });
-      }
-      log.error(`${route.functionName} threw on ${method} ${rawPath} (request ${requestId})`, error);
-      return sendError(res, 500, 'INTERNAL', 'Internal error', { 'x-amzn-requestid': requestId });
+      return sendError(res, 504, 'INTERNAL', 'Endpoint request timed out', requestHeader);
     }
-    const problem = writeResult(res, result, requestId);
+    if ('error' in outcome) {
+      // A Lambda error (thrown, rejected, timed out) reaches the caller as a 502, whatever its cause.
+      if (outcome.error instanceof LambdaTimeoutError) {
+        log.error(`${outcome.error.message} on ${method} ${rawPath} (request ${requestId})`);
+      } else {
+        log.error(
+          `${route.functionName} threw on ${method} ${rawPath} (request ${requestId})`,
+          outcome.error,
+        );
+      }
+      return sendError(res, 502, 'INTERNAL', 'Internal server error', requestHeader);
+    }
+    const problem = writeResult(res, outcome.value, requestId);
     if (problem) {
       log.error(`${route.functionName} returned a malformed proxy result (request ${requestId}): ${problem}`);
-      sendError(res, 502, 'MALFORMED_LAMBDA_RESPONSE', 'The handler returned a malformed response', {
-        'x-amzn-requestid': requestId,
-      });
+      sendError(res, 502, 'INTERNAL', 'Internal server error', requestHeader);
     }
   }
 
@@ -229,6 +284,12 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
 
   return {
     server,
+    get state() {
+      return state;
+    },
+    setState: (next) => {
+      state = next;
+    },
     listen: (port) =>
       new Promise((resolveListen, reject) => {
         server.once('error', reject);
@@ -346,6 +407,7 @@ function buildRouter(routes: readonly HttpRoute[]): { match(path: string): Route
 // Request → proxy event
 
 const TOO_LARGE = Symbol('too large');
+const INTEGRATION_TIMED_OUT = Symbol('integration timed out');
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | typeof TOO_LARGE> {
   const declared = Number(req.headers['content-length']);
@@ -567,6 +629,40 @@ function writeResult(res: ServerResponse, result: unknown, requestId: string): s
   return undefined;
 }
 
+/**
+ * 503 while the stack starts or stops. The AWS endpoints (`/_aws/...`) also carry the JSON protocol's
+ * `__type`, so an AWS SDK client sees a retryable ServiceUnavailableException.
+ */
+function sendUnavailable(res: ServerResponse, path: string, state: ApiState): void {
+  const starting = state !== 'stopping';
+  const code = starting ? 'STARTING' : 'STOPPING';
+  const message = starting
+    ? 'The local runtime is starting (DynamoDB Local, tables, handlers, pollers); retry shortly'
+    : 'The local runtime is stopping';
+  const headers: Record<string, string> = {
+    'retry-after': String(RETRY_AFTER_SECONDS),
+    // A client that sees "stopping" should open a new connection to whatever runs next.
+    ...(starting ? {} : { connection: 'close' }),
+  };
+  if (path.startsWith('/_aws/')) {
+    const body = JSON.stringify({
+      __type: 'ServiceUnavailableException',
+      message,
+      error: { code, message, details: [] },
+    });
+    res.writeHead(503, {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-errortype': 'ServiceUnavailableException',
+      'content-length': String(Buffer.byteLength(body)),
+      ...headers,
+    });
+    res.end(body);
+    return;
+  }
+  sendError(res, 503, code, message, headers);
+}
+
+/** The API's error format, as the handlers and the deployed gateway responses write it. */
 function sendError(
   res: ServerResponse,
   status: number,
@@ -574,7 +670,7 @@ function sendError(
   message: string,
   headers: Record<string, string> = {},
 ): void {
-  const body = JSON.stringify({ error: { code, message } });
+  const body = JSON.stringify({ error: { code, message, details: [] } });
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),

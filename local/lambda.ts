@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { FUNCTION_DEFAULTS } from '../shared/platform/definitions';
 
 /**
  * A handler as the embedded runtime sees it: whatever a function module exports as `handler`.
@@ -14,8 +15,11 @@ export type HandlerMap = ReadonlyMap<string, LocalHandler>;
 /** The account id every local ARN and event carries. */
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
-/** Lambda's default when a definition sets no timeout (the CDK base construct may set another). */
-export const DEFAULT_TIMEOUT_SECONDS = 30;
+/** A function's timeout when its definition sets none: the one the CDK construct gives it. */
+export const DEFAULT_TIMEOUT_SECONDS = FUNCTION_DEFAULTS.timeoutSeconds;
+
+/** A function's memory when its definition sets none: the one the CDK construct gives it. */
+export const DEFAULT_MEMORY_MB = FUNCTION_DEFAULTS.memoryMb;
 
 /** What an invocation needs to know about the function it runs. */
 export interface InvocationTarget {
@@ -45,7 +49,7 @@ export function lambdaContext(target: InvocationTarget, deadline: number): Conte
     functionName: target.name,
     functionVersion: '$LATEST',
     invokedFunctionArn: arn,
-    memoryLimitInMB: String(target.memoryMb ?? 128),
+    memoryLimitInMB: String(target.memoryMb ?? DEFAULT_MEMORY_MB),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${target.name}`,
     logStreamName: 'local',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -11,7 +12,9 @@ import {
   type TableKey,
   tables,
 } from '../shared/platform/definitions';
+import { acquireDataDir, type DataDirLock } from './data-dir-lock';
 import { DeadLetterQueue } from './dead-letters';
+import { FileDeliveryJournal } from './delivery-journal';
 import {
   createTables,
   type DynamoDbLocal,
@@ -35,6 +38,13 @@ export const PROJECT_ROOT = resolve(__dirname, '..');
 
 /** Where persistent data goes when `npm start` is not told otherwise. */
 export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data');
+
+/**
+ * The path prefix under which the runtime's own callers (the seed, the handlers' SDK clients) reach
+ * the API while it still answers 503 STARTING to everyone else. One per process: handler modules
+ * read their endpoint once, so a second stack in this process must see the same one.
+ */
+const INTERNAL_PREFIX = `/_runtime/${randomUUID()}`;
 
 /** The sweeper's local rate: holds come back within a second instead of a minute. */
 export const LOCAL_SWEEP_INTERVAL_MS = 1_000;
@@ -60,8 +70,13 @@ export interface LocalStackOptions {
   loadHandler?: (definition: FunctionDefinition) => LocalHandler | Promise<LocalHandler>;
   /** Where the runtime reports; default the console (honouring `quiet`). */
   log?: LocalLogger;
-  /** Bus delivery retries; default 3 attempts, 100 ms doubling. */
+  /** Bus delivery retries; default the CDK's counts (from the definitions), 100 ms doubling. */
   busRetry?: Partial<RetryPolicy>;
+  /**
+   * Runs once everything behind the API runs and before the API opens (`npm start` seeds here), with
+   * the URL under which the API already answers to the runtime itself.
+   */
+  beforeOpen?: (context: { internalUrl: string; dataDir?: string }) => Promise<void>;
 }
 
 /** Milliseconds from the start of {@link startLocalStack}; DynamoDB Local boots while the handlers load. */
@@ -78,6 +93,8 @@ export interface StartupTimings {
 export interface LocalStack {
   /** Base URL of the API, e.g. `http://127.0.0.1:3000`. */
   url: string;
+  /** The same API for the runtime's own callers: open while starting and stopping (see `beforeOpen`). */
+  internalUrl: string;
   port: number;
   /** The EventBridge endpoint the handlers use (`EVENTBRIDGE_ENDPOINT`). */
   eventBridgeEndpoint: string;
@@ -93,7 +110,7 @@ export interface LocalStack {
   env: Record<string, string>;
   /** Where the startup time went. */
   timings: StartupTimings;
-  /** Stops everything it started and restores `process.env`. */
+  /** Stops everything it started and restores `process.env`; the API answers 503 STOPPING meanwhile. */
   stop(): Promise<void>;
 }
 
@@ -104,6 +121,12 @@ export interface LocalStack {
  *
  * Handlers read their configuration from `process.env` when their module loads, so this sets the
  * environment first and imports them after. One stack per process: modules load once.
+ *
+ * The API listens from the start (the handlers need its URL) but answers 503 STARTING, with
+ * `Retry-After`, until the engine answers, the tables exist, the handlers are loaded, the stream
+ * poller, the scheduler and the bus's resumed deliveries run and `seed`/`beforeOpen` are done: from
+ * then on a request gets what it would get on AWS. A data directory is held by one runtime at a time
+ * (see `data-dir-lock.ts`).
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const started = Date.now();
@@ -113,7 +136,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const persistDir = options.inMemory || !options.dataDir ? undefined : resolve(options.dataDir);
   const timings: StartupTimings = { dynamodbMs: 0, handlersMs: 0, tablesMs: 0, totalMs: 0 };
   const cleanups: (() => Promise<void> | void)[] = [];
+  let api: ApiServer | undefined;
   const stopAll = async () => {
+    api?.setState('stopping');
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup();
@@ -125,6 +150,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // First, before anything touches the directory: one runtime per data dir.
+    let lock: DataDirLock | undefined;
+    if (persistDir) {
+      const held = await acquireDataDir(persistDir, log);
+      lock = held;
+      cleanups.push(() => held.release());
+    }
+
     // DynamoDB Local (a JVM, the slowest step) boots while the API listens and the handlers load.
     let engine: Promise<DynamoDbLocal> | undefined;
     let dynamodbEndpoint = options.dynamodbEndpoint;
@@ -132,7 +165,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     else {
       const enginePort = await freePort();
       dynamodbEndpoint = `http://127.0.0.1:${enginePort}`;
-      engine = startDynamoDbLocal({ port: enginePort, dataDir: persistDir }).then((running) => {
+      engine = startDynamoDbLocal({
+        port: enginePort,
+        dataDir: persistDir,
+        onSpawn: (pid) => lock?.setEngine(pid),
+      }).then((running) => {
         timings.dynamodbMs = Date.now() - started;
         return running;
       });
@@ -162,28 +199,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       deadLetters,
       retry: options.busRetry,
       log,
+      // Accepted deliveries survive a crash; named after the prefix like the stream checkpoints.
+      journal: persistDir
+        ? new FileDeliveryJournal(join(persistDir, `bus-deliveries-${prefix}`), log)
+        : undefined,
     });
     cleanups.push(() => bus.stop());
-    const api: ApiServer = createApiServer({
+    const server: ApiServer = createApiServer({
       routes: httpRoutes(functions),
       handlers,
       apiKeys: LOCAL_API_KEYS,
       region,
       endpoints: bus.endpoints(),
       log,
+      initialState: 'starting',
+      internalPrefix: INTERNAL_PREFIX,
     });
+    api = server;
     const requestedPort = options.port ?? 3000;
     let port: number;
     try {
-      port = await api.listen(requestedPort);
+      port = await server.listen(requestedPort);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new Error(`Port ${requestedPort} is already in use on 127.0.0.1; set PORT to another port.`);
       }
       throw error;
     }
-    cleanups.push(() => api.close());
+    cleanups.push(() => server.close());
+    lock?.setPort(port);
     const url = `http://127.0.0.1:${port}`;
+    const internalUrl = `${url}${INTERNAL_PREFIX}`;
     const eventBridgeEndpoint = `${url}${EVENTBRIDGE_PATH}`;
 
     // The handlers' environment, then the handlers.
@@ -192,7 +238,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.eventBusName]: BUS_NAME,
       [ENV.apiKeyChannels]: JSON.stringify(LOCAL_API_KEYS),
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
-      [ENV.eventBridgeEndpoint]: eventBridgeEndpoint,
+      // The publisher puts events while the API still holds outside callers off (startup, shutdown).
+      [ENV.eventBridgeEndpoint]: `${internalUrl}${EVENTBRIDGE_PATH}`,
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -236,6 +283,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cleanups.push(() => poller.stop());
     }
 
+    // Deliveries an earlier run accepted and did not settle (a crash, a stop between retries).
+    await bus.resume();
+
     // Schedules; the sweeper runs fast so expired holds come back quickly.
     const intervals: Record<string, number> = {};
     for (const fn of functions) {
@@ -251,13 +301,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     if (options.seed) {
       const seedStarted = Date.now();
-      await seedDemoNetwork(url);
+      await seedDemoNetwork(internalUrl);
       timings.seedMs = Date.now() - seedStarted;
     }
+    await options.beforeOpen?.({ internalUrl, dataDir: persistDir });
+    server.setState('ready');
     timings.totalMs = Date.now() - started;
 
     return {
       url,
+      internalUrl,
       port,
       eventBridgeEndpoint,
       dynamodbEndpoint,

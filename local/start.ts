@@ -7,6 +7,9 @@
  *   npm start -- --data-dir <dir>  keep the data elsewhere
  *   npm start -- --reseed          seed the demo network again (resets its stock counts)
  *   PORT=4000 npm start            another port (default 3000)
+ *
+ * The API answers 503 STARTING until everything behind it runs (and the demo network is seeded);
+ * "Ready in" is printed when it opens. A data directory is held by one runtime at a time.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +18,7 @@ import { LOCAL_API_KEYS } from '../shared/platform/definitions';
 import { assertJava } from './dynamodb';
 import { consoleLogger } from './log';
 import { demoNetwork, SeedError, seedDemoNetwork } from './seed';
-import { DEFAULT_DATA_DIR, type LocalStack, PROJECT_ROOT, startLocalStack } from './stack';
+import { DEFAULT_DATA_DIR, PROJECT_ROOT, startLocalStack } from './stack';
 
 interface CliOptions {
   inMemory: boolean;
@@ -29,7 +32,7 @@ const USAGE = `Usage: npm start -- [--in-memory] [--no-seed] [--reseed] [--data-
   --in-memory        throwaway run, nothing written to disk
   --no-seed          do not load the demo network
   --reseed           load the demo network again even if this data dir has it
-  --data-dir <dir>   where data persists (default .data/ in the project root)
+  --data-dir <dir>   where data persists (default .data/ in the project root); one runtime at a time
   --quiet            warnings and errors only
 Environment: PORT (default 3000).`;
 
@@ -85,21 +88,22 @@ function seedMarker(dataDir: string): { path: string; hash: string; current: boo
   return { path, hash, current };
 }
 
-async function seed(stack: LocalStack, options: CliOptions): Promise<string> {
+/** Seeds through the API before it opens to anyone else, so "ready" includes the demo network. */
+async function seed(internalUrl: string, dataDir: string | undefined, options: CliOptions): Promise<string> {
   if (!options.seed) return 'not seeded (--no-seed)';
-  const marker = stack.dataDir ? seedMarker(stack.dataDir) : undefined;
+  const marker = dataDir ? seedMarker(dataDir) : undefined;
   if (marker?.current && !options.reseed)
     return 'demo network already loaded in this data dir (--reseed to load it again)';
   try {
-    const summary = await seedDemoNetwork(stack.url);
-    if (marker) {
-      mkdirSync(stack.dataDir!, { recursive: true });
+    const summary = await seedDemoNetwork(internalUrl);
+    if (marker && dataDir) {
+      mkdirSync(dataDir, { recursive: true });
       writeFileSync(marker.path, JSON.stringify({ hash: marker.hash, seededAt: new Date().toISOString() }));
     }
     return `seeded ${summary.locations} locations, ${summary.positions} stock positions, ${summary.channelRules} channel rules`;
   } catch (error) {
     const reason = error instanceof SeedError ? error.message : String(error);
-    console.error(`\n${reason}\nThe API is up, but without the demo network.`);
+    console.error(`\n${reason}\nThe API opens without the demo network.`);
     return 'seeding FAILED (see above)';
   }
 }
@@ -144,17 +148,21 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   const log = consoleLogger({ quiet: options.quiet });
+  let seeded = '';
+  let seedMs = 0;
   stack = await startLocalStack({
     port,
     dataDir: options.dataDir,
     inMemory: options.inMemory,
     quiet: options.quiet,
     log,
+    beforeOpen: async ({ internalUrl, dataDir }) => {
+      const seedStarted = Date.now();
+      seeded = await seed(internalUrl, dataDir, options);
+      seedMs = Date.now() - seedStarted;
+    },
   });
 
-  const seedStarted = Date.now();
-  const seeded = await seed(stack, options);
-  const seedMs = Date.now() - seedStarted;
   const keys = Object.entries(LOCAL_API_KEYS)
     .map(([key, channel]) => `    ${key.padEnd(20)} ${channel}`)
     .join('\n');

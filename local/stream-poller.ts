@@ -15,6 +15,7 @@ import {
   TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { STREAM_RETRY } from '../shared/platform/definitions';
 import { DeadLetterQueue } from './dead-letters';
 import { type HandlerMap, invoke } from './lambda';
 import { describeError, type LocalLogger, silentLogger } from './log';
@@ -35,10 +36,15 @@ export interface StreamPollerOptions {
   batchSize?: number;
   /** Wait between polls of a shard that had nothing new. */
   idleDelayMs?: number;
-  /** Retries of a failing batch after its first attempt, then the rest of the batch is dead-lettered. */
+  /**
+   * Retries of a failing batch after its first attempt, then the rest of the batch is dead-lettered;
+   * default the event source mapping's `retryAttempts` in CDK (from the definitions).
+   */
   maxRetries?: number;
-  /** Delay before the first retry; it doubles for each further one. */
+  /** Delay before the first retry; it doubles for each further one, up to {@link maxRetryDelayMs}. */
   retryDelayMs?: number;
+  /** The longest wait between two attempts (default 2 s: ten retries hold a shard about 13 s). */
+  maxRetryDelayMs?: number;
   /** How often to look for new shards and streams. */
   discoveryIntervalMs?: number;
   /** With a file, per-shard progress survives restarts; without, every run starts at TRIM_HORIZON. */
@@ -269,8 +275,9 @@ export class StreamPoller {
 
   /** One batch through the function, with Lambda's partial-failure semantics. False when stopped. */
   private async deliver(state: ShardState, batch: StreamRecord[]): Promise<boolean> {
-    const maxAttempts = 1 + (this.options.maxRetries ?? 3);
+    const maxAttempts = 1 + (this.options.maxRetries ?? STREAM_RETRY.retryAttempts);
     const retryDelayMs = this.options.retryDelayMs ?? 100;
+    const maxRetryDelayMs = this.options.maxRetryDelayMs ?? 2_000;
     const lambdaRecords = batch.map((record) => toLambdaRecord(record, state.streamArn, this.options.region));
     let from = 0;
     let lastError = '';
@@ -291,7 +298,8 @@ export class StreamPoller {
         this.advance(state, batch[from + failedAt.index - 1]);
         from += failedAt.index;
       }
-      if (attempt < maxAttempts) await this.sleep(retryDelayMs * 2 ** (attempt - 1));
+      if (attempt < maxAttempts)
+        await this.sleep(Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (attempt - 1)));
     }
     const skipped = lambdaRecords.slice(from);
     this.deadLetters.add({

@@ -7,7 +7,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV, type FunctionDefinition } from '../../shared/platform/definitions';
+import { ENV, FUNCTION_DEFAULTS, type FunctionDefinition } from '../../shared/platform/definitions';
 import type { CommerceTable } from './commerce-table';
 import { DeadLetterQueue } from './dead-letter-queue';
 
@@ -96,8 +96,8 @@ export class CommerceFunction extends Construct {
       description: definition.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: definition.memoryMb ?? 512,
-      timeout: Duration.seconds(definition.timeoutSeconds ?? 10),
+      memorySize: definition.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
+      timeout: Duration.seconds(definition.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds),
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       role,

@@ -4,7 +4,12 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type BusRule, busRules, type EventPattern } from '../../shared/platform/definitions';
+import {
+  BUS_TARGET_RETRY,
+  type BusRule,
+  busRules,
+  type EventPattern,
+} from '../../shared/platform/definitions';
 import type { AsyncRetry, CommerceFunction } from './commerce-function';
 import { DeadLetterQueue } from './dead-letter-queue';
 
@@ -12,13 +17,19 @@ import { DeadLetterQueue } from './dead-letter-queue';
  * Delivery retries of a bus rule's target by EventBridge; what is still undelivered goes to the
  * rule's DLQ. A marketplace order is worth hours of retries.
  */
-export const DELIVERY_RETRY: AsyncRetry = { retryAttempts: 8, maxEventAge: Duration.hours(6) };
+export const DELIVERY_RETRY: AsyncRetry = {
+  retryAttempts: BUS_TARGET_RETRY.deliveryRetryAttempts,
+  maxEventAge: Duration.seconds(BUS_TARGET_RETRY.maxEventAgeSeconds),
+};
 
 /**
  * Retries by Lambda of a bus event the handler failed on; what still fails goes to the function's
  * asynchronous failure queue.
  */
-export const HANDLER_RETRY: AsyncRetry = { retryAttempts: 2, maxEventAge: Duration.hours(6) };
+export const HANDLER_RETRY: AsyncRetry = {
+  retryAttempts: BUS_TARGET_RETRY.handlerRetryAttempts,
+  maxEventAge: Duration.seconds(BUS_TARGET_RETRY.maxEventAgeSeconds),
+};
 
 /**
  * A scheduled run is stale once the next one is due: retry briefly, never retry in the handler (the

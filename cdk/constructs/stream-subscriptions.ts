@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
-import type { TableKey } from '../../shared/platform/definitions';
+import { STREAM_RETRY, type TableKey } from '../../shared/platform/definitions';
 import type { CommerceFunction } from './commerce-function';
 import type { CommerceTable } from './commerce-table';
 import { DeadLetterQueue } from './dead-letter-queue';
@@ -50,8 +50,8 @@ export class StreamSubscriptions extends Construct {
             maxBatchingWindow: Duration.seconds(1),
             reportBatchItemFailures: true,
             bisectBatchOnError: true,
-            retryAttempts: 10,
-            maxRecordAge: Duration.hours(24),
+            retryAttempts: STREAM_RETRY.retryAttempts,
+            maxRecordAge: Duration.seconds(STREAM_RETRY.maxRecordAgeSeconds),
             onFailure: new sources.SqsDlq(queue),
           }),
         );

@@ -83,6 +83,24 @@ export interface FunctionDefinition {
 /** What a function gets when its definition says nothing: the same on AWS and locally. */
 export const FUNCTION_DEFAULTS = { timeoutSeconds: 10, memoryMb: 512 } as const;
 
+/**
+ * A bus rule's function target, on AWS and locally: EventBridge retries a delivery it could not hand
+ * to Lambda `deliveryRetryAttempts` times; Lambda's asynchronous invocation then retries a handler
+ * that failed `handlerRetryAttempts` times before the event goes to the failure queue. A marketplace
+ * order is worth hours of retries.
+ */
+export const BUS_TARGET_RETRY = {
+  deliveryRetryAttempts: 8,
+  handlerRetryAttempts: 2,
+  maxEventAgeSeconds: 6 * 3600,
+} as const;
+
+/** The stream event source mapping, on AWS and locally. */
+export const STREAM_RETRY = { retryAttempts: 10, maxRecordAgeSeconds: 24 * 3600 } as const;
+
+/** API Gateway's REST integration timeout: a Lambda running longer gets the caller a 504. */
+export const API_INTEGRATION_TIMEOUT_MS = 29_000;
+
 export type EventPattern = Record<string, unknown>;
 
 /** An EventBridge rule on the `commerce` bus. */

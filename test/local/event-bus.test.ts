@@ -1,6 +1,14 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DeadLetterQueue } from '../../local/dead-letters';
+import {
+  type DeliveryJournal,
+  FileDeliveryJournal,
+  type PendingDelivery,
+} from '../../local/delivery-journal';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
 import { type BusEventRecord, EVENTBRIDGE_PATH, LocalEventBus } from '../../local/event-bus';
 import { type ApiServer, createApiServer } from '../../local/http-server';
@@ -28,7 +36,7 @@ describe('local event bus', () => {
       handlers,
       region: LOCAL_REGION,
       deadLetters,
-      retry: { maxAttempts: 3, baseDelayMs: 5 },
+      retry: { baseDelayMs: 5 },
       log,
     });
     api = createApiServer({
@@ -163,7 +171,7 @@ describe('local event bus', () => {
     });
 
     it('delivers an event that matches no rule nowhere, but still lists it', async () => {
-      bus.putEvents({
+      await bus.putEvents({
         Entries: [{ EventBusName: 'commerce', Source: 'other.system', DetailType: 'Ping', Detail: '{}' }],
       });
 
@@ -177,7 +185,7 @@ describe('local event bus', () => {
 
     it('lists received events over HTTP, filtered by detail type and source, with their deliveries', async () => {
       handlers.set('AcceptMarketplaceOrder', recorder());
-      bus.putEvents({
+      await bus.putEvents({
         Entries: [
           marketplaceOrder,
           {
@@ -226,7 +234,7 @@ describe('local event bus', () => {
     it('keeps only the most recent events', async () => {
       const small = new LocalEventBus({ rules: [], functions, handlers, region: LOCAL_REGION, maxEvents: 3 });
       for (let n = 1; n <= 5; n += 1) {
-        small.putEvents({
+        await small.putEvents({
           Entries: [
             { EventBusName: 'commerce', Source: 'test', DetailType: 'N', Detail: JSON.stringify({ n }) },
           ],
@@ -257,7 +265,7 @@ describe('local event bus', () => {
         if (calls === 1) throw new Error('transient');
       });
 
-      bus.putEvents({ Entries: [marketplaceOrder] });
+      await bus.putEvents({ Entries: [marketplaceOrder] });
       await bus.whenIdle();
 
       expect(calls).toBe(2);
@@ -276,7 +284,7 @@ describe('local event bus', () => {
         throw new Error('always');
       });
 
-      const result = bus.putEvents({ Entries: [marketplaceOrder] });
+      const result = await bus.putEvents({ Entries: [marketplaceOrder] });
       await bus.whenIdle();
 
       expect(calls).toBe(3);
@@ -301,12 +309,12 @@ describe('local event bus', () => {
         functions,
         handlers,
         region: LOCAL_REGION,
-        retry: { maxAttempts: 3, baseDelayMs: 60_000 },
+        retry: { baseDelayMs: 60_000 },
       });
       handlers.set('AcceptMarketplaceOrder', async () => {
         throw new Error('down');
       });
-      slow.putEvents({ Entries: [marketplaceOrder] });
+      await slow.putEvents({ Entries: [marketplaceOrder] });
       await waitFor(
         () => slow.events()[0]?.deliveries[0]?.status === 'retrying',
         'the first attempt to fail',
@@ -315,6 +323,250 @@ describe('local event bus', () => {
       await slow.stop();
 
       expect(slow.events()[0]?.deliveries[0]?.status).toBe('failed');
+    });
+  });
+
+  describe('retry counts of the CDK rules', () => {
+    const fast = (handlersMap: Map<string, LocalHandler>) =>
+      new LocalEventBus({
+        rules: busRules,
+        functions,
+        handlers: handlersMap,
+        region: LOCAL_REGION,
+        retry: { baseDelayMs: 1, maxDelayMs: 1 },
+        log: memoryLogger(),
+      });
+
+    it("retries a failing handler twice (Lambda's asynchronous retries, HANDLER_RETRY), then dead-letters", async () => {
+      let calls = 0;
+      const local = fast(
+        new Map([
+          [
+            'AcceptMarketplaceOrder',
+            async () => {
+              calls += 1;
+              throw new Error('always');
+            },
+          ],
+        ]),
+      );
+
+      await local.putEvents({ Entries: [marketplaceOrder] });
+      await local.whenIdle();
+
+      expect(calls).toBe(3);
+      expect(local.deadLetters.list()).toEqual([expect.objectContaining({ attempts: 3 })]);
+    });
+
+    it('retries a target that cannot be invoked 8 times (EventBridge DELIVERY_RETRY), then dead-letters', async () => {
+      const local = fast(new Map());
+
+      await local.putEvents({ Entries: [marketplaceOrder] });
+      await local.whenIdle();
+
+      expect(local.events()[0]?.deliveries[0]).toMatchObject({ status: 'failed', attempts: 9 });
+      expect(local.deadLetters.list()).toEqual([
+        expect.objectContaining({ attempts: 9, error: 'Error: AcceptMarketplaceOrder is not loaded' }),
+      ]);
+    });
+  });
+
+  describe('durable deliveries', () => {
+    let dir: string;
+    const buses: LocalEventBus[] = [];
+
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'bus-journal-'));
+    });
+
+    afterEach(async () => {
+      await Promise.all(buses.splice(0).map((one) => one.stop()));
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    const durableBus = (
+      handlersMap: Map<string, LocalHandler>,
+      journal: DeliveryJournal = new FileDeliveryJournal(dir),
+    ) => {
+      const one = new LocalEventBus({
+        rules: busRules,
+        functions,
+        handlers: handlersMap,
+        region: LOCAL_REGION,
+        retry: { baseDelayMs: 5 },
+        journal,
+        log: memoryLogger(),
+      });
+      buses.push(one);
+      return one;
+    };
+
+    it('has the delivery on disk when PutEvents answers, and delivers it after a crash mid-delivery', async () => {
+      // The first run's handler never finishes: the process "dies" while it runs.
+      let release!: () => void;
+      const hanging = new Promise<void>((done) => {
+        release = done;
+      });
+      const first = durableBus(new Map([['AcceptMarketplaceOrder', () => hanging]]));
+      const result = await first.putEvents({
+        Entries: [marketplaceOrder, { ...marketplaceOrder, Source: 'commerce.orders' }],
+      });
+      const eventId = (result.Entries[0] as { EventId: string }).EventId;
+
+      // Only the delivery to a function is journaled, not the audit log's record.
+      expect(readdirSync(dir)).toEqual([`${eventId}.MarketplaceOrderPlaced.json`]);
+
+      const intake = recorder<Event>();
+      const second = durableBus(new Map([['AcceptMarketplaceOrder', intake]]));
+      expect(await second.resume()).toBe(1);
+      await second.whenIdle();
+
+      expect(intake.calls.map((call) => call.event.id)).toEqual([eventId]);
+      expect(intake.calls[0]?.event.detail).toEqual(JSON.parse(marketplaceOrder.Detail));
+      expect(second.events()).toEqual([
+        expect.objectContaining({
+          resumed: true,
+          deliveries: [
+            expect.objectContaining({ status: 'delivered', target: 'function:AcceptMarketplaceOrder' }),
+          ],
+        }),
+      ]);
+      expect(readdirSync(dir)).toEqual([]);
+      release();
+    });
+
+    it('answers PutEvents only once the journal has the deliveries', async () => {
+      let stored!: () => void;
+      const appended: PendingDelivery[] = [];
+      const journal: DeliveryJournal = {
+        append: (deliveries) =>
+          new Promise((done) => {
+            appended.push(...deliveries);
+            stored = done;
+          }),
+        settle: async () => {},
+        pending: async () => [],
+      };
+      const intake = recorder<Event>();
+      const one = durableBus(new Map([['AcceptMarketplaceOrder', intake]]), journal);
+
+      let answered = false;
+      const putting = one.putEvents({ Entries: [marketplaceOrder] }).then((answer) => {
+        answered = true;
+        return answer;
+      });
+      await new Promise((r) => setTimeout(r, 20));
+
+      expect(appended).toHaveLength(1);
+      expect(answered).toBe(false);
+      expect(intake.calls).toHaveLength(0);
+      stored();
+      expect((await putting).FailedEntryCount).toBe(0);
+      await one.whenIdle();
+      expect(intake.calls).toHaveLength(1);
+    });
+
+    it('refuses the entries it cannot journal, and delivers none of them', async () => {
+      const journal: DeliveryJournal = {
+        append: async () => {
+          throw new Error('disk full');
+        },
+        settle: async () => {},
+        pending: async () => [],
+      };
+      const intake = recorder<Event>();
+      const one = durableBus(new Map([['AcceptMarketplaceOrder', intake]]), journal);
+
+      const result = await one.putEvents({
+        Entries: [
+          marketplaceOrder,
+          { EventBusName: 'commerce', Source: 'commerce.orders', DetailType: 'X', Detail: '{}' },
+        ],
+      });
+      await one.whenIdle();
+
+      expect(result.FailedEntryCount).toBe(1);
+      expect(result.Entries[0]).toEqual({
+        ErrorCode: 'InternalFailure',
+        ErrorMessage: expect.stringContaining('disk full'),
+      });
+      expect(result.Entries[1]).toEqual({ EventId: expect.any(String) });
+      expect(intake.calls).toHaveLength(0);
+    });
+
+    it('keeps a delivery a stop interrupted between retries, and the next start delivers it', async () => {
+      const first = new LocalEventBus({
+        rules: busRules,
+        functions,
+        handlers: new Map([
+          [
+            'AcceptMarketplaceOrder',
+            async () => {
+              throw new Error('down');
+            },
+          ],
+        ]),
+        region: LOCAL_REGION,
+        retry: { baseDelayMs: 60_000 },
+        journal: new FileDeliveryJournal(dir),
+      });
+      await first.putEvents({ Entries: [marketplaceOrder] });
+      await waitFor(
+        () => first.events()[0]?.deliveries[0]?.status === 'retrying',
+        'the first attempt to fail',
+      );
+      await first.stop();
+      expect(first.events()[0]?.deliveries[0]?.lastError).toContain('kept for the next start');
+
+      const intake = recorder<Event>();
+      const second = durableBus(new Map([['AcceptMarketplaceOrder', intake]]));
+      await second.resume();
+      await second.whenIdle();
+
+      expect(intake.calls).toHaveLength(1);
+      expect(readdirSync(dir)).toEqual([]);
+    });
+
+    it('removes a delivery from the journal once it is dead-lettered', async () => {
+      const one = durableBus(
+        new Map([
+          [
+            'AcceptMarketplaceOrder',
+            async () => {
+              throw new Error('always');
+            },
+          ],
+        ]),
+      );
+
+      await one.putEvents({ Entries: [marketplaceOrder] });
+      await one.whenIdle();
+
+      expect(one.deadLetters.size).toBe(1);
+      expect(readdirSync(dir)).toEqual([]);
+    });
+
+    it('sets aside a journal file it cannot read and drops one a crash left half-written', async () => {
+      const journal = new FileDeliveryJournal(join(dir, 'journal'));
+      await journal.append([
+        {
+          rule: 'MarketplaceOrderPlaced',
+          functionName: 'AcceptMarketplaceOrder',
+          event: { id: 'e1' } as PendingDelivery['event'],
+          receivedAt: '2026-01-01T00:00:00Z',
+        },
+      ]);
+      writeFileSync(join(dir, 'journal', 'e2.MarketplaceOrderPlaced.json'), '{"rule":');
+      writeFileSync(join(dir, 'journal', 'e3.MarketplaceOrderPlaced.json.tmp'), '{}');
+
+      const pending = await journal.pending();
+
+      expect(pending.map((delivery) => delivery.event.id)).toEqual(['e1']);
+      expect(readdirSync(join(dir, 'journal')).sort()).toEqual([
+        'e1.MarketplaceOrderPlaced.json',
+        'e2.MarketplaceOrderPlaced.json.corrupt',
+      ]);
+      expect(existsSync(join(dir, 'journal', 'e3.MarketplaceOrderPlaced.json.tmp'))).toBe(false);
     });
   });
 });

@@ -10,6 +10,10 @@ describe('local API server', () => {
   let api: ApiServer;
   let base: string;
 
+  // A Lambda error reaches the caller as API Gateway's 502, which the deployed API renders with
+  // its DEFAULT_5XX response: code INTERNAL, "Internal server error".
+  const badGateway = { error: { code: 'INTERNAL', message: 'Internal server error', details: [] } };
+
   /** Answers 200 with the event it received, so the test can inspect the proxy event. */
   const echo = recorder<APIGatewayProxyEvent>((event) => ({ statusCode: 200, body: JSON.stringify(event) }));
 
@@ -179,7 +183,9 @@ describe('local API server', () => {
 
       for (const response of [missing, unknown]) {
         expect(response.status).toBe(403);
-        expect(response.json()).toEqual({ error: { code: 'INVALID_API_KEY', message: expect.any(String) } });
+        expect(response.json()).toEqual({
+          error: { code: 'INVALID_API_KEY', message: 'Forbidden', details: [] },
+        });
       }
       expect(echo.calls).toHaveLength(0);
     });
@@ -190,22 +196,36 @@ describe('local API server', () => {
       expect(response.status).toBe(403);
     });
 
-    it('answers 404 with a code for an unknown path', async () => {
+    // The deployed API renders API Gateway's MISSING_AUTHENTICATION_TOKEN response (an unknown
+    // resource, or a known resource without that method) as 404 NOT_FOUND: cdk/constructs/commerce-api.ts.
+    it('answers an unknown path as the deployed gateway does: 404 NOT_FOUND, Missing Authentication Token', async () => {
       const response = await send(`${base}/nowhere/at/all`, { headers: { 'x-api-key': 'local-ops' } });
 
       expect(response.status).toBe(404);
-      expect(response.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+      expect(response.json()).toEqual({
+        error: {
+          code: 'NOT_FOUND',
+          message: expect.stringMatching(/^Missing Authentication Token/),
+          details: [],
+        },
+      });
     });
 
-    it('answers 405 with the allowed methods for a known path and a wrong method', async () => {
+    it('answers a known path with a method it does not have exactly as an unknown path, without Allow', async () => {
       const wrong = await send(`${base}/health`, { method: 'DELETE' });
       const literal = await send(`${base}/inventory/adjustments`, { headers: { 'x-api-key': 'local-ops' } });
 
-      expect(wrong.status).toBe(405);
-      expect(wrong.headers.allow).toBe('GET');
-      expect(wrong.json()).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: expect.any(String) } });
-      expect(literal.status).toBe(405);
-      expect(literal.headers.allow).toBe('POST');
+      for (const response of [wrong, literal]) {
+        expect(response.status).toBe(404);
+        expect(response.headers.allow).toBeUndefined();
+        expect(response.json()).toEqual({
+          error: {
+            code: 'NOT_FOUND',
+            message: expect.stringMatching(/^Missing Authentication Token/),
+            details: [],
+          },
+        });
+      }
       expect(echo.calls).toHaveLength(0);
     });
 
@@ -219,7 +239,9 @@ describe('local API server', () => {
       });
 
       expect(response.status).toBe(413);
-      expect(response.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) } });
+      expect(response.json()).toEqual({
+        error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String), details: [] },
+      });
       expect(echo.calls).toHaveLength(0);
     });
 
@@ -236,36 +258,178 @@ describe('local API server', () => {
       expect(echo.calls).toHaveLength(0);
     });
 
-    it('answers 500 INTERNAL and logs when the handler throws', async () => {
+    it('answers 502 INTERNAL and logs when the handler throws', async () => {
       handlers.set('CheckHealth', async () => {
         throw new Error('boom');
       });
 
       const response = await send(`${base}/health`);
 
-      expect(response.status).toBe(500);
-      expect(response.json()).toEqual({ error: { code: 'INTERNAL', message: expect.any(String) } });
+      expect(response.status).toBe(502);
+      expect(response.json()).toEqual(badGateway);
+      expect(response.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
       expect(log.errors.join('\n')).toContain('CheckHealth threw');
       expect(log.errors.join('\n')).toContain('boom');
     });
 
-    it('answers 502 and logs when the handler returns something that is not a proxy result', async () => {
+    it('answers 502 INTERNAL when the handler throws synchronously or rejects with a non-error', async () => {
+      handlers.set('CheckHealth', () => {
+        throw new Error('sync boom');
+      });
+      const thrown = await send(`${base}/health`);
+      handlers.set('CheckHealth', () => Promise.reject('just a string'));
+      const rejected = await send(`${base}/health`);
+
+      for (const response of [thrown, rejected]) {
+        expect(response.status).toBe(502);
+        expect(response.json()).toEqual(badGateway);
+      }
+    });
+
+    it('answers 502 INTERNAL and logs when the handler returns something that is not a proxy result', async () => {
       handlers.set('CheckHealth', async () => ({ body: { not: 'a string' } }));
 
       const response = await send(`${base}/health`);
 
       expect(response.status).toBe(502);
-      expect(response.json()).toMatchObject({ error: { code: 'MALFORMED_LAMBDA_RESPONSE' } });
+      expect(response.json()).toEqual(badGateway);
       expect(log.errors.join('\n')).toContain('malformed');
     });
+  });
 
-    it('answers 503 while a handler is not loaded', async () => {
-      handlers.delete('CheckHealth');
+  describe('limits from the definitions', () => {
+    it("gives a function without its own settings the CDK construct's 10 s and 512 MB", async () => {
+      await send(`${base}/orders`, { method: 'POST', headers: { 'x-api-key': 'local-app' }, body: '{}' });
 
-      const response = await send(`${base}/health`);
+      const context = echo.calls[0]!.context;
+      expect(context.memoryLimitInMB).toBe('512');
+      expect(context.getRemainingTimeInMillis()).toBeLessThanOrEqual(10_000);
+      expect(context.getRemainingTimeInMillis()).toBeGreaterThan(9_000);
+    });
+
+    it("answers 502 INTERNAL when a handler runs past its function's timeout", async () => {
+      const hang = new Promise(() => {});
+      const routes = httpRoutes(functions).map((route) =>
+        route.functionName === 'CheckHealth' ? { ...route, timeoutSeconds: 0.05 } : route,
+      );
+      const short = createApiServer({ routes, handlers, apiKeys: LOCAL_API_KEYS, region: 'us-east-1', log });
+      const url = `http://127.0.0.1:${await short.listen(0)}`;
+      handlers.set('CheckHealth', () => hang);
+      try {
+        const response = await send(`${url}/health`);
+
+        expect(response.status).toBe(502);
+        expect(response.json()).toEqual(badGateway);
+        expect(log.errors.join('\n')).toContain('CheckHealth timed out after 0.05 s');
+      } finally {
+        closeConnections();
+        await short.close();
+      }
+    });
+
+    it("answers 504 when the handler runs past API Gateway's integration timeout", async () => {
+      const short = createApiServer({
+        routes: httpRoutes(functions),
+        handlers,
+        apiKeys: LOCAL_API_KEYS,
+        region: 'us-east-1',
+        log,
+        integrationTimeoutMs: 50,
+      });
+      const url = `http://127.0.0.1:${await short.listen(0)}`;
+      handlers.set(
+        'CheckHealth',
+        () => new Promise((done) => setTimeout(() => done({ statusCode: 200 }), 500)),
+      );
+      try {
+        const response = await send(`${url}/health`);
+
+        expect(response.status).toBe(504);
+        expect(response.json()).toEqual({
+          error: { code: 'INTERNAL', message: 'Endpoint request timed out', details: [] },
+        });
+      } finally {
+        closeConnections();
+        await short.close();
+      }
+    });
+  });
+
+  describe('readiness', () => {
+    let gated: ApiServer;
+    let url: string;
+    const prefix = '/_runtime/secret';
+
+    beforeEach(async () => {
+      gated = createApiServer({
+        routes: httpRoutes(functions),
+        handlers,
+        apiKeys: LOCAL_API_KEYS,
+        region: 'us-east-1',
+        log,
+        initialState: 'starting',
+        internalPrefix: prefix,
+        endpoints: [
+          { method: 'POST', path: '/_aws/eventbridge', handle: () => ({ statusCode: 200, body: '{}' }) },
+        ],
+      });
+      url = `http://127.0.0.1:${await gated.listen(0)}`;
+    });
+
+    afterEach(async () => {
+      closeConnections();
+      await gated.close();
+    });
+
+    it('answers every route, /health included, 503 STARTING with Retry-After until opened', async () => {
+      const responses = await Promise.all([
+        send(`${url}/health`),
+        send(`${url}/orders`, { method: 'POST', headers: { 'x-api-key': 'local-web' }, body: '{}' }),
+        send(`${url}/nowhere`),
+        send(`${url}/_local/events`),
+      ]);
+
+      for (const response of responses) {
+        expect(response.status).toBe(503);
+        expect(response.headers['retry-after']).toBe('1');
+        expect(response.json()).toEqual({
+          error: { code: 'STARTING', message: expect.any(String), details: [] },
+        });
+      }
+      expect(echo.calls).toHaveLength(0);
+
+      gated.setState('ready');
+
+      expect((await send(`${url}/health`)).status).toBe(200);
+    });
+
+    it('answers the AWS endpoints with a retryable error the SDK understands', async () => {
+      const response = await send(`${url}/_aws/eventbridge`, { method: 'POST', body: '{}' });
 
       expect(response.status).toBe(503);
-      expect(response.json()).toMatchObject({ error: { code: 'NOT_READY' } });
+      expect(response.headers['x-amzn-errortype']).toBe('ServiceUnavailableException');
+      expect(response.json()).toMatchObject({
+        __type: 'ServiceUnavailableException',
+        error: { code: 'STARTING' },
+      });
+    });
+
+    it("lets the runtime's own callers through under the internal prefix, which it strips", async () => {
+      const health = await send(`${url}${prefix}/health`);
+      const bus = await send(`${url}${prefix}/_aws/eventbridge`, { method: 'POST', body: '{}' });
+
+      expect(health.status).toBe(200);
+      expect((health.json() as APIGatewayProxyEvent).path).toBe('/health');
+      expect(bus.status).toBe(200);
+    });
+
+    it('answers 503 STOPPING once stopping', async () => {
+      gated.setState('stopping');
+
+      const response = await send(`${url}/health`);
+
+      expect(response.status).toBe(503);
+      expect(response.json()).toMatchObject({ error: { code: 'STOPPING' } });
     });
   });
 

@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEvent, DynamoDBStreamEvent } from 'aws-lambda';
+import { DataDirInUseError, LOCK_FILE_NAME } from '../../local/data-dir-lock';
 import { freePort } from '../../local/dynamodb';
 import type { LocalHandler } from '../../local/lambda';
 import { silentLogger } from '../../local/log';
@@ -147,12 +148,148 @@ describe('local stack', () => {
     expect(process.env.ORDERS_TABLE).toBe(stack.tableNames.orders);
     expect(process.env[ENV.eventBusName]).toBe('commerce');
     expect(JSON.parse(process.env[ENV.apiKeyChannels] ?? '{}')).toEqual(LOCAL_API_KEYS);
-    expect(process.env[ENV.eventBridgeEndpoint]).toBe(`${stack.url}/_aws/eventbridge`);
+    // The handlers reach the bus under the runtime's own prefix, open while the API holds others off.
+    expect(process.env[ENV.eventBridgeEndpoint]).toBe(`${stack.internalUrl}/_aws/eventbridge`);
+    expect(stack.internalUrl).toMatch(new RegExp(`^${stack.url}/_runtime/[0-9a-f-]{36}$`));
+    expect(stack.eventBridgeEndpoint).toBe(`${stack.url}/_aws/eventbridge`);
     expect(process.env[ENV.dynamodbEndpoint]).toBe(stack.dynamodbEndpoint);
     expect(process.env.AWS_REGION).toBe('us-east-1');
     await stack.stop();
     stack = undefined;
     expect(process.env.INVENTORY_TABLE).toBe(before);
+  });
+
+  it('answers 503 STARTING from the first accepted connection until ready, then serves: never another 5xx', async () => {
+    const port = await freePort();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const slowLoad = async (definition: FunctionDefinition) => {
+      await sleep(20);
+      return fakes.loadHandler(definition);
+    };
+    let open!: () => void;
+    const held = new Promise<void>((resolveHeld) => {
+      open = resolveHeld;
+    });
+    let internalHealth = 0;
+    const statuses: number[] = [];
+    const bodies: unknown[] = [];
+    let probing = true;
+    const probe = (async () => {
+      while (probing) {
+        try {
+          const response = await send(`http://127.0.0.1:${port}/health`);
+          statuses.push(response.status);
+          if (response.status !== 200)
+            bodies.push({ retryAfter: response.headers['retry-after'], ...(response.json() as object) });
+        } catch {
+          // not listening yet
+        }
+        await sleep(5);
+      }
+    })();
+
+    const starting = start({
+      port,
+      loadHandler: slowLoad,
+      beforeOpen: async ({ internalUrl }) => {
+        internalHealth = (await send(`${internalUrl}/health`)).status;
+        await held;
+      },
+    });
+    await waitFor(() => internalHealth !== 0, 'the stack to reach beforeOpen');
+    const countWhileHeld = statuses.length;
+    await waitFor(() => statuses.length > countWhileHeld + 2, 'requests while beforeOpen holds');
+    expect(statuses.at(-1)).toBe(503);
+    open();
+    stack = await starting;
+    await waitFor(() => statuses.at(-1) === 200, 'a 200 once started');
+    probing = false;
+    await probe;
+
+    const firstOk = statuses.indexOf(200);
+    expect(firstOk).toBeGreaterThan(0);
+    expect(statuses.slice(0, firstOk).every((status) => status === 503)).toBe(true);
+    expect(statuses.slice(firstOk).every((status) => status === 200)).toBe(true);
+    for (const body of bodies) {
+      expect(body).toEqual({
+        retryAfter: '1',
+        error: { code: 'STARTING', message: expect.any(String), details: [] },
+      });
+    }
+    expect(internalHealth).toBe(200);
+  });
+
+  it('holds its data dir: a second stack on it is refused, a stopped one frees it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-lock-'));
+    try {
+      stack = await start({ dataDir });
+
+      await expect(start({ dataDir })).rejects.toBeInstanceOf(DataDirInUseError);
+      expect((await send(`${stack.url}/health`)).status).toBe(200);
+      await stack.stop();
+      stack = undefined;
+      expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(false);
+      stack = await start({ dataDir });
+      expect(existsSync(join(dataDir, LOCK_FILE_NAME))).toBe(true);
+    } finally {
+      await stack?.stop();
+      stack = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('resumes at start, before it opens, a bus delivery the previous run accepted and did not settle', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-bus-'));
+    const failing = (definition: FunctionDefinition) =>
+      definition.name === 'AcceptMarketplaceOrder'
+        ? async () => {
+            throw new Error('intake down');
+          }
+        : fakes.loadHandler(definition);
+    const intake = recorder<{ id: string }>();
+    const working = (definition: FunctionDefinition) =>
+      definition.name === 'AcceptMarketplaceOrder' ? intake : fakes.loadHandler(definition);
+    try {
+      // The same table prefix for both runs: the journal, like the stream checkpoints, is per prefix.
+      const tablePrefix = `b${Math.random().toString(36).slice(2, 8)}-`;
+      stack = await start({ dataDir, tablePrefix, loadHandler: failing, busRetry: { baseDelayMs: 60_000 } });
+      const client = new EventBridgeClient({
+        endpoint: stack.eventBridgeEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      const put = await client.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: 'commerce',
+              Source: 'marketplace.acme',
+              DetailType: 'MarketplaceOrderPlaced',
+              Detail: JSON.stringify({ marketplaceOrderId: 'ACME-1' }),
+            },
+          ],
+        }),
+      );
+      client.destroy();
+      const first = stack;
+      await waitFor(
+        () => first.bus.events()[0]?.deliveries[0]?.status === 'retrying',
+        'the first attempt to fail',
+      );
+      await stack.stop();
+      stack = undefined;
+
+      stack = await start({ dataDir, tablePrefix, loadHandler: working });
+      await waitFor(() => intake.calls.length > 0, 'the resumed delivery');
+
+      expect(intake.calls.map((call) => call.event.id)).toEqual([put.Entries?.[0]?.EventId]);
+      await stack.bus.whenIdle();
+      expect(readdirSync(join(dataDir, `bus-deliveries-${tablePrefix}`))).toEqual([]);
+    } finally {
+      await stack?.stop();
+      stack = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('seeds the demo network through the API when asked', async () => {

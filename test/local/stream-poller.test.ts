@@ -177,6 +177,25 @@ describe('stream poller', () => {
     expect(log.errors.join('\n')).toContain('dead-letter');
   });
 
+  it('retries a failing batch 10 times by default, as the CDK event source mapping does, then dead-letters it', async () => {
+    const deadLetters = new DeadLetterQueue();
+    const publisher = recorder<DynamoDBStreamEvent>(() => {
+      throw new Error('down');
+    });
+    await startPoller(publisher, {
+      deadLetters,
+      maxRetries: undefined,
+      retryDelayMs: 1,
+      log: memoryLogger(),
+    });
+
+    await put('poison');
+    await waitFor(() => deadLetters.size === 1, 'the dead letter');
+
+    expect(publisher.calls).toHaveLength(11);
+    expect(deadLetters.list()[0]).toMatchObject({ attempts: 11 });
+  });
+
   describe('checkpoints', () => {
     let dir: string;
 
