@@ -1,5 +1,5 @@
-import lock from '../../package-lock.json';
 import pkg from '../../package.json';
+import lock from '../../package-lock.json';
 
 /**
  * The AWS SDK moves as one: clients and the document client from one release, and one copy of
@@ -8,7 +8,10 @@ import pkg from '../../package.json';
  */
 describe('AWS SDK packages', () => {
   const declared = { ...pkg.dependencies, ...pkg.devDependencies } as Record<string, string>;
-  const packages = lock.packages as Record<string, { version?: string; dependencies?: Record<string, string> }>;
+  const packages = lock.packages as Record<
+    string,
+    { version?: string; dependencies?: Record<string, string> }
+  >;
 
   it('pins every client and the document client to one release', () => {
     const releases = new Set(
