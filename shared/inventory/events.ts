@@ -42,3 +42,11 @@ export const inventoryEvents = defineEvents('commerce.inventory', {
     previous: z.number().int().nullable(),
   }),
 });
+
+/** When each event is emitted, for the event catalogue (`docs/events.md`). */
+export const inventoryEventDescriptions = {
+  InventoryAdjusted: 'A count or an adjustment moved on hand or safety stock of a position',
+  InventoryReserved: 'An order or a hold reserved units of a position',
+  InventoryReleased: 'Reserved units went back: an order was cancelled, a hold released or expired',
+  AvailabilityChanged: 'What a channel may sell of a SKU changed (once per change, per channel)',
+} satisfies Record<keyof typeof inventoryEvents.events, string>;
