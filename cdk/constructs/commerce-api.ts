@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CHANNELS, type Principal, type Trigger } from '../../shared/platform/definitions';
 import type { CommerceFunction } from './commerce-function';
+import { queryStringParameters, requestModels } from './request-models';
 
 /** The headers a route declares that a request must carry: API Gateway rejects a request without them. */
 export function requiredHeaders(trigger: Extract<Trigger, { kind: 'http' }>): string[] {
@@ -205,7 +206,11 @@ export class CommerceApi extends Construct {
             operationName: fn.definition.name,
             apiKeyRequired: fn.definition.apiKeys === true,
             requestValidator: validator,
-            requestParameters: requestParameters(trigger.path, requiredHeaders(trigger)),
+            requestModels: requestModels(this.api, fn.definition.name, trigger),
+            requestParameters: {
+              ...requestParameters(trigger.path, requiredHeaders(trigger)),
+              ...queryStringParameters(trigger),
+            },
           },
         );
     }
@@ -223,7 +228,7 @@ export class CommerceApi extends Construct {
       {
         id: 'AwsSolutions-APIG4',
         reason:
-          'Channels authenticate with one API key each, and the channel of a request is derived from its key id (never from the body); GET /health is public by design.',
+          'Channels authenticate with one API key each, and the channel of a request is derived from its key id (never from the body); GET /health and GET /openapi.json are public by design.',
       },
       {
         id: 'AwsSolutions-COG4',
