@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import type { Trigger } from '../../shared/platform/definitions';
 import type { ApiClient } from '../config';
 import type { CommerceFunction } from './commerce-function';
+import { queryStringParameters, requestModels } from './request-models';
 
 /** The headers a route declares that a request must carry: API Gateway rejects a request without them. */
 export function requiredHeaders(trigger: Extract<Trigger, { kind: 'http' }>): string[] {
@@ -207,7 +208,11 @@ export class CommerceApi extends Construct {
             operationName: fn.definition.name,
             apiKeyRequired: fn.definition.apiKeys === true,
             requestValidator: validator,
-            requestParameters: requestParameters(trigger.path, requiredHeaders(trigger)),
+            requestModels: requestModels(this.api, fn.definition.name, trigger),
+            requestParameters: {
+              ...requestParameters(trigger.path, requiredHeaders(trigger)),
+              ...queryStringParameters(trigger),
+            },
           },
         );
     }
@@ -225,7 +230,7 @@ export class CommerceApi extends Construct {
       {
         id: 'AwsSolutions-APIG4',
         reason:
-          'Channels authenticate with one API key each, and the channel of a request is derived from its key id (never from the body); GET /health is public by design.',
+          'Channels authenticate with one API key each, and the channel of a request is derived from its key id (never from the body); GET /health and GET /openapi.json are public by design.',
       },
       {
         id: 'AwsSolutions-COG4',

@@ -8,7 +8,7 @@ import {
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
 import { INVENTORY_TABLE_KEY } from './domain/record-events';
-import { inventoryEvents } from './events';
+import { inventoryEventDescriptions, inventoryEvents } from './events';
 import {
   adjustmentInputSchema,
   availabilityQuerySchema,
@@ -69,6 +69,10 @@ export const inventoryRoutes = {
     access: 'ops',
     summary: 'Relative stock movement, applied once per source system and sourceEventId',
     body: adjustmentInputSchema,
+    responses: {
+      201: { description: 'Applied' },
+      200: { description: 'This sourceEventId was applied before: the first result again' },
+    },
   }),
   getInventory: defineRoute({
     method: 'GET',
@@ -97,6 +101,7 @@ export const inventoryRoutes = {
     access: 'ops',
     summary: 'Remove a channel allocation rule',
     params: z.object({ ruleId: ruleIdSchema }),
+    responses: { 204: { description: 'Removed' } },
   }),
   getAvailability: defineRoute({
     method: 'GET',
@@ -165,7 +170,7 @@ export const inventory: ContextDefinition = {
     },
   ],
   busRules: [],
-  events: inventoryEvents,
+  events: { ...inventoryEvents, descriptions: inventoryEventDescriptions },
   eventSource: {
     table: INVENTORY_TABLE_KEY,
     reads: ['inventory'],

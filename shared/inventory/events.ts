@@ -65,3 +65,15 @@ export const inventoryEvents = defineEvents('commerce.inventory', {
     previous: z.number().int().nullable(),
   }),
 });
+
+/** When each event is emitted, for the event catalogue (`docs/events.md`). */
+export const inventoryEventDescriptions = {
+  InventoryAdjusted: 'A count or an adjustment moved on hand or safety stock of a position',
+  InventoryReserved: 'An order or a hold reserved units of a position',
+  InventoryReleased: 'Reserved units went back: an order was cancelled, a hold released or expired',
+  HoldPlaced: 'A channel held stock for a cart, a POS basket or a pending marketplace order',
+  HoldConsumed: "An order took a hold's units (they stay reserved, now for the order)",
+  HoldReleased: 'A channel released a hold; its units went back',
+  HoldExpired: "A hold's time ran out and the sweeper gave its units back",
+  AvailabilityChanged: 'What a channel may sell of a SKU changed (once per change, per channel)',
+} satisfies Record<keyof typeof inventoryEvents.events, string>;

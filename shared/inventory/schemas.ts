@@ -143,7 +143,8 @@ export const availabilityQuerySchema = z.object({
     .string()
     .min(1)
     .transform((value) => value.split(',').map((s) => s.trim()))
-    .pipe(z.array(skuSchema).min(1).max(LIMITS.maxSkusPerAvailabilityQuery)),
+    .pipe(z.array(skuSchema).min(1).max(LIMITS.maxSkusPerAvailabilityQuery))
+    .describe(`Comma-separated SKUs, at most ${LIMITS.maxSkusPerAvailabilityQuery}`),
   locationId: locationIdSchema.optional(),
   channel: channelSchema.optional(),
 });

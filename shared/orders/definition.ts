@@ -8,8 +8,8 @@ import {
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
 import { ORDERS_TABLE_KEY } from './domain/record-events';
-import { orderEvents } from './events';
-import { orderInputSchema } from './schemas';
+import { orderEventDescriptions, orderEvents } from './events';
+import { marketplaceOrderSchema, orderInputSchema } from './schemas';
 
 /** The orders context: orders with their lines, allocations and status history, in one table. */
 
@@ -90,7 +90,16 @@ export const orders: ContextDefinition = {
       target: { function: 'AcceptMarketplaceOrder' },
     },
   ],
-  events: orderEvents,
+  events: { ...orderEvents, descriptions: orderEventDescriptions },
+  inboundEvents: [
+    {
+      source: 'marketplace.<name>',
+      detailType: 'MarketplaceOrderPlaced',
+      description:
+        'A marketplace put an order on the bus; it enters the same intake as HTTP orders (a refusal is `MarketplaceOrderRejected`)',
+      detail: marketplaceOrderSchema,
+    },
+  ],
   eventSource: {
     table: ORDERS_TABLE_KEY,
     reads: [],

@@ -28,3 +28,10 @@ export const orderEvents = defineEvents('commerce.orders', {
     reason: z.object({ code: z.string(), message: z.string(), details: z.array(z.unknown()) }),
   }),
 });
+
+/** When each event is emitted, for the event catalogue (`docs/events.md`). */
+export const orderEventDescriptions = {
+  OrderCreated: 'An order was written, with its allocations (any channel, HTTP or marketplace)',
+  OrderCancelled: 'An order was cancelled and what it held released',
+  MarketplaceOrderRejected: 'A marketplace order was refused; `reason` is the error the intake gave',
+} satisfies Record<keyof typeof orderEvents.events, string>;

@@ -124,14 +124,27 @@ export interface EventSourceDefinition {
   load(): Promise<StreamEventSource>;
 }
 
+/** An event from outside the system that a context takes in through one of its bus rules. */
+export interface InboundEvent {
+  /** The source senders set; `<name>` stands for their own part, e.g. `marketplace.<name>`. */
+  source: string;
+  detailType: string;
+  /** What it is, for the event catalogue. */
+  description: string;
+  /** The event's `detail`, as a sender puts it on the bus. */
+  detail: z.ZodType;
+}
+
 /** One bounded context's declaration. */
 export interface ContextDefinition {
   name: string;
   tables: TableDefinition[];
   functions: FunctionDefinition[];
   busRules: BusRule[];
-  /** What the context publishes (its source and one schema per detail-type). */
-  events?: { source: string; events: Record<string, z.ZodType> };
+  /** What the context publishes (its source, one schema per detail-type, and when each is emitted). */
+  events?: { source: string; events: Record<string, z.ZodType>; descriptions?: Record<string, string> };
+  /** What it takes in from outside the system, for the event catalogue. */
+  inboundEvents?: InboundEvent[];
   /** Present when the context's records become domain events. */
   eventSource?: EventSourceDefinition;
 }

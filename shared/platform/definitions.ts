@@ -4,7 +4,7 @@
  * runtime (`local/`) both build from this module, so nothing about routes, keys or event patterns is
  * written twice. Adding a context adds its folder and one line to `contexts`.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { inventory } from '../inventory/definition';
 import { orders } from '../orders/definition';
 import type { BusRule, ContextDefinition, FunctionDefinition, TableDefinition } from './definition';
@@ -25,7 +25,10 @@ export const tables: Record<string, TableDefinition> = Object.fromEntries(
 const eventSources = contexts.flatMap((c) => (c.eventSource ? [c.eventSource] : []));
 const unique = (keys: string[]) => [...new Set(keys)];
 
-/** The platform's functions: liveness, and the outbox publisher over every context's stream. */
+/**
+ * The platform's functions: liveness, the API's own document, and the outbox publisher over every
+ * context's stream.
+ */
 const platformFunctions: FunctionDefinition[] = [
   {
     name: 'CheckHealth',
@@ -37,6 +40,23 @@ const platformFunctions: FunctionDefinition[] = [
       path: '/health',
       access: 'public',
       summary: 'Liveness of the API',
+      responses: { 200: { description: 'The API is up', schema: z.object({ status: z.literal('ok') }) } },
+    },
+    reads: [],
+    writes: [],
+    putsEvents: false,
+  },
+  {
+    name: 'GetApiDocument',
+    entry: 'functions/platform/get-api-document.ts',
+    description: 'The OpenAPI document of the API',
+    trigger: {
+      kind: 'http',
+      method: 'GET',
+      path: '/openapi.json',
+      access: 'public',
+      summary: 'The OpenAPI 3.1 document of this API (docs/openapi.json)',
+      responses: { 200: { description: 'The OpenAPI 3.1 document, its `servers` set to the URL called' } },
     },
     reads: [],
     writes: [],
