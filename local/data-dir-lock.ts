@@ -1,4 +1,15 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { LocalLogger } from './log';
 
@@ -98,13 +109,25 @@ function readRecord(path: string): LockRecord | undefined | 'unreadable' {
   }
 }
 
+/**
+ * Writes the record whole or not at all: into a private file first, then linked into place (`wx`:
+ * fails with EEXIST when a record is there) or renamed over it (`w`). A concurrent starter never reads
+ * a half-written record and mistakes it for a torn, stale one.
+ */
 function writeRecord(path: string, record: LockRecord, flags: 'wx' | 'w'): void {
-  const fd = openSync(path, flags);
+  const staging = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const fd = openSync(staging, 'wx');
   try {
     writeSync(fd, JSON.stringify(record));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+  try {
+    if (flags === 'wx') linkSync(staging, path);
+    else renameSync(staging, path);
+  } finally {
+    if (flags === 'wx') rmSync(staging, { force: true });
   }
 }
 

@@ -46,9 +46,6 @@ export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data');
  */
 const INTERNAL_PREFIX = `/_runtime/${randomUUID()}`;
 
-/** The sweeper's local rate: holds come back within a second instead of a minute. */
-export const LOCAL_SWEEP_INTERVAL_MS = 1_000;
-
 export interface LocalStackOptions {
   /** HTTP port on 127.0.0.1; `0` picks a free one. Default 3000. */
   port?: number;
@@ -58,8 +55,8 @@ export interface LocalStackOptions {
   inMemory?: boolean;
   /** Seed the demo network through the API (throws if the API refuses it). Default false. */
   seed?: boolean;
-  /** Rate of the reservation sweeper; default {@link LOCAL_SWEEP_INTERVAL_MS}. */
-  sweepIntervalMs?: number;
+  /** Rates of scheduled functions by name, in ms; default each schedule's `localEverySeconds`. */
+  scheduleIntervalsMs?: Record<string, number>;
   /** Only warnings and errors on the console. */
   quiet?: boolean;
   /** Physical table names are `<prefix><Id>`; default `commerce-`. */
@@ -286,13 +283,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Deliveries an earlier run accepted and did not settle (a crash, a stop between retries).
     await bus.resume();
 
-    // Schedules; the sweeper runs fast so expired holds come back quickly.
-    const intervals: Record<string, number> = {};
-    for (const fn of functions) {
-      if (fn.name === 'ExpireHolds') intervals[fn.name] = options.sweepIntervalMs ?? LOCAL_SWEEP_INTERVAL_MS;
-    }
+    // Schedules at their local rates (`localEverySeconds`), unless a caller overrides one.
     const scheduler: Scheduler = startScheduler({
-      jobs: scheduledJobs(functions, intervals),
+      jobs: scheduledJobs(functions, options.scheduleIntervalsMs ?? {}),
       handlers,
       region,
       log,

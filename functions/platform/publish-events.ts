@@ -3,26 +3,23 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { eventBridgeClient } from '../../shared/platform/clients';
 import { PLATFORM_ENV, requireEnv } from '../../shared/platform/config';
-import { loadEventSources, tables } from '../../shared/platform/definitions';
+import { loadEventSources, streamTables } from '../../shared/platform/definitions';
 import type { RecordChange } from '../../shared/platform/events/envelope';
 import { EventPublisher } from '../../shared/platform/events/publisher';
 import { publishChanges, type StreamItem } from '../../shared/platform/events/stream';
 import { logger } from '../../shared/platform/logger';
 
 const publisher = new EventPublisher(eventBridgeClient(), requireEnv(PLATFORM_ENV.eventBusName));
+/** Physical table name → table key, for every table whose stream this function publishes. */
+const tablesByName = new Map(streamTables.map((table) => [requireEnv(table.envVar), table.key] as const));
 const sources = loadEventSources();
-// A source that cannot load (a missing table variable) fails every batch, naming the cause, so the
-// stream keeps its records; the rejection is handled here and rethrown where the handler awaits it.
+// A source that cannot load fails every batch, naming the cause, so the stream keeps its records;
+// the rejection is handled here and rethrown where the handler awaits it.
 sources.catch((error: unknown) => logger.error('Event sources failed to load', { error: error as Error }));
-/** Physical table name → table key, for the tables this function was subscribed to. */
-const tablesByName = new Map(
-  Object.values(tables).flatMap((t) => {
-    const name = process.env[t.envVar];
-    return name ? [[name, t.key] as const] : [];
-  }),
-);
+/** Settles when the event sources are loaded (for tests of the cold start). */
+export const ready = sources.then(() => undefined);
 
-/** `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>` → the table's key. */
+/** `arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>` → the table's key, if known. */
 function tableOf(record: DynamoDBRecord): string | undefined {
   const name = /:table\/([^/]+)\/stream\//.exec(record.eventSourceARN ?? '')?.[1];
   return name ? tablesByName.get(name) : undefined;
@@ -51,8 +48,18 @@ function toItem(record: DynamoDBRecord): StreamItem | undefined {
  * the first record to retry from (partial batch failure), so nothing after a failure is skipped.
  */
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  const items = event.Records.map(toItem).filter((i): i is StreamItem => i !== undefined);
-  const { retryFrom } = await publishChanges(
+  // A record from a table this function does not know is a deployment fault: the batch stops there
+  // (and, retried, reaches the DLQ) instead of counting the record as published.
+  const unknown = event.Records.findIndex((record) => tableOf(record) === undefined);
+  const known = unknown === -1 ? event.Records : event.Records.slice(0, unknown);
+  if (unknown !== -1) {
+    logger.error('Stream record from an unknown table', {
+      eventSourceARN: event.Records[unknown]?.eventSourceARN,
+    });
+  }
+  const items = known.map(toItem).filter((i): i is StreamItem => i !== undefined);
+  const unknownAt = unknown === -1 ? undefined : event.Records[unknown]?.dynamodb?.SequenceNumber;
+  const { retryFrom = unknownAt } = await publishChanges(
     await sources,
     (events) => publisher.publish(events),
     items,

@@ -70,8 +70,10 @@ export const inventoryRoutes = {
     summary: 'Relative stock movement, applied once per source system and sourceEventId',
     body: adjustmentInputSchema,
     responses: {
-      201: { description: 'Applied' },
-      200: { description: 'This sourceEventId was applied before: the first result again' },
+      201: {
+        description:
+          'Applied; a repeat of the same source system and sourceEventId answers the first result again (header idempotent-replayed: true)',
+      },
     },
   }),
   getInventory: defineRoute({
@@ -152,9 +154,9 @@ export const inventory: ContextDefinition = {
       name: 'ExpireHolds',
       entry: 'functions/inventory/expire-holds.ts',
       description: 'Releases holds whose time is up',
-      trigger: { kind: 'schedule', everySeconds: 60 },
-      reads: ['inventory'],
-      writes: ['inventory'],
+      trigger: { kind: 'schedule', everySeconds: 60, localEverySeconds: 1 },
+      reads: [INVENTORY_TABLE_KEY],
+      writes: [INVENTORY_TABLE_KEY],
       putsEvents: false,
       timeoutSeconds: 120,
     },
@@ -163,8 +165,8 @@ export const inventory: ContextDefinition = {
       entry: 'functions/inventory/recompute-availability.ts',
       description: "Re-evaluates every SKU's channel availability, page by page, after a rule change",
       trigger: { kind: 'schedule', everySeconds: 60, localEverySeconds: 1 },
-      reads: ['inventory'],
-      writes: ['inventory'],
+      reads: [INVENTORY_TABLE_KEY],
+      writes: [INVENTORY_TABLE_KEY],
       putsEvents: true,
       timeoutSeconds: 50,
     },
@@ -173,8 +175,8 @@ export const inventory: ContextDefinition = {
   events: { ...inventoryEvents, descriptions: inventoryEventDescriptions },
   eventSource: {
     table: INVENTORY_TABLE_KEY,
-    reads: ['inventory'],
-    writes: ['inventory'],
-    load: async () => (await import('./stream')).inventoryStream(),
+    reads: [INVENTORY_TABLE_KEY],
+    writes: [INVENTORY_TABLE_KEY],
+    load: async () => (await import('./adapters/event-source')).inventoryStream(),
   },
 };

@@ -63,6 +63,8 @@ export const inventoryEvents = defineEvents('commerce.inventory', {
     channel: z.enum(CHANNELS),
     available: z.number().int(),
     previous: z.number().int().nullable(),
+    /** The SKU's availability version this figure belongs to: a consumer keeps the highest. */
+    snapshotVersion: z.number().int().min(1),
   }),
 });
 

@@ -4,8 +4,8 @@
  * `stockReservations`, and commit them in their own transaction.
  */
 export { makeInventoryPorts, runtimeInventoryPorts } from './adapters/runtime';
-export { inventory } from './definition';
 export type { StockReference } from './domain/hold';
+export { INVENTORY_TABLE_KEY } from './domain/record-events';
 export type { AllocatedLine, Allocation, SourcingDecision } from './domain/sourcing';
 export { inventoryEvents } from './events';
 export {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INVENTORY_TABLE_KEY } from '../inventory';
 import {
   type ContextDefinition,
   defineRoute,
@@ -62,15 +63,15 @@ export const orderRoutes = {
 const api = (name: string, file: string, spec: RouteSpec, tables: { reads: string[]; writes: string[] }) =>
   routeFunction('orders', name, file, spec, tables);
 
-const both = ['inventory', 'orders'];
+const both = [INVENTORY_TABLE_KEY, ORDERS_TABLE_KEY];
 
 export const orders: ContextDefinition = {
   name: 'orders',
   tables: [ordersTable],
   functions: [
     api('PlaceOrder', 'place-order', orderRoutes.placeOrder, { reads: both, writes: both }),
-    api('GetOrder', 'get-order', orderRoutes.getOrder, { reads: ['orders'], writes: [] }),
-    api('ListOrders', 'list-orders', orderRoutes.listOrders, { reads: ['orders'], writes: [] }),
+    api('GetOrder', 'get-order', orderRoutes.getOrder, { reads: [ORDERS_TABLE_KEY], writes: [] }),
+    api('ListOrders', 'list-orders', orderRoutes.listOrders, { reads: [ORDERS_TABLE_KEY], writes: [] }),
     api('CancelOrder', 'cancel-order', orderRoutes.cancelOrder, { reads: both, writes: both }),
     {
       name: 'AcceptMarketplaceOrder',
@@ -104,6 +105,6 @@ export const orders: ContextDefinition = {
     table: ORDERS_TABLE_KEY,
     reads: [],
     writes: [],
-    load: async () => (await import('./stream')).ordersStream,
+    load: async () => (await import('./adapters/event-source')).ordersStream,
   },
 };

@@ -89,6 +89,11 @@ export const busRules: BusRule[] = [
   },
 ];
 
+/** The tables whose streams the publisher turns into events. */
+export const streamTables: TableDefinition[] = eventSources.flatMap((s) =>
+  tables[s.table] ? [tables[s.table]!] : [],
+);
+
 /** Every context's stream event source, loaded on demand (the stream publisher's cold start). */
 export const loadEventSources = () => Promise.all(eventSources.map((s) => s.load()));
 

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /** One problem with a request, pointing at the offending field. */
 export interface ErrorDetail {
   path?: string;
@@ -39,3 +41,13 @@ export const idempotencyKeyReused = (path: string) =>
     'This idempotency key was already used with a different request',
     [{ path, message: 'already used with another payload' }],
   );
+
+/** zod issues → `details: [{path, message}]`, the path in dotted form (`lines.0.quantity`). */
+export function issuesToDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
+  return error.issues.map((issue) => ({
+    path:
+      [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.') ||
+      (prefix ?? ''),
+    message: issue.message,
+  }));
+}

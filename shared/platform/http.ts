@@ -4,7 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { z } from 'zod';
 import { PLATFORM_ENV, requireEnv } from './config';
 import type { RouteSpec } from './definition';
-import { DomainError, type ErrorDetail, validationFailed } from './errors';
+import { DomainError, type ErrorDetail, issuesToDetails, validationFailed } from './errors';
 import { logger } from './logger';
 import { type Channel, isChannel, isLocationPrincipal, type Principal } from './principals';
 
@@ -37,24 +37,26 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 let apiKeyPrincipals: Record<string, Principal> | undefined;
 
-/**
- * The principal of a request comes from its credential, never from its body: API Gateway has checked
- * the key, and the deployment maps each key id to a channel (or to `ops`).
- */
-function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
-  apiKeyPrincipals ??= JSON.parse(requireEnv(PLATFORM_ENV.apiKeyChannels)) as Record<string, Principal>;
-  const keyId = event.requestContext?.identity?.apiKeyId;
-  return keyId ? apiKeyPrincipals[keyId] : undefined;
+/** The deployment's key id → principal map, read once; a missing or malformed one fails the cold start. */
+function keyPrincipals(): Record<string, Principal> {
+  if (!apiKeyPrincipals) {
+    const raw = requireEnv(PLATFORM_ENV.apiKeyChannels);
+    try {
+      apiKeyPrincipals = JSON.parse(raw) as Record<string, Principal>;
+    } catch {
+      throw new Error(`Environment variable ${PLATFORM_ENV.apiKeyChannels} is not a JSON object`);
+    }
+  }
+  return apiKeyPrincipals;
 }
 
-/** zod issues → `details: [{path, message}]`, the path in dotted form (`lines.0.quantity`). */
-export function issuesToDetails(error: z.ZodError, prefix?: string): ErrorDetail[] {
-  return error.issues.map((issue) => ({
-    path:
-      [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== '').join('.') ||
-      (prefix ?? ''),
-    message: issue.message,
-  }));
+/**
+ * The principal of a request comes from its credential, never from its body: API Gateway has checked
+ * the key, and the deployment maps each key id to a channel, `ops` or a location.
+ */
+function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
+  const keyId = event.requestContext?.identity?.apiKeyId;
+  return keyId ? keyPrincipals()[keyId] : undefined;
 }
 
 function parseWith(schema: z.ZodType | undefined, value: unknown, prefix: string): unknown {
@@ -173,6 +175,7 @@ export function httpApi<S extends RouteSpec>(
   spec: S,
   fn: (request: ApiRequest<S>) => Promise<ApiResult>,
 ): ApiHandler {
+  if (spec.access !== 'public') keyPrincipals(); // at cold start, not at the first request
   const core = async (request: ApiRequest<S>): Promise<APIGatewayProxyResult> => {
     const result = await fn(request);
     return {

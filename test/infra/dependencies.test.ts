@@ -31,10 +31,8 @@ describe('AWS SDK packages', () => {
   });
 
   it('installs one copy of @smithy/types', () => {
-    const copies = Object.entries(packages)
-      .filter(([path]) => path.endsWith('node_modules/@smithy/types'))
-      .map(([, entry]) => entry.version);
+    const copies = Object.keys(packages).filter((path) => path.endsWith('node_modules/@smithy/types'));
 
-    expect(new Set(copies).size).toBe(1);
+    expect(copies).toEqual(['node_modules/@smithy/types']);
   });
 });

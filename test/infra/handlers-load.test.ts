@@ -1,52 +1,68 @@
-import { functions, tables } from '../../shared/platform/definitions';
+import { functions, ENV as PLATFORM_ENV, tables } from '../../shared/platform/definitions';
 import { environmentOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
 
-/** A deployed value: tokens (Ref, GetAtt, Join) become a placeholder string, as they do at run time. */
-const deployed = (value: unknown): string => (typeof value === 'string' ? value : 'resolved-at-deploy');
+/**
+ * A deployed value: tokens (Ref, GetAtt, Join) become a placeholder string, as they do at run time;
+ * the key map (a Join of key ids into JSON) becomes a JSON object of the same shape.
+ */
+const deployed = (name: string, value: unknown): string =>
+  typeof value === 'string'
+    ? value
+    : name === PLATFORM_ENV.apiKeyChannels
+      ? JSON.stringify({ 'resolved-at-deploy': 'web' })
+      : 'resolved-at-deploy';
 
 const variablesOf = (name: string): Record<string, string> => {
   const fn = stacks.api.functions.get(name);
   if (!fn) throw new Error(`no function ${name}`);
   return Object.fromEntries(
-    Object.entries(environmentOf(api, fn.function)).map(([key, value]) => [key, deployed(value)]),
+    Object.entries(environmentOf(api, fn.function)).map(([key, value]) => [key, deployed(key, value)]),
   );
 };
 
-/** Loads a handler module afresh with exactly `variables` in its environment. */
-function load(entry: string, variables: Record<string, string>): { handler?: unknown } {
+/**
+ * Loads a handler module afresh with exactly `variables` in its environment, and waits for what it
+ * loads asynchronously at cold start (`ready`), so nothing is read after the environment is gone.
+ */
+async function load(entry: string, variables: Record<string, string>): Promise<{ handler?: unknown }> {
   const saved = process.env;
   process.env = { PATH: saved.PATH, AWS_REGION: 'eu-west-1', ...variables };
   try {
-    let loaded: { handler?: unknown } = {};
+    let loaded: { handler?: unknown; ready?: Promise<void> } = {};
     jest.isolateModules(() => {
       loaded = require(`../../${entry}`);
     });
+    await loaded.ready;
     return loaded;
   } finally {
     process.env = saved;
   }
 }
 
-const tableVariables = new Set(Object.values(tables).map((t) => t.envVar));
+/** The variables a function must not start without: its tables, the bus, the key map. */
+const requiredVariables = new Set([
+  ...Object.values(tables).map((t) => t.envVar),
+  PLATFORM_ENV.eventBusName,
+  PLATFORM_ENV.apiKeyChannels,
+]);
 
 describe('handlers on AWS', () => {
-  it.each(functions)('loads $name with exactly the environment its function is given', (definition) => {
-    expect(typeof load(definition.entry, variablesOf(definition.name)).handler).toBe('function');
+  it.each(functions)('loads $name with exactly the environment its function is given', async (definition) => {
+    expect(typeof (await load(definition.entry, variablesOf(definition.name))).handler).toBe('function');
   });
 
-  // Read at cold start: a function deployed without a table it uses fails its init, naming the
-  // variable, instead of answering every request with a 500. (The stream publisher reads its
-  // tables when its first batch arrives, and fails that batch the same way.)
-  const usingTables = functions.filter(
-    (f) => f.name !== 'PublishEvents' && [...f.reads, ...f.writes].length > 0,
+  // Read at cold start: a function deployed without a table, the bus or the key map it uses fails its
+  // init, naming the variable, instead of answering every request with a 500.
+  const needing = functions.filter((f) =>
+    Object.keys(variablesOf(f.name)).some((v) => requiredVariables.has(v)),
   );
-  it.each(usingTables)('fails to load $name without a table variable, naming it', (definition) => {
+  it.each(needing)('fails to load $name without a variable it is given, naming it', async (definition) => {
     const variables = variablesOf(definition.name);
-    for (const name of Object.keys(variables).filter((v) => tableVariables.has(v))) {
+    for (const name of Object.keys(variables).filter((v) => requiredVariables.has(v))) {
       const { [name]: _missing, ...rest } = variables;
-      expect(() => load(definition.entry, rest)).toThrow(`Environment variable ${name} is required`);
+      await expect(load(definition.entry, rest)).rejects.toThrow(`Environment variable ${name} is required`);
     }
   });
 });

@@ -109,7 +109,7 @@ describe('local stack', () => {
     });
 
   it('serves the API and carries a write through the stream and the publisher to the bus', async () => {
-    stack = await start({ sweepIntervalMs: 20 });
+    stack = await start({ scheduleIntervalsMs: { ExpireHolds: 20 } });
 
     const health = await send(`${stack.url}/health`);
     const put = await send(`${stack.url}/locations/store-1`, {

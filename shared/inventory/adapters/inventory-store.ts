@@ -97,7 +97,7 @@ export class InventoryStore implements InventoryRepository {
     return items.map((i) => stripKeys<Position>(i));
   }
 
-  async getPosition(sku: string, locationId: string): Promise<Position | undefined> {
+  private async getPosition(sku: string, locationId: string): Promise<Position | undefined> {
     const out = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
@@ -393,23 +393,25 @@ export class InventoryStore implements InventoryRepository {
         ConsistentRead: true,
       }),
     );
-    return out.Item
-      ? { channels: out.Item.channels as Record<string, number>, version: Number(out.Item.version) }
-      : { channels: {}, version: 0 };
+    if (!out.Item) return { channels: {}, version: 0 };
+    return {
+      channels: out.Item.channels as Record<string, number>,
+      version: Number(out.Item.version),
+      ...(out.Item.pending ? { pending: out.Item.pending as AvailabilitySnapshot['pending'] } : {}),
+    };
   }
 
   /**
-   * Replaces the published availability of a SKU, only if the snapshot is still at `expectedVersion`
-   * (0: none yet). One item per SKU holds every channel, so a change costs one write, not one per
-   * channel. `channels` undefined removes the snapshot. Returns false when someone moved it first.
+   * Records the next version of a SKU's availability with the moves it is to announce, only if the
+   * snapshot is still at `expectedVersion` (0: none yet). One item per SKU holds every channel, so a
+   * change costs one write, not one per channel. Returns false when someone moved it first.
    */
   async swapAvailabilitySnapshot(
     sku: string,
     expectedVersion: number,
-    channels: Record<string, number> | undefined,
-    now: string,
+    channels: Record<string, number>,
+    pending: NonNullable<AvailabilitySnapshot['pending']>,
   ): Promise<boolean> {
-    const key = inventoryKeys.availabilitySnapshot(sku);
     const condition: {
       ConditionExpression: string;
       ExpressionAttributeNames: Record<string, string>;
@@ -422,18 +424,40 @@ export class InventoryStore implements InventoryRepository {
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':expected': expectedVersion },
           };
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...inventoryKeys.availabilitySnapshot(sku),
+          sku,
+          channels,
+          version: expectedVersion + 1,
+          pending,
+          updatedAt: pending.at,
+        },
+        ...condition,
+      }),
+    );
+  }
+
+  /** The moves of `version` are on the bus: clears them (unless a newer version replaced them). */
+  async settleAvailabilitySnapshot(sku: string, version: number): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: inventoryKeys.availabilitySnapshot(sku),
+        UpdateExpression: 'REMOVE #pending',
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#pending': 'pending', '#version': 'version' },
+        ExpressionAttributeValues: { ':version': version },
+      }),
+    );
+  }
+
+  /** Sends a conditional write; false when its condition failed. */
+  private async conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
     try {
-      if (channels === undefined) {
-        await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: key, ...condition }));
-      } else {
-        await this.doc.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...key, sku, channels, version: expectedVersion + 1, updatedAt: now },
-            ...condition,
-          }),
-        );
-      }
+      await this.doc.send(command as PutCommand);
       return true;
     } catch (error) {
       if ((error as Error).name === 'ConditionalCheckFailedException') return false;

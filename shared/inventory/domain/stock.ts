@@ -25,11 +25,24 @@ export interface Position {
   version: number;
 }
 
-/** What each channel was last told it may sell of a SKU. */
+/** One channel's figure moving, as AvailabilityChanged announces it. */
+export interface AvailabilityMove {
+  channel: string;
+  available: number;
+  previous: number | null;
+}
+
+/**
+ * What each channel may sell of a SKU, as last decided. A new version is recorded with the moves it
+ * announces still `pending`; they are cleared once on the bus, so a crash in between republishes
+ * the same moves (same ids) instead of losing them, and a writer that lost the race for a version
+ * never announces figures of its own for it.
+ */
 export interface AvailabilitySnapshot {
   channels: Record<string, number>;
-  /** 0 when nothing was published yet. */
+  /** 0 when nothing was decided yet. */
   version: number;
+  pending?: { moves: AvailabilityMove[]; at: string };
 }
 
 export type ChannelRule = ChannelRuleInput & { ruleId: string; updatedAt: string };

@@ -17,7 +17,6 @@ export interface InventoryRepository {
   getLocation(locationId: string): Promise<Location | undefined>;
   listLocations(): Promise<Location[]>;
   getPositions(sku: string, options?: { consistent?: boolean }): Promise<Position[]>;
-  getPosition(sku: string, locationId: string): Promise<Position | undefined>;
   /** Absolute count keeping what is reserved; `conflict` when the position moved meanwhile. */
   setCount(
     sku: string,
@@ -48,9 +47,10 @@ export interface InventoryRepository {
   swapAvailabilitySnapshot(
     sku: string,
     expectedVersion: number,
-    channels: Record<string, number> | undefined,
-    now: string,
+    channels: Record<string, number>,
+    pending: NonNullable<AvailabilitySnapshot['pending']>,
   ): Promise<boolean>;
+  settleAvailabilitySnapshot(sku: string, version: number): Promise<boolean>;
   skuPage(cursor: SkuCursor | undefined, limit: number): Promise<{ skus: string[]; next?: SkuCursor }>;
   requestRecompute(reason: string, now: string): Promise<void>;
   getRecomputeJob(): Promise<RecomputeJob>;

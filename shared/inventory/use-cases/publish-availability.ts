@@ -1,6 +1,6 @@
 import { type DomainEvent, stableId } from '../../platform/events/envelope';
-import { CHANNELS } from '../../platform/principals';
-import { channelAvailability } from '../domain/stock';
+import { CHANNELS, type Channel } from '../../platform/principals';
+import { type AvailabilitySnapshot, channelAvailability } from '../domain/stock';
 import { inventoryEvents } from '../events';
 import type { InventoryRepository } from './ports';
 
@@ -11,18 +11,41 @@ export interface AvailabilityPublishPorts {
 }
 
 /**
- * The id of the AvailabilityChanged that moves a channel's figure to `available` as the snapshot's
- * version `version`: a retry after a failure (or a crash) between publishing and recording derives
- * the same id, so consumers deduplicate it; a different figure for the same version gets another.
+ * The id of the AvailabilityChanged that announces a channel's figure of `version` of a SKU's
+ * snapshot: one version has one figure per channel, so a republication (after a failure or a crash
+ * between publishing and settling) carries the same id and consumers deduplicate it.
  */
-export const availabilityEventId = (sku: string, channel: string, version: number, available: number) =>
-  stableId(`AvailabilityChanged:${sku}:${channel}:${version}:${available}`);
+export const availabilityEventId = (sku: string, channel: string, version: number) =>
+  stableId(`AvailabilityChanged:${sku}:${channel}:${version}`);
+
+/** How often one SKU is re-read after another writer recorded its next version first. */
+const MAX_SNAPSHOT_ATTEMPTS = 5;
+
+const announce = (ports: AvailabilityPublishPorts, sku: string, snapshot: Required<AvailabilitySnapshot>) =>
+  ports.publish(
+    snapshot.pending.moves.map((move) =>
+      inventoryEvents.event(
+        'AvailabilityChanged',
+        availabilityEventId(sku, move.channel, snapshot.version),
+        snapshot.pending.at,
+        {
+          sku,
+          channel: move.channel as Channel,
+          available: move.available,
+          previous: move.previous,
+          snapshotVersion: snapshot.version,
+        },
+      ),
+    ),
+  );
 
 /**
- * For each SKU, compares what every channel may sell now with the last recorded figures, publishes
- * AvailabilityChanged for each channel whose number moved, then records the figures (conditional on
- * the snapshot's version). Publishing comes first: a figure is never recorded as published when it
- * was not, and a failure or crash before recording repeats the same events with the same ids.
+ * For each SKU, compares what every channel may sell now with the last recorded figures; where a
+ * figure moved, records the next snapshot version with its moves pending (conditional on the
+ * version read), announces AvailabilityChanged for each moved channel, then clears the pending
+ * moves. A snapshot found with moves still pending (a crash or a failed publish) is announced first,
+ * under the same ids. A writer that loses the race for a version re-reads and decides again, so no
+ * version is announced with two different figures. Returns how many events it published.
  */
 export async function publishAvailabilityChanges(
   ports: AvailabilityPublishPorts,
@@ -32,31 +55,35 @@ export async function publishAvailabilityChanges(
   const rules = await ports.inventory.listRules();
   let published = 0;
   for (const sku of skus) {
-    const [positions, snapshot] = await Promise.all([
-      ports.inventory.getPositions(sku),
-      ports.inventory.getAvailabilitySnapshot(sku),
-    ]);
-    const next = Object.fromEntries(
-      CHANNELS.map((channel) => [channel, channelAvailability(sku, channel, positions, rules).available]),
-    );
-    const moved = CHANNELS.filter((channel) => snapshot.channels[channel] !== next[channel]);
-    if (moved.length === 0) continue;
-    const now = ports.now();
-    const version = snapshot.version + 1;
-    await ports.publish(
-      moved.map((channel) =>
-        inventoryEvents.event(
-          'AvailabilityChanged',
-          availabilityEventId(sku, channel, version, next[channel] ?? 0),
-          now,
-          { sku, channel, available: next[channel] ?? 0, previous: snapshot.channels[channel] ?? null },
-        ),
-      ),
-    );
-    published += moved.length;
-    // A concurrent publisher that recorded this version first published the same figures under
-    // the same ids (or newer ones); either way the snapshot is theirs.
-    await ports.inventory.swapAvailabilitySnapshot(sku, snapshot.version, next, now);
+    for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS; attempt++) {
+      const [positions, snapshot] = await Promise.all([
+        ports.inventory.getPositions(sku),
+        ports.inventory.getAvailabilitySnapshot(sku),
+      ]);
+      if (snapshot.pending) {
+        await announce(ports, sku, snapshot as Required<AvailabilitySnapshot>);
+        published += snapshot.pending.moves.length;
+        await ports.inventory.settleAvailabilitySnapshot(sku, snapshot.version);
+      }
+      const next = Object.fromEntries(
+        CHANNELS.map((channel) => [channel, channelAvailability(sku, channel, positions, rules).available]),
+      );
+      const moves = CHANNELS.filter((channel) => snapshot.channels[channel] !== next[channel]).map(
+        (channel) => ({
+          channel,
+          available: next[channel] ?? 0,
+          previous: snapshot.channels[channel] ?? null,
+        }),
+      );
+      if (moves.length === 0) break;
+      const pending = { moves, at: ports.now() };
+      if (!(await ports.inventory.swapAvailabilitySnapshot(sku, snapshot.version, next, pending))) continue;
+      const recorded = { channels: next, version: snapshot.version + 1, pending };
+      await announce(ports, sku, recorded);
+      published += moves.length;
+      await ports.inventory.settleAvailabilitySnapshot(sku, recorded.version);
+      break;
+    }
   }
   return published;
 }

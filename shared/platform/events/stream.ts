@@ -24,9 +24,11 @@ export interface StreamItem {
 
 /**
  * Publishes the events of a batch of committed changes, in order and together (ten to a PutEvents
- * call), then runs each context's follow-up for the changes it cares about. Returns the sequence
- * number from which the batch must be retried, if anything failed: the record of the first event the
- * bus refused, or the first record a failed follow-up needed, whichever comes first.
+ * call), then runs each context's follow-up for the changes it cares about. A record that cannot be
+ * mapped ends the batch there: what came before it is still published and followed up. Returns the
+ * sequence number from which the batch must be retried, if anything failed: the record that could not
+ * be mapped, the record of the first event the bus refused, or the first record a failed follow-up
+ * needed, whichever comes first.
  */
 export async function publishChanges(
   sources: StreamEventSource[],
@@ -40,23 +42,30 @@ export async function publishChanges(
   /** For each event, the position of its record in `items`. */
   const eventItem: number[] = [];
   let firstFollowUp: number | undefined;
+  /** The position of a record that could not be mapped: the batch ends before it. */
+  let unmapped: number | undefined;
   for (const [position, item] of items.entries()) {
     const source = byTable.get(item.change.table);
     if (!source) continue;
+    let mapped: DomainEvent[];
     try {
-      for (const event of source.eventsFromChange(item.change)) {
-        events.push(event);
-        eventItem.push(position);
-      }
+      mapped = source.eventsFromChange(item.change);
     } catch (error) {
       onError(error, item);
-      return { retryFrom: items[Math.min(firstFollowUp ?? position, position)]?.sequenceNumber };
+      unmapped = position;
+      break;
+    }
+    for (const event of mapped) {
+      events.push(event);
+      eventItem.push(position);
     }
     if (source.afterBatch && source.followsUp?.(item.change)) {
       followUps.set(source, [...(followUps.get(source) ?? []), item.change]);
       firstFollowUp ??= position;
     }
   }
+  const retryFrom = (position: number | undefined) =>
+    position === undefined ? {} : { retryFrom: items[position]?.sequenceNumber };
   if (events.length > 0) {
     try {
       await publish(events);
@@ -64,7 +73,7 @@ export async function publishChanges(
       const failedAt =
         error instanceof PublishFailed ? (eventItem[error.firstFailed] ?? 0) : (eventItem[0] ?? 0);
       onError(error, items[failedAt]);
-      return { retryFrom: items[Math.min(firstFollowUp ?? failedAt, failedAt)]?.sequenceNumber };
+      return retryFrom(Math.min(firstFollowUp ?? failedAt, failedAt));
     }
   }
   for (const [source, changes] of followUps) {
@@ -72,8 +81,8 @@ export async function publishChanges(
       await source.afterBatch?.(changes, publish);
     } catch (error) {
       onError(error);
-      return { retryFrom: firstFollowUp === undefined ? undefined : items[firstFollowUp]?.sequenceNumber };
+      return retryFrom(firstFollowUp);
     }
   }
-  return {};
+  return retryFrom(unmapped);
 }

@@ -1,4 +1,4 @@
-import { inventoryStream } from '../../../shared/inventory/stream';
+import { inventoryStream } from '../../../shared/inventory/adapters/event-source';
 import { publishAvailabilityChanges } from '../../../shared/inventory/use-cases/publish-availability';
 import { recomputeAvailability } from '../../../shared/inventory/use-cases/recompute-availability';
 import { putChannelRule } from '../../../shared/inventory/use-cases/stock';
@@ -65,33 +65,79 @@ describe('publishAvailabilityChanges', () => {
     expect(changes()).toEqual([]);
     expect(await ports.inventory.getRecomputeJob()).toMatchObject({ requested: 1, done: 0 });
     await recomputeAvailability(publishPorts(), { budgetMs: 10_000 });
-    expect(changes()).toEqual([{ sku: 'TEE', channel: 'marketplace', available: 5, previous: 10 }]);
+    expect(changes()).toEqual([
+      { sku: 'TEE', channel: 'marketplace', available: 5, previous: 10, snapshotVersion: 2 },
+    ]);
   });
 
-  it('does not record a figure as published when publishing fails', async () => {
+  it('announces the moves of a failed publication on the next pass, under the same ids', async () => {
     const failing = { ...publishPorts(), publish: async () => Promise.reject(new Error('bus down')) };
 
     await expect(publishAvailabilityChanges(failing, ['TEE'])).rejects.toThrow('bus down');
     await publishAvailabilityChanges(publishPorts(), ['TEE']);
+    await publishAvailabilityChanges(publishPorts(), ['TEE']);
 
     expect(changes()).toHaveLength(5);
+    expect(await ports.inventory.getAvailabilitySnapshot('TEE')).toMatchObject({ version: 1 });
+    expect((await ports.inventory.getAvailabilitySnapshot('TEE')).pending).toBeUndefined();
   });
 
-  it('repeats a publication that was not recorded with the same event ids', async () => {
-    const unrecorded = {
+  it('repeats a publication that crashed before it was settled with the same event ids', async () => {
+    const crashing = {
       ...publishPorts(),
       inventory: Object.assign(Object.create(ports.inventory), {
-        swapAvailabilitySnapshot: () => Promise.reject(new Error('crash before recording')),
+        settleAvailabilitySnapshot: () => Promise.reject(new Error('crash after publishing')),
       }),
     };
 
-    await expect(publishAvailabilityChanges(unrecorded, ['TEE'])).rejects.toThrow('crash before recording');
+    await expect(publishAvailabilityChanges(crashing, ['TEE'])).rejects.toThrow('crash after publishing');
     const firstIds = published.map((e) => e.detail.id);
     published = [];
     await publishAvailabilityChanges(publishPorts(), ['TEE']);
 
     expect(published.map((e) => e.detail.id)).toEqual(firstIds);
     expect(new Set(firstIds).size).toBe(5);
+  });
+
+  it('never announces two figures for one version when two publishers race', async () => {
+    await publishAvailabilityChanges(publishPorts(), ['TEE']);
+    published = [];
+    await stock(ports, 'TEE', 'DC1', 4);
+    // A slow publisher read the positions before the count (7 available, say) and decides late.
+    let release: () => void = () => {};
+    const fresherOneDone = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let firstRead = true;
+    const slow = Object.assign(Object.create(ports.inventory), {
+      getPositions: async (sku: string) => {
+        const real = await ports.inventory.getPositions(sku);
+        if (!firstRead) return real;
+        firstRead = false;
+        return real.map((p) => ({ ...p, available: 7 }));
+      },
+      swapAvailabilitySnapshot: async (
+        ...args: Parameters<typeof ports.inventory.swapAvailabilitySnapshot>
+      ) => {
+        await fresherOneDone;
+        return ports.inventory.swapAvailabilitySnapshot(...args);
+      },
+    });
+
+    const slowOne = publishAvailabilityChanges({ ...publishPorts(), inventory: slow }, ['TEE']);
+    await publishAvailabilityChanges(publishPorts(), ['TEE']);
+    release();
+    await slowOne;
+
+    const figures = new Map<string, Set<number>>();
+    for (const event of published) {
+      const data = event.detail.data as { channel: string; available: number; snapshotVersion: number };
+      const key = `${data.channel}@${data.snapshotVersion}`;
+      figures.set(key, (figures.get(key) ?? new Set()).add(data.available));
+    }
+    expect([...figures.values()].every((f) => f.size === 1)).toBe(true);
+    expect(changes().map((c) => c.available)).toEqual([4, 4, 4, 4, 4]);
+    expect((await ports.inventory.getAvailabilitySnapshot('TEE')).channels.web).toBe(4);
   });
 });
 

@@ -304,6 +304,7 @@ describe('the event catalogue', () => {
       channel: 'web',
       available: 3,
       previous: null,
+      snapshotVersion: 1,
     }),
     ...orderEventsFromChange(orderInsert()),
     ...orderEventsFromChange(orderCancel()),

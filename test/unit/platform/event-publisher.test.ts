@@ -122,4 +122,26 @@ describe('publishChanges', () => {
 
     expect(result).toEqual({ retryFrom: '117' });
   });
+
+  it('publishes what came before a record it cannot map, and retries from that record', async () => {
+    const calls: DomainEvent[][] = [];
+    const brittle: StreamEventSource = {
+      table: 'things',
+      eventsFromChange: (change) => {
+        if (change.newImage?.n === 12) throw new Error('does not fit the schema');
+        return [event(Number(change.newImage?.n))];
+      },
+    };
+
+    const result = await publishChanges(
+      [brittle],
+      async (events) => {
+        calls.push(events);
+      },
+      items,
+    );
+
+    expect(result).toEqual({ retryFrom: '112' });
+    expect(calls.flat().map((e) => e.detail.id)).toEqual(Array.from({ length: 12 }, (_, i) => `id-${i}`));
+  });
 });

@@ -1,8 +1,8 @@
-import type { RecordChange } from '../platform/events/envelope';
-import type { StreamEventSource } from '../platform/events/stream';
-import { runtimeInventoryPorts } from './adapters/runtime';
-import { eventsFromChange, isRuleChange, touchedSku } from './domain/record-events';
-import { publishAvailabilityChanges } from './use-cases/publish-availability';
+import type { RecordChange } from '../../platform/events/envelope';
+import type { StreamEventSource } from '../../platform/events/stream';
+import { eventsFromChange, INVENTORY_TABLE_KEY, isRuleChange, touchedSku } from '../domain/record-events';
+import { publishAvailabilityChanges } from '../use-cases/publish-availability';
+import { runtimeInventoryPorts } from './runtime';
 
 const followsUp = (change: RecordChange) => touchedSku(change) !== undefined || isRuleChange(change);
 
@@ -12,7 +12,7 @@ const followsUp = (change: RecordChange) => touchedSku(change) !== undefined || 
  * published where a number moved. A rule change requests a re-evaluation of every SKU.
  */
 export const inventoryStream = (ports = runtimeInventoryPorts()): StreamEventSource => ({
-  table: 'inventory',
+  table: INVENTORY_TABLE_KEY,
   eventsFromChange,
   followsUp,
   async afterBatch(changes, publish) {
