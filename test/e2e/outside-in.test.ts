@@ -324,7 +324,7 @@ describe('npm start, outside in', () => {
     expect(found.map((answer) => (answer.body as { orderId: string }).orderId)).toEqual(acceptedOrders);
   }, 120_000);
 
-  it('turns the MarketplaceOrderPlaced accepted just before the kill into an order', async () => {
+  it('never loses the MarketplaceOrderPlaced accepted just before the kill: it becomes an order', async () => {
     expect(marketplaceEventId).toEqual(expect.any(String));
     const deadline = Date.now() + 20_000;
     let items: { channelOrderId: string; channel: string }[] = [];
