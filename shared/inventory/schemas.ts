@@ -11,6 +11,7 @@ export const LIMITS = {
   maxLinesPerOrder: 50,
   maxQuantityPerLine: 10_000,
   maxSkusPerAvailabilityQuery: 100,
+  maxPickupStoresPerSku: 100,
   maxStock: 10_000_000,
   maxHoldSeconds: 7 * 24 * 3600,
   defaultHoldSeconds: 15 * 60,
@@ -147,4 +148,26 @@ export const availabilityQuerySchema = z.object({
     .describe(`Comma-separated SKUs, at most ${LIMITS.maxSkusPerAvailabilityQuery}`),
   locationId: locationIdSchema.optional(),
   channel: channelSchema.optional(),
+  near: z
+    .string()
+    .regex(
+      /^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$/,
+      'latitude,longitude in decimal degrees, e.g. 51.515,-0.142',
+    )
+    .transform((value) => {
+      const [lat, lon] = value.split(',').map(Number);
+      return { lat: lat ?? 0, lon: lon ?? 0 };
+    })
+    .pipe(geoSchema)
+    .optional()
+    .describe('Sort pickup stores by distance from this point (latitude,longitude)'),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(LIMITS.maxPickupStoresPerSku)
+    .optional()
+    .describe(
+      `At most this many pickup stores per SKU (nearest first with near), at most ${LIMITS.maxPickupStoresPerSku}`,
+    ),
 });

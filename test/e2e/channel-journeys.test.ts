@@ -367,6 +367,43 @@ describe('availability per channel', () => {
       .filter((d) => d.sku === sku);
   };
 
+  it('answers by fulfilment method: units at a pickup-only store are pickup, not ship', async () => {
+    expect(
+      (
+        await ops('PUT', '/locations/PICKUP-1', {
+          name: 'Pickup point 1',
+          type: 'store',
+          geo: { lat: 51.52, lon: -0.1 },
+          postalCode: 'X1 1XX',
+          country: 'GB',
+          fulfils: ['pickup'],
+        })
+      ).status,
+    ).toBe(200);
+    await ops('PUT', '/inventory/PICK-1/PICKUP-1', { onHand: 5 });
+
+    const read = await call('GET', '/availability?skus=PICK-1&near=51.5,-0.12&limit=5', 'local-web');
+    const ship = await postOrder('local-web', order('PICK-1', 1));
+    const pickup = await postOrder(
+      'local-web',
+      order('PICK-1', 5, { delivery: { type: 'pickup', locationId: 'PICKUP-1' } }),
+    );
+
+    expect(read.body.items[0]).toMatchObject({
+      sku: 'PICK-1',
+      ship: 0,
+      available: 0,
+      pickup: [{ locationId: 'PICKUP-1', available: 5, distanceKm: expect.any(Number) }],
+    });
+    expect(ship).toMatchObject({
+      status: 409,
+      body: {
+        error: { code: 'INSUFFICIENT_STOCK', details: [{ sku: 'PICK-1', requested: 1, available: 0 }] },
+      },
+    });
+    expect(pickup.status).toBe(201);
+  });
+
   it('honours safety stock and the channel rules', async () => {
     await ops('PUT', '/inventory/RULE-1/DC-1', { onHand: 40, safetyStock: 4 });
     await ops('PUT', '/inventory/RULE-1/STORE-1', { onHand: 10, safetyStock: 2 });

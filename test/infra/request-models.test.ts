@@ -101,6 +101,8 @@ describe('request models: API Gateway validates bodies at the edge from the zod 
       'method.request.querystring.skus': true,
       'method.request.querystring.locationId': false,
       'method.request.querystring.channel': false,
+      'method.request.querystring.near': false,
+      'method.request.querystring.limit': false,
     });
     expect(methodOf('ListOrders').RequestParameters).toEqual({
       'method.request.querystring.channelOrderId': true,

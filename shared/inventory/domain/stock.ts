@@ -114,3 +114,39 @@ export const channelLocationAvailable = (
   position: Pick<Position, 'available'>,
   channelTotal: number,
 ): number => Math.min(sellable(position), channelTotal);
+
+/**
+ * What a channel may get of a SKU by each fulfilment method: `ship` from the locations that ship
+ * (their sellable units together, within the channel's share of the network), and `pickup` at each
+ * store that offers it (its own sellable units, within the same share). Order placement checks
+ * exactly these numbers, so what this says is what an order by that method can reserve.
+ */
+export interface MethodAvailability {
+  sku: string;
+  ship: number;
+  pickup: { locationId: string; available: number }[];
+  channel: ChannelAvailability;
+}
+
+export function availabilityByMethod(
+  sku: string,
+  channel: Principal,
+  positions: Pick<Position, 'locationId' | 'available'>[],
+  locations: ReadonlyMap<string, Pick<Location, 'fulfils'>>,
+  rules: ChannelRule[],
+): MethodAvailability {
+  const limit = channelAvailability(sku, channel, positions, rules);
+  const fulfils = (locationId: string, method: 'ship' | 'pickup') =>
+    locations.get(locationId)?.fulfils.includes(method) ?? false;
+  const shippable = positions
+    .filter((p) => fulfils(p.locationId, 'ship'))
+    .reduce((sum, p) => sum + sellable(p), 0);
+  return {
+    sku,
+    ship: Math.min(shippable, limit.available),
+    pickup: positions
+      .filter((p) => fulfils(p.locationId, 'pickup'))
+      .map((p) => ({ locationId: p.locationId, available: Math.min(sellable(p), limit.available) })),
+    channel: limit,
+  };
+}

@@ -1,17 +1,24 @@
+import { getDistance } from 'geolib';
 import { contentionBackoff, MAX_CONTENTION_ATTEMPTS } from '../../platform/dynamodb';
 import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../../platform/errors';
 import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { Principal } from '../../platform/principals';
 import { unknownLocation } from '../domain/errors';
 import {
+  availabilityByMethod,
   type ChannelRule,
-  channelAvailability,
   channelLocationAvailable,
   DEFAULT_PRIORITY,
   type Location,
   sellable,
 } from '../domain/stock';
-import type { AdjustmentInput, ChannelRuleInput, LocationInput, PositionInput } from '../schemas';
+import {
+  type AdjustmentInput,
+  type ChannelRuleInput,
+  LIMITS,
+  type LocationInput,
+  type PositionInput,
+} from '../schemas';
 import { forgetReferenceData, loadStockPicture } from './placement';
 import type { InventoryPorts } from './ports';
 
@@ -158,33 +165,60 @@ export async function deleteChannelRule(ports: InventoryPorts, ruleId: string): 
   }
 }
 
+export interface AvailabilityQuery {
+  skus: string[];
+  /** Narrows `locations` (and `available`) to one location. */
+  locationId?: string;
+  /** Pickup stores nearest this point first, with their distance. */
+  near?: { lat: number; lon: number };
+  /** At most this many pickup stores per SKU. */
+  limit?: number;
+}
+
 /**
- * What the caller's channel may sell now, after safety stock and its allocation rules. Unknown SKUs
+ * What the caller's channel may get now, after safety stock and its allocation rules, by fulfilment
+ * method: `ship` (locations that ship) and `pickup` (each store that offers it, nearest first when
+ * asked). `available` is the ship figure (or, with `locationId`, that location's), kept for clients
+ * of the first version; `limitedBy` names the rules that took units from this channel. Unknown SKUs
  * have nothing available; they are not an error.
  */
-export async function getAvailability(
-  ports: InventoryPorts,
-  channel: Principal,
-  skus: string[],
-  locationId?: string,
-) {
-  const unique = [...new Set(skus)];
+export async function getAvailability(ports: InventoryPorts, channel: Principal, query: AvailabilityQuery) {
+  const unique = [...new Set(query.skus)];
   const picture = await loadStockPicture(ports, unique, { consistent: false });
+  const { locationId, near } = query;
   if (locationId && !picture.locations.has(locationId)) throw unknownLocation('locationId', locationId);
+  const distanceKm = (id: string) => {
+    const geo = picture.locations.get(id)?.geo;
+    return near && geo ? Math.round(getDistance(near, geo) / 100) / 10 : undefined;
+  };
   return {
     channel,
     items: unique.map((sku) => {
-      const positions = (picture.positions.get(sku) ?? []).filter(
-        (p) => !locationId || p.locationId === locationId,
-      );
       const all = picture.positions.get(sku) ?? [];
-      const total = channelAvailability(sku, channel, all, picture.rules).available;
-      const locations = positions
+      const byMethod = availabilityByMethod(sku, channel, all, picture.locations, picture.rules);
+      const total = byMethod.channel.available;
+      const locations = all
+        .filter((p) => !locationId || p.locationId === locationId)
         .map((p) => ({ locationId: p.locationId, available: channelLocationAvailable(p, total) }))
         .sort((a, b) => a.locationId.localeCompare(b.locationId));
+      const pickup = byMethod.pickup
+        .map((p) => {
+          const km = distanceKm(p.locationId);
+          return {
+            locationId: p.locationId,
+            name: picture.locations.get(p.locationId)?.name ?? p.locationId,
+            available: p.available,
+            ...(km !== undefined ? { distanceKm: km } : {}),
+          };
+        })
+        .sort((a, b) => (a.distanceKm ?? 0) - (b.distanceKm ?? 0) || a.locationId.localeCompare(b.locationId))
+        .slice(0, query.limit ?? LIMITS.maxPickupStoresPerSku);
       return {
         sku,
-        available: locationId ? (locations[0]?.available ?? 0) : total,
+        available: locationId ? (locations[0]?.available ?? 0) : byMethod.ship,
+        ship: byMethod.ship,
+        pickup,
+        ...(byMethod.channel.appliedRules.length > 0 ? { limitedBy: byMethod.channel.appliedRules } : {}),
         locations,
       };
     }),

@@ -4,11 +4,12 @@ import {
   getAvailability,
   getInventory,
   putChannelRule,
+  putLocation,
   setCount,
 } from '../../../shared/inventory/use-cases/stock';
 import { DomainError } from '../../../shared/platform/errors';
 import type { Ports } from '../../support/network';
-import { portsWithNetwork, stock } from '../../support/network';
+import { portsWithNetwork, STORE, stock } from '../../support/network';
 
 const hold = (ports: Ports, sku: string, quantity: number) =>
   placeHold(ports, 'store', {
@@ -134,7 +135,7 @@ describe('getAvailability', () => {
   });
 
   it('answers what a channel may sell after safety stock, per location', async () => {
-    const result = await getAvailability(ports, 'web', ['TEE', 'GHOST']);
+    const result = await getAvailability(ports, 'web', { skus: ['TEE', 'GHOST'] });
 
     expect(result).toEqual({
       channel: 'web',
@@ -142,12 +143,14 @@ describe('getAvailability', () => {
         {
           sku: 'TEE',
           available: 38,
+          ship: 38,
+          pickup: [{ locationId: 'S1', name: 'Oxford Street', available: 8 }],
           locations: [
             { locationId: 'DC1', available: 30 },
             { locationId: 'S1', available: 8 },
           ],
         },
-        { sku: 'GHOST', available: 0, locations: [] },
+        { sku: 'GHOST', available: 0, ship: 0, pickup: [], locations: [] },
       ],
     });
   });
@@ -167,21 +170,49 @@ describe('getAvailability', () => {
     });
 
     const [marketplace, store, web] = await Promise.all(
-      (['marketplace', 'store', 'web'] as const).map((c) => getAvailability(ports, c, ['TEE'])),
+      (['marketplace', 'store', 'web'] as const).map((c) => getAvailability(ports, c, { skus: ['TEE'] })),
     );
 
     expect(marketplace?.items[0]?.available).toBe(19);
     expect(store?.items[0]?.available).toBe(38);
     expect(web?.items[0]?.available).toBe(33);
+    expect(web?.items[0]?.limitedBy).toEqual([expect.objectContaining({ ruleId: 'store-protect' })]);
+    expect(store?.items[0]?.limitedBy).toBeUndefined();
   });
 
   it('narrows to one location', async () => {
-    const result = await getAvailability(ports, 'app', ['TEE'], 'S1');
+    const result = await getAvailability(ports, 'app', { skus: ['TEE'], locationId: 'S1' });
 
-    expect(result.items[0]).toEqual({
+    expect(result.items[0]).toMatchObject({
       sku: 'TEE',
       available: 8,
       locations: [{ locationId: 'S1', available: 8 }],
     });
+  });
+
+  it('does not count units at a pickup-only store as shippable', async () => {
+    await putLocation(ports, 'P1', { ...STORE, name: 'Pickup point', fulfils: ['pickup'] });
+    await stock(ports, 'BAG', 'P1', 5);
+
+    const [item] = (await getAvailability(ports, 'web', { skus: ['BAG'] })).items;
+
+    expect(item).toMatchObject({ ship: 0, available: 0, pickup: [{ locationId: 'P1', available: 5 }] });
+  });
+
+  it('lists pickup stores nearest first with their distance, as many as asked', async () => {
+    await putLocation(ports, 'P-LEEDS', { ...STORE, name: 'Leeds', geo: { lat: 53.7997, lon: -1.5492 } });
+    await putLocation(ports, 'P-BRIGHTON', {
+      ...STORE,
+      name: 'Brighton',
+      geo: { lat: 50.8225, lon: -0.1372 },
+    });
+    for (const id of ['P-LEEDS', 'P-BRIGHTON']) await stock(ports, 'TEE', id, 3);
+
+    const near = { lat: 53.4808, lon: -2.2426 }; // Manchester
+    const [item] = (await getAvailability(ports, 'web', { skus: ['TEE'], near, limit: 2 })).items;
+
+    expect(item?.pickup.map((p) => p.locationId)).toEqual(['P-LEEDS', 'S1']);
+    expect(item?.pickup[0]?.distanceKm).toBeGreaterThan(50);
+    expect(item?.pickup[0]?.distanceKm).toBeLessThan(60);
   });
 });

@@ -432,6 +432,22 @@ describe('adjustmentInputSchema', () => {
 });
 
 describe('availabilityQuerySchema', () => {
+  it('reads near as a point and limit as a number', () => {
+    expect(availabilityQuerySchema.parse({ skus: 'A', near: '51.515,-0.142', limit: '3' })).toMatchObject({
+      near: { lat: 51.515, lon: -0.142 },
+      limit: 3,
+    });
+  });
+
+  it.each([
+    [{ near: 'london' }, 'near'],
+    [{ near: '95,10' }, 'near.lat'],
+    [{ limit: '0' }, 'limit'],
+    [{ limit: '1000' }, 'limit'],
+  ])('rejects %j at %s', (query, path) => {
+    expect(problemPaths(availabilityQuerySchema, { skus: 'A', ...query })).toEqual([path]);
+  });
+
   it('splits and trims a comma-separated SKU list', () => {
     expect(availabilityQuerySchema.parse({ skus: 'A, B ,C' }).skus).toEqual(['A', 'B', 'C']);
   });
