@@ -204,7 +204,7 @@ describe('stream poller', () => {
     });
 
     afterEach(() => {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     });
 
     it('resumes after the last processed record, neither losing nor repeating any', async () => {
@@ -219,10 +219,12 @@ describe('stream poller', () => {
       await put('three');
       await put('four');
       const second = recorder<DynamoDBStreamEvent>();
-      await startPoller(second, { checkpointFile });
+      const secondPoller = await startPoller(second, { checkpointFile });
       await waitFor(() => records(second).length >= 2, 'the records written while stopped');
       await put('five');
       await waitFor(() => records(second).length >= 3, 'a record written after the restart');
+      // Stopped here, not by the outer cleanup, which runs after this block's directory is removed.
+      await secondPoller.stop();
 
       expect(records(first).map(keyOf)).toEqual(['one', 'two']);
       expect(records(second).map(keyOf)).toEqual(['three', 'four', 'five']);
