@@ -169,11 +169,16 @@ export async function acquireDataDir(dataDir: string, log: LocalLogger): Promise
           `A local runtime (pid ${holder.server.pid}) ended without stopping its DynamoDB Local ` +
             `(pid ${holder.engine.pid}) on ${dataDir}; stopping that engine.`,
         );
-        try {
-          process.kill(holder.engine.pid, 'SIGKILL');
-        } catch {
-          // gone meanwhile
-        }
+        // SIGTERM first: the engine then keeps every write it acknowledged (see local/dynamodb.ts).
+        const signal = (name: NodeJS.Signals) => {
+          try {
+            process.kill(holder.engine!.pid, name);
+          } catch {
+            // gone meanwhile
+          }
+        };
+        signal('SIGTERM');
+        if (!(await waitUntilGone(holder.engine, 3_000))) signal('SIGKILL');
         if (!(await waitUntilGone(holder.engine, 5_000))) {
           throw new Error(`Could not stop the stale DynamoDB Local (pid ${holder.engine.pid}) on ${dataDir}`);
         }

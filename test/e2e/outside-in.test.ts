@@ -360,6 +360,11 @@ describe('npm start, outside in', () => {
     while (servers.some(alive) && Date.now() - stopping < 20_000) await sleep(20);
     const stoppedMs = Date.now() - stopping;
 
+    // The engine shuts down on SIGTERM (so that it keeps every acknowledged write): give it the same
+    // 3 s as after a kill -9.
+    const serversGone = Date.now();
+    while (alive(engine[0]!) && Date.now() - serversGone < 3_000) await sleep(20);
+
     expect(servers.filter(alive)).toEqual([]);
     expect(alive(engine[0]!)).toBe(false);
     figures['clean stop (Ctrl-C)'] = `${(stoppedMs / 1000).toFixed(1)} s`;
