@@ -16,6 +16,7 @@ import {
   holdInputSchema,
   locationIdSchema,
   locationInputSchema,
+  locationStatusInputSchema,
   positionInputSchema,
   skuSchema,
 } from './schemas';
@@ -48,6 +49,14 @@ export const inventoryRoutes = {
     summary: 'Create or replace a store or DC',
     params: z.object({ locationId: locationIdSchema }),
     body: locationInputSchema,
+  }),
+  setLocationStatus: defineRoute({
+    method: 'PUT',
+    path: '/locations/{locationId}/status',
+    access: 'ops',
+    summary: 'Close a location, or only its pickup, for a reason and optionally until a time; or open it',
+    params: z.object({ locationId: locationIdSchema }),
+    body: locationStatusInputSchema,
   }),
   listLocations: defineRoute({
     method: 'GET',
@@ -140,6 +149,7 @@ export const inventory: ContextDefinition = {
   tables: [inventoryTable],
   functions: [
     api('PutLocation', 'put-location', inventoryRoutes.putLocation, true),
+    api('SetLocationStatus', 'set-location-status', inventoryRoutes.setLocationStatus, true),
     api('ListLocations', 'list-locations', inventoryRoutes.listLocations, false),
     api('CountInventory', 'count-inventory', inventoryRoutes.countInventory, true),
     api('AdjustInventory', 'adjust-inventory', inventoryRoutes.adjustInventory, true),

@@ -58,6 +58,18 @@ export const inventoryEvents = defineEvents('commerce.inventory', {
   HoldConsumed: holdSchema.extend({ orderId: z.string() }),
   HoldReleased: holdSchema,
   HoldExpired: holdSchema,
+  LocationChanged: z.object({
+    locationId: z.string(),
+    name: z.string(),
+    type: z.enum(['store', 'dc']),
+    /** What the location is registered to fulfil. */
+    fulfils: z.array(z.enum(['ship', 'pickup'])),
+    status: z.object({
+      state: z.enum(['enabled', 'disabled', 'pickup-disabled']),
+      reason: z.string().optional(),
+      until: z.string().optional(),
+    }),
+  }),
   AvailabilityChanged: z.object({
     sku: z.string(),
     channel: z.enum(CHANNELS),
@@ -77,5 +89,6 @@ export const inventoryEventDescriptions = {
   HoldConsumed: "An order took a hold's units (they stay reserved, now for the order)",
   HoldReleased: 'A channel released a hold; its units went back',
   HoldExpired: "A hold's time ran out and the sweeper gave its units back",
-  AvailabilityChanged: 'What a channel may sell of a SKU changed (once per change, per channel)',
+  LocationChanged: 'A location was registered, changed, closed (wholly or for pickup) or opened again',
+  AvailabilityChanged: 'What a channel may ship of a SKU changed (once per change, per channel)',
 } satisfies Record<keyof typeof inventoryEvents.events, string>;

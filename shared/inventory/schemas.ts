@@ -51,6 +51,23 @@ export const locationInputSchema = z.object({
 });
 export type LocationInput = z.infer<typeof locationInputSchema>;
 
+/** `PUT /locations/{locationId}/status`: close a location, or only its pickup, for a reason. */
+export const locationStatusInputSchema = z
+  .object({
+    state: z.enum(['enabled', 'disabled', 'pickup-disabled']),
+    reason: z.string().trim().min(1).max(200).optional(),
+    until: z.iso.datetime({ offset: true }).optional().describe('The status ends by itself at this time'),
+  })
+  .superRefine((input, ctx) => {
+    if (input.state !== 'enabled' && input.reason === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'say why the location is disabled' });
+    }
+    if (input.state === 'enabled' && input.until !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['until'], message: 'only a disabled state can have an end' });
+    }
+  });
+export type LocationStatusInput = z.infer<typeof locationStatusInputSchema>;
+
 export const positionInputSchema = z.object({
   onHand: z.number().int().min(0).max(LIMITS.maxStock),
   safetyStock: z.number().int().min(0).max(LIMITS.maxStock).optional(),

@@ -404,6 +404,46 @@ describe('availability per channel', () => {
     expect(pickup.status).toBe(201);
   });
 
+  it('takes a closed store out of availability at once, with the events, and gives it back', async () => {
+    await ops('PUT', '/inventory/CLOSE-1/STORE-1', { onHand: 4 });
+    await ops('PUT', '/inventory/CLOSE-1/DC-1', { onHand: 6 });
+    await waitFor(
+      () => changesFor('CLOSE-1'),
+      (c) => c.length >= 5,
+    );
+    const read = async () => (await call('GET', '/availability?skus=CLOSE-1', 'local-web')).body.items[0];
+
+    const closing = await ops('PUT', '/locations/STORE-1/status', {
+      state: 'disabled',
+      reason: 'stock take',
+    });
+    const closed = await read();
+    const located = await waitFor(
+      async () =>
+        (await busEvents('LocationChanged')).filter((e) => e.event.detail.data.locationId === 'STORE-1'),
+      (events) => events.some((e) => (e.event.detail.data.status as { state: string }).state === 'disabled'),
+    );
+    const afterClose = await waitFor(
+      () => changesFor('CLOSE-1'),
+      (c) => c.some((d) => d.channel === 'web' && d.available === 6),
+    );
+    await ops('PUT', '/locations/STORE-1/status', { state: 'enabled' });
+    const reopened = await read();
+    const afterOpen = await waitFor(
+      () => changesFor('CLOSE-1'),
+      (c) => c.filter((d) => d.channel === 'web' && d.available === 10).length >= 2,
+    );
+
+    expect(closing.status).toBe(200);
+    expect(closed).toMatchObject({ ship: 6, pickup: [] });
+    expect(located.length).toBeGreaterThan(0);
+    expect(afterClose.some((d) => d.channel === 'web' && d.available === 6)).toBe(true);
+    expect(reopened).toMatchObject({ ship: 10, pickup: [{ locationId: 'STORE-1', available: 4 }] });
+    expect(afterOpen.filter((d) => d.channel === 'web' && d.available === 10).length).toBeGreaterThanOrEqual(
+      2,
+    );
+  });
+
   it('honours safety stock and the channel rules', async () => {
     await ops('PUT', '/inventory/RULE-1/DC-1', { onHand: 40, safetyStock: 4 });
     await ops('PUT', '/inventory/RULE-1/STORE-1', { onHand: 10, safetyStock: 2 });

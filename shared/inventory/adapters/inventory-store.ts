@@ -17,6 +17,7 @@ import {
   computeAvailable,
   DEFAULT_PRIORITY,
   type Location,
+  type LocationStatus,
   type Position,
 } from '../domain/stock';
 import type { AdjustmentRecord, InventoryRepository, RecomputeJob, SkuCursor } from '../use-cases/ports';
@@ -64,6 +65,31 @@ export class InventoryStore implements InventoryRepository {
         },
       }),
     );
+  }
+
+  async setLocationStatus(
+    locationId: string,
+    status: LocationStatus,
+    now: string,
+  ): Promise<Location | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: inventoryKeys.location(locationId),
+          UpdateExpression: 'SET #status = :status, #updatedAt = :now',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#status': 'status', '#updatedAt': 'updatedAt', '#pk': 'PK' },
+          ExpressionAttributeValues: { ':status': status, ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const location = stripKeys<Location>(out.Attributes ?? {});
+      return { ...location, priority: location.priority ?? DEFAULT_PRIORITY };
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
   }
 
   async getLocation(locationId: string): Promise<Location | undefined> {

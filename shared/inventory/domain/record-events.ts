@@ -1,6 +1,7 @@
 import { type DomainEvent, type RecordChange, recordEventId, stableId } from '../../platform/events/envelope';
 import { inventoryEvents } from '../events';
 import type { Hold, PositionChange } from './hold';
+import type { Location } from './stock';
 
 const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
 
@@ -92,8 +93,30 @@ export function eventsFromChange(change: RecordChange): DomainEvent[] {
   }
 
   if (isHold(change)) return holdEvents(change, next, prev);
+  if (isLocation(change)) {
+    const location = next as unknown as Location;
+    const { state, reason, until } = location.status ?? { state: 'enabled' as const };
+    return [
+      inventoryEvents.event(
+        'LocationChanged',
+        stableId(`${change.table}:${change.keys.PK}:${change.keys.SK}:${String(next.updatedAt)}`),
+        String(next.updatedAt),
+        {
+          locationId: location.locationId,
+          name: location.name,
+          type: location.type,
+          fulfils: location.fulfils,
+          status: { state, ...(reason ? { reason } : {}), ...(until ? { until } : {}) },
+        },
+      ),
+    ];
+  }
   return [];
 }
+
+/** True for a location record: its status moves what every SKU may be sold by. */
+export const isLocation = (change: RecordChange) =>
+  change.table === INVENTORY_TABLE_KEY && change.keys.PK.startsWith('LOC#') && change.keys.SK === 'LOC';
 
 const isHold = (change: RecordChange) =>
   change.table === INVENTORY_TABLE_KEY && change.keys.PK.startsWith('HOLD#') && change.keys.SK === 'HOLD';

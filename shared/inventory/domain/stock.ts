@@ -1,11 +1,39 @@
 import type { Principal } from '../../platform/principals';
 import type { ChannelRuleInput, LocationInput } from '../schemas';
 
+/**
+ * Whether a location takes work now: `disabled` (store closed, WMS down, stock take: nothing ships
+ * or is picked up there) or `pickup-disabled` (it still ships). `until`, when set, ends the status by
+ * itself; `reason` says why, for whoever asks.
+ */
+export type LocationState = 'enabled' | 'disabled' | 'pickup-disabled';
+export interface LocationStatus {
+  state: LocationState;
+  reason?: string;
+  until?: string;
+  changedAt: string;
+}
+
 /** A store or distribution centre. */
 export interface Location extends LocationInput {
   locationId: string;
   priority: number;
   updatedAt: string;
+  status?: LocationStatus;
+}
+
+/** The status in force at `now`: a status whose `until` has passed is over. */
+export function statusAt(location: Pick<Location, 'status'>, now: string): LocationState {
+  const status = location.status;
+  if (!status || (status.until !== undefined && status.until <= now)) return 'enabled';
+  return status.state;
+}
+
+/** What a location fulfils at `now`, its status applied. */
+export function fulfilsAt(location: Pick<Location, 'fulfils' | 'status'>, now: string): Location['fulfils'] {
+  const state = statusAt(location, now);
+  if (state === 'disabled') return [];
+  return state === 'pickup-disabled' ? location.fulfils.filter((f) => f !== 'pickup') : location.fulfils;
 }
 
 export const DEFAULT_PRIORITY = 100;
@@ -128,6 +156,16 @@ export interface MethodAvailability {
   channel: ChannelAvailability;
 }
 
+/**
+ * The positions that can serve anything: at a known location that fulfils something now (the
+ * locations' fulfilment already has their status applied). A closed store's units are not part of
+ * the network a channel's share is taken from.
+ */
+export const activePositions = <P extends Pick<Position, 'locationId'>>(
+  positions: P[],
+  locations: ReadonlyMap<string, Pick<Location, 'fulfils'>>,
+): P[] => positions.filter((p) => (locations.get(p.locationId)?.fulfils.length ?? 0) > 0);
+
 export function availabilityByMethod(
   sku: string,
   channel: Principal,
@@ -135,7 +173,7 @@ export function availabilityByMethod(
   locations: ReadonlyMap<string, Pick<Location, 'fulfils'>>,
   rules: ChannelRule[],
 ): MethodAvailability {
-  const limit = channelAvailability(sku, channel, positions, rules);
+  const limit = channelAvailability(sku, channel, activePositions(positions, locations), rules);
   const fulfils = (locationId: string, method: 'ship' | 'pickup') =>
     locations.get(locationId)?.fulfils.includes(method) ?? false;
   const shippable = positions

@@ -2,13 +2,23 @@ import { DomainError, type ErrorDetail } from '../../platform/errors';
 import type { Principal } from '../../platform/principals';
 import { insufficientStock, unknownLocation } from '../domain/errors';
 import { type SourcingResult, sourceOrder } from '../domain/sourcing';
-import { type ChannelRule, channelAvailability, type Location, type Position } from '../domain/stock';
+import {
+  activePositions,
+  type ChannelRule,
+  channelAvailability,
+  fulfilsAt,
+  type Location,
+  type Position,
+} from '../domain/stock';
 import type { Delivery, LineInput } from '../schemas';
 import type { InventoryPorts, InventoryRepository } from './ports';
 
 /** Everything a placement decision reads: locations, the SKUs' positions and the channel rules. */
 export interface StockPicture {
+  /** Each location with what it fulfils now. */
   locations: Map<string, Location>;
+  /** Each location as registered (its own `fulfils` and its status). */
+  registered: Map<string, Location>;
   positions: Map<string, Position[]>;
   rules: ChannelRule[];
 }
@@ -36,8 +46,13 @@ export function forgetReferenceData(ports: { inventory: InventoryRepository }): 
   referenceCache.delete(`rules:${ports.inventory.tableName}`);
 }
 
+/**
+ * The locations, rules and positions a decision reads. Each location's `fulfils` is what it fulfils
+ * now, its status applied (a closed store fulfils nothing); `registered` keeps the locations as
+ * they are registered, for messages that explain a refusal.
+ */
 export async function loadStockPicture(
-  ports: Pick<InventoryPorts, 'inventory'>,
+  ports: Pick<InventoryPorts, 'inventory' | 'now'>,
   skus: string[],
   options: { consistent?: boolean } = {},
 ): Promise<StockPicture> {
@@ -46,8 +61,10 @@ export async function loadStockPicture(
     cached(`rules:${ports.inventory.tableName}`, () => ports.inventory.listRules()),
     ...skus.map((sku) => ports.inventory.getPositions(sku, options)),
   ]);
+  const now = ports.now();
   return {
-    locations: new Map(locations.map((l) => [l.locationId, l])),
+    locations: new Map(locations.map((l) => [l.locationId, { ...l, fulfils: fulfilsAt(l, now) }])),
+    registered: new Map(locations.map((l) => [l.locationId, l])),
     positions: new Map(skus.map((sku, i) => [sku, positionLists[i] ?? []])),
     rules,
   };
@@ -58,7 +75,7 @@ export async function loadStockPicture(
  * locations are the caller's mistake (422, with the field); shortage is a fact of the moment (409).
  */
 export async function placeLines(
-  ports: Pick<InventoryPorts, 'inventory'>,
+  ports: Pick<InventoryPorts, 'inventory' | 'now'>,
   channel: Principal,
   lines: LineInput[],
   delivery: Delivery,
@@ -91,19 +108,26 @@ export async function placeLines(
       throw unknownLocation('delivery.locationId', delivery.locationId);
     }
     if (!location.fulfils.includes('pickup')) {
-      throw new DomainError(422, 'LOCATION_CANNOT_FULFIL', `${location.name} does not offer pickup`, [
-        {
-          path: 'delivery.locationId',
-          message: 'this location does not offer pickup',
-          locationId: location.locationId,
-        },
+      const status = picture.registered.get(location.locationId)?.status;
+      const suspended =
+        location.fulfils.length < (picture.registered.get(location.locationId)?.fulfils.length ?? 0);
+      const why = suspended
+        ? `pickup is suspended${status?.reason ? `: ${status.reason}` : ''}${status?.until ? ` (until ${status.until})` : ''}`
+        : 'this location does not offer pickup';
+      throw new DomainError(422, 'LOCATION_CANNOT_FULFIL', `${location.name}: ${why}`, [
+        { path: 'delivery.locationId', message: why, locationId: location.locationId },
       ]);
     }
   }
   const channelLimit = new Map(
     lines.map((l) => [
       l.sku,
-      channelAvailability(l.sku, channel, picture.positions.get(l.sku) ?? [], picture.rules).available,
+      channelAvailability(
+        l.sku,
+        channel,
+        activePositions(picture.positions.get(l.sku) ?? [], picture.locations),
+        picture.rules,
+      ).available,
     ]),
   );
   const result = sourceOrder({

@@ -3,7 +3,7 @@ import type { StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { IdempotencyRepository } from '../../platform/idempotency/store';
 import type { Hold, HoldStatus, PositionChange } from '../domain/hold';
 import type { Allocation } from '../domain/sourcing';
-import type { AvailabilitySnapshot, ChannelRule, Location, Position } from '../domain/stock';
+import type { AvailabilitySnapshot, ChannelRule, Location, LocationStatus, Position } from '../domain/stock';
 
 /**
  * What the inventory use cases need from storage. The DynamoDB adapter implements it; the write
@@ -16,6 +16,8 @@ export interface InventoryRepository {
   putLocation(location: Location): Promise<void>;
   getLocation(locationId: string): Promise<Location | undefined>;
   listLocations(): Promise<Location[]>;
+  /** Sets a location's status; undefined when there is no such location. */
+  setLocationStatus(locationId: string, status: LocationStatus, now: string): Promise<Location | undefined>;
   getPositions(sku: string, options?: { consistent?: boolean }): Promise<Position[]>;
   /** Absolute count keeping what is reserved; `conflict` when the position moved meanwhile. */
   setCount(

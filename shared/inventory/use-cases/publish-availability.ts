@@ -1,6 +1,6 @@
 import { type DomainEvent, stableId } from '../../platform/events/envelope';
 import { CHANNELS, type Channel } from '../../platform/principals';
-import { type AvailabilitySnapshot, channelAvailability } from '../domain/stock';
+import { type AvailabilitySnapshot, availabilityByMethod, fulfilsAt } from '../domain/stock';
 import { inventoryEvents } from '../events';
 import type { InventoryRepository } from './ports';
 
@@ -40,8 +40,8 @@ const announce = (ports: AvailabilityPublishPorts, sku: string, snapshot: Requir
   );
 
 /**
- * For each SKU, compares what every channel may sell now with the last recorded figures; where a
- * figure moved, records the next snapshot version with its moves pending (conditional on the
+ * For each SKU, compares what every channel may ship now (the `ship` figure of an availability answer)
+ * with the last recorded figures; where a figure moved, records the next snapshot version with its moves pending (conditional on the
  * version read), announces AvailabilityChanged for each moved channel, then clears the pending
  * moves. A snapshot found with moves still pending (a crash or a failed publish) is announced first,
  * under the same ids. A writer that loses the race for a version re-reads and decides again, so no
@@ -52,7 +52,13 @@ export async function publishAvailabilityChanges(
   skus: string[],
 ): Promise<number> {
   if (skus.length === 0) return 0;
-  const rules = await ports.inventory.listRules();
+  const [rules, registered] = await Promise.all([
+    ports.inventory.listRules(),
+    ports.inventory.listLocations(),
+  ]);
+  // What each location fulfils now, its status applied: a closed store's units are not announced.
+  const at = ports.now();
+  const locations = new Map(registered.map((l) => [l.locationId, { ...l, fulfils: fulfilsAt(l, at) }]));
   let published = 0;
   for (const sku of skus) {
     for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS; attempt++) {
@@ -66,7 +72,10 @@ export async function publishAvailabilityChanges(
         await ports.inventory.settleAvailabilitySnapshot(sku, snapshot.version);
       }
       const next = Object.fromEntries(
-        CHANNELS.map((channel) => [channel, channelAvailability(sku, channel, positions, rules).available]),
+        CHANNELS.map((channel) => [
+          channel,
+          availabilityByMethod(sku, channel, positions, locations, rules).ship,
+        ]),
       );
       const moves = CHANNELS.filter((channel) => snapshot.channels[channel] !== next[channel]).map(
         (channel) => ({

@@ -1,6 +1,7 @@
 import type { DomainEvent } from '../../platform/events/envelope';
 import type { InventoryRepository } from './ports';
 import { publishAvailabilityChanges } from './publish-availability';
+import { endExpiredLocationStatuses } from './stock';
 
 export interface RecomputePorts {
   inventory: InventoryRepository;
@@ -25,6 +26,9 @@ export async function recomputeAvailability(
   const deadline = clock() + options.budgetMs;
   let skus = 0;
   let pages = 0;
+  // A status that ran out opens its location again, in the record: LocationChanged follows, and
+  // the stream asks for the pass that re-announces what the location offers.
+  await endExpiredLocationStatuses(ports);
   let job = await ports.inventory.getRecomputeJob();
   while (job.done < job.requested && clock() < deadline) {
     const page = await ports.inventory.skuPage(job.cursor, options.pageItems ?? RECOMPUTE_PAGE_ITEMS);

@@ -10,13 +10,16 @@ import {
   channelLocationAvailable,
   DEFAULT_PRIORITY,
   type Location,
+  type LocationStatus,
   sellable,
+  statusAt,
 } from '../domain/stock';
 import {
   type AdjustmentInput,
   type ChannelRuleInput,
   LIMITS,
   type LocationInput,
+  type LocationStatusInput,
   type PositionInput,
 } from '../schemas';
 import { forgetReferenceData, loadStockPicture } from './placement';
@@ -27,15 +30,67 @@ export async function putLocation(
   locationId: string,
   input: LocationInput,
 ): Promise<Location> {
+  // Replacing a location's details keeps its status (a closed store stays closed).
+  const existing = await ports.inventory.getLocation(locationId);
   const location: Location = {
     ...input,
     locationId,
     priority: input.priority ?? DEFAULT_PRIORITY,
     updatedAt: ports.now(),
+    ...(existing?.status ? { status: existing.status } : {}),
   };
   await ports.inventory.putLocation(location);
   forgetReferenceData(ports);
   return location;
+}
+
+/**
+ * Closes a location (nothing ships or is picked up there) or only its pickup, for a reason and
+ * optionally until a time; or opens it again. Availability and placement respect it at once; the
+ * stream announces LocationChanged and re-evaluates every SKU's availability.
+ */
+export async function setLocationStatus(
+  ports: InventoryPorts,
+  locationId: string,
+  input: LocationStatusInput,
+) {
+  const now = ports.now();
+  if (input.until !== undefined && new Date(input.until).toISOString() <= now) {
+    throw new DomainError(422, 'UNTIL_IN_THE_PAST', `${input.until} has already passed`, [
+      { path: 'until', message: 'must be in the future' },
+    ]);
+  }
+  const status: LocationStatus = {
+    state: input.state,
+    ...(input.reason ? { reason: input.reason } : {}),
+    ...(input.until ? { until: new Date(input.until).toISOString() } : {}),
+    changedAt: now,
+  };
+  const updated = await ports.inventory.setLocationStatus(locationId, status, now);
+  if (!updated) throw unknownLocation('locationId', locationId);
+  forgetReferenceData(ports);
+  return updated;
+}
+
+/** Opens again every location whose status has run out (so that LocationChanged says so). */
+export async function endExpiredLocationStatuses(ports: Pick<InventoryPorts, 'inventory' | 'now'>) {
+  const now = ports.now();
+  const expired = (await ports.inventory.listLocations()).filter(
+    (l) => l.status && l.status.state !== 'enabled' && statusAt(l, now) === 'enabled',
+  );
+  for (const location of expired) {
+    await ports.inventory.setLocationStatus(
+      location.locationId,
+      {
+        state: 'enabled',
+        reason: `${location.status?.state} until ${location.status?.until} ended`,
+        changedAt: now,
+      },
+      now,
+    );
+  }
+  if (expired.length > 0) forgetReferenceData(ports);
+  return expired.length;
 }
 
 export async function listLocations(ports: InventoryPorts) {

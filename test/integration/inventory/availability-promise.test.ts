@@ -1,11 +1,17 @@
 import fc from 'fast-check';
-import { getAvailability, putChannelRule, putLocation } from '../../../shared/inventory/use-cases/stock';
+import {
+  getAvailability,
+  putChannelRule,
+  putLocation,
+  setLocationStatus,
+} from '../../../shared/inventory/use-cases/stock';
 import { placeOrder } from '../../../shared/orders/use-cases/orders';
 import { DomainError } from '../../../shared/platform/errors';
 import { type Ports, portsWithNetwork, STORE, shipOrder, stock } from '../../support/network';
 
 /**
- * The promise, as a property over random networks, stock, safety stock and channel rules: on an
+ * The promise, as a property over random networks, stock, safety stock, channel rules and a store's
+ * status (open, closed, pickup suspended): on an
  * idle system, whatever availability says a channel may get by a method (ship, or pickup at one
  * store), an order by that channel and method for that quantity succeeds, and one unit more gets 409.
  */
@@ -22,6 +28,7 @@ const scenario = fc.record({
   share: fc.option(fc.integer({ min: 0, max: 10 }).map((n) => n * 10)),
   protect: fc.option(fc.integer({ min: 0, max: 6 })),
   channel: fc.constantFrom('web' as const, 'store' as const),
+  storeState: fc.constantFrom('enabled' as const, 'disabled' as const, 'pickup-disabled' as const),
   method: fc.nat(),
 });
 
@@ -65,6 +72,9 @@ describe('the availability promise', () => {
             channel: 'store',
             units: s.protect,
           });
+        }
+        if (s.storeState !== 'enabled') {
+          await setLocationStatus(ports, 'S1', { state: s.storeState, reason: 'property test' });
         }
         const [item] = (await getAvailability(ports, s.channel, { skus: ['SKU'] })).items;
         if (!item) throw new Error('no availability item');

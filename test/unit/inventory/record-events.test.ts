@@ -374,16 +374,7 @@ describe('eventsFromChange', () => {
         },
       ],
       [
-        'a location',
-        {
-          table: 'inventory',
-          eventName: 'MODIFY',
-          keys: { PK: 'LOC#DC1', SK: 'LOC' },
-          newImage: { name: 'DC1' },
-        },
-      ],
-      [
-        'a reservation',
+        'a record under an old key layout',
         {
           table: 'inventory',
           eventName: 'INSERT',

@@ -299,6 +299,19 @@ describe('the event catalogue', () => {
         },
       }),
     ),
+    ...inventoryEventsFromChange({
+      table: 'inventory',
+      eventName: 'MODIFY',
+      keys: { PK: 'LOC#S1', SK: 'LOC' },
+      newImage: {
+        locationId: 'S1',
+        name: 'Oxford Street',
+        type: 'store',
+        fulfils: ['ship', 'pickup'],
+        status: { state: 'pickup-disabled', reason: 'no staff', changedAt: at },
+        updatedAt: at,
+      },
+    }),
     inventoryEvents.event('AvailabilityChanged', 'id-1', at, {
       sku: 'A',
       channel: 'web',
