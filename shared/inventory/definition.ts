@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   type ContextDefinition,
+  contextTable,
   defineRoute,
   type RouteSpec,
   routeFunction,
@@ -26,16 +27,12 @@ import {
  * rules and availability snapshots, in one table.
  */
 
-export const inventoryTable: TableDefinition = {
-  key: INVENTORY_TABLE_KEY,
-  id: 'Inventory',
-  envVar: 'INVENTORY_TABLE',
-  partitionKey: 'PK',
-  sortKey: 'SK',
-  ttlAttribute: 'ttl',
-  // GSI1: active holds by expiry (for the sweeper); locations and rules listings.
-  indexes: [{ indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
-};
+// GSI1: active holds by expiry (for the sweeper); locations and rules listings.
+export const inventoryTable: TableDefinition = contextTable(
+  INVENTORY_TABLE_KEY,
+  'Inventory',
+  'INVENTORY_TABLE',
+);
 
 const ruleIdSchema = locationIdSchema;
 const holdIdSchema = z.string().min(1).max(100);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { INVENTORY_TABLE_KEY } from '../inventory';
 import {
   type ContextDefinition,
+  contextTable,
   defineRoute,
   type RouteSpec,
   routeFunction,
@@ -14,16 +15,8 @@ import { marketplaceOrderSchema, orderInputSchema } from './schemas';
 
 /** The orders context: orders with their lines, allocations and status history, in one table. */
 
-export const ordersTable: TableDefinition = {
-  key: ORDERS_TABLE_KEY,
-  id: 'Orders',
-  envVar: 'ORDERS_TABLE',
-  partitionKey: 'PK',
-  sortKey: 'SK',
-  ttlAttribute: 'ttl',
-  // GSI1: orders by channel order id (channel sees its own, ops sees all).
-  indexes: [{ indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
-};
+// GSI1: orders by channel order id (channel sees its own, ops sees all).
+export const ordersTable: TableDefinition = contextTable(ORDERS_TABLE_KEY, 'Orders', 'ORDERS_TABLE');
 
 const orderIdSchema = z.string().min(1).max(100);
 

@@ -29,6 +29,20 @@ export interface TableDefinition {
   indexes: IndexDefinition[];
 }
 
+/**
+ * A context's table in the shape every context uses: string keys `PK`/`SK`, TTL on `ttl`, and one
+ * overloaded index GSI1 (`GSI1PK`/`GSI1SK`) for the context's listings.
+ */
+export const contextTable = (key: TableKey, id: string, envVar: string): TableDefinition => ({
+  key,
+  id,
+  envVar,
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  ttlAttribute: 'ttl',
+  indexes: [{ indexName: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+});
+
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 /**

@@ -29,6 +29,10 @@ export function statusAt(location: Pick<Location, 'status'>, now: string): Locat
   return status.state;
 }
 
+/** The locations by id, each with what it fulfils at `now` (a closed store fulfils nothing). */
+export const locationsAt = (registered: Location[], now: string): Map<string, Location> =>
+  new Map(registered.map((l) => [l.locationId, { ...l, fulfils: fulfilsAt(l, now) }]));
+
 /** What a location fulfils at `now`, its status applied. */
 export function fulfilsAt(location: Pick<Location, 'fulfils' | 'status'>, now: string): Location['fulfils'] {
   const state = statusAt(location, now);

@@ -6,8 +6,8 @@ import {
   activePositions,
   type ChannelRule,
   channelAvailability,
-  fulfilsAt,
   type Location,
+  locationsAt,
   type Position,
 } from '../domain/stock';
 import type { Delivery, LineInput } from '../schemas';
@@ -61,9 +61,8 @@ export async function loadStockPicture(
     cached(`rules:${ports.inventory.tableName}`, () => ports.inventory.listRules()),
     ...skus.map((sku) => ports.inventory.getPositions(sku, options)),
   ]);
-  const now = ports.now();
   return {
-    locations: new Map(locations.map((l) => [l.locationId, { ...l, fulfils: fulfilsAt(l, now) }])),
+    locations: locationsAt(locations, ports.now()),
     registered: new Map(locations.map((l) => [l.locationId, l])),
     positions: new Map(skus.map((sku, i) => [sku, positionLists[i] ?? []])),
     rules,

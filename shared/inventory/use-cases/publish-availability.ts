@@ -1,6 +1,6 @@
 import { type DomainEvent, stableId } from '../../platform/events/envelope';
 import { CHANNELS, type Channel } from '../../platform/principals';
-import { type AvailabilitySnapshot, availabilityByMethod, fulfilsAt } from '../domain/stock';
+import { type AvailabilitySnapshot, availabilityByMethod, locationsAt } from '../domain/stock';
 import { inventoryEvents } from '../events';
 import type { InventoryRepository } from './ports';
 
@@ -56,9 +56,9 @@ export async function publishAvailabilityChanges(
     ports.inventory.listRules(),
     ports.inventory.listLocations(),
   ]);
-  // What each location fulfils now, its status applied: a closed store's units are not announced.
-  const at = ports.now();
-  const locations = new Map(registered.map((l) => [l.locationId, { ...l, fulfils: fulfilsAt(l, at) }]));
+  // Read fresh, not from the reference cache: a pass must not settle on figures of old rules.
+  // Each location with what it fulfils now: a closed store's units are not announced.
+  const locations = locationsAt(registered, ports.now());
   let published = 0;
   for (const sku of skus) {
     for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS; attempt++) {
