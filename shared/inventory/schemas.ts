@@ -94,6 +94,18 @@ export const adjustmentInputSchema = z.object({
 });
 export type AdjustmentInput = z.infer<typeof adjustmentInputSchema>;
 
+/**
+ * A rule applies to the whole network unless it names locations; the scopes of any two rules must be
+ * nested or disjoint (so what a channel may get is exact, see docs/decisions.md).
+ */
+const ruleLocationsSchema = z
+  .array(locationIdSchema)
+  .min(1)
+  .max(100)
+  .refine((values) => new Set(values).size === values.length, 'no repeated values')
+  .optional()
+  .describe('The locations the rule counts (default: every location)');
+
 export const channelRuleInputSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('maxShareOfAtp'),
@@ -101,6 +113,7 @@ export const channelRuleInputSchema = z.discriminatedUnion('type', [
     channel: channelSchema,
     percent: z.number().min(0).max(100),
     skus: z.array(skuSchema).min(1).max(1000).optional(),
+    locations: ruleLocationsSchema,
   }),
   z.object({
     type: z.literal('protectUnits'),
@@ -108,6 +121,7 @@ export const channelRuleInputSchema = z.discriminatedUnion('type', [
     channel: channelSchema,
     units: z.number().int().min(0).max(LIMITS.maxStock),
     skus: z.array(skuSchema).min(1).max(1000).optional(),
+    locations: ruleLocationsSchema,
   }),
 ]);
 export type ChannelRuleInput = z.infer<typeof channelRuleInputSchema>;

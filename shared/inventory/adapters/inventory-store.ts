@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -9,6 +10,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '../../platform/dynamodb';
+import type { AllocationMove, AllocationState, CountedUnits } from '../domain/allocation';
+import { heldAttribute } from '../domain/allocation';
 import type { Hold, PositionChange } from '../domain/hold';
 import type { Allocation } from '../domain/sourcing';
 import {
@@ -33,6 +36,7 @@ export const inventoryKeys = {
     SK: 'ADJ',
   }),
   availabilitySnapshot: (sku: string) => ({ PK: `SKU#${sku}`, SK: 'ATP' }),
+  allocation: (sku: string) => ({ PK: `SKU#${sku}`, SK: 'ALLOC' }),
   recomputeJob: { PK: 'JOB#AVAILABILITY', SK: 'JOB' },
   activeHoldsIndex: 'HOLD#ACTIVE',
   locationsIndex: 'LOCATIONS',
@@ -45,6 +49,26 @@ const stripKeys = <T>(item: Record<string, unknown>): T => {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ttl: _ttl, lastChange: _lc, ...rest } = item;
   return rest as T;
 };
+
+/** An allocation item as the domain sees it: its flat `atp:`, `room:` and `held:` attributes by rule. */
+export function allocationFromItem(item: Record<string, unknown>): AllocationState {
+  const state: AllocationState = {
+    version: Number(item.version ?? 0),
+    ruleSet: String(item.ruleSet ?? ''),
+    atp: {},
+    room: {},
+    held: {},
+  };
+  for (const [name, value] of Object.entries(item)) {
+    const [kind, ...rest] = name.split(':');
+    const key = rest.join(':');
+    if (rest.length === 0 || typeof value !== 'number') continue;
+    if (kind === 'atp') state.atp[key] = value;
+    else if (kind === 'room') state.room[key] = value;
+    else if (kind === 'held') state.held[key] = value;
+  }
+  return state;
+}
 
 /** Reads and writes of the inventory context. All conditions use attribute-name placeholders. */
 export class InventoryStore implements InventoryRepository {
@@ -135,17 +159,17 @@ export class InventoryStore implements InventoryRepository {
   }
 
   /**
-   * Sets an absolute count, keeping what is reserved: available is recomputed from the reserved units
-   * the position holds at the moment of the write. Optimistic on `version`, so a reservation landing
-   * between the read and the write makes this call retry rather than lose it.
+   * An absolute count as a transaction item, keeping what is reserved: available is recomputed from
+   * the reserved units the position holds when it is read. Optimistic on `version`, so a reservation
+   * landing between the read and the write cancels the write rather than being lost.
    */
-  async setCount(
+  async prepareCount(
     sku: string,
     locationId: string,
     onHand: number,
     safetyStock: number | undefined,
     now: string,
-  ): Promise<Position | 'conflict'> {
+  ): Promise<{ previous?: Position; next: Position; op: TransactItem }> {
     const current = await this.getPosition(sku, locationId);
     const reserved = current?.reserved ?? 0;
     const ss = safetyStock ?? current?.safetyStock ?? 0;
@@ -159,21 +183,19 @@ export class InventoryStore implements InventoryRepository {
       version: (current?.version ?? 0) + 1,
     };
     const change: PositionChange = { type: 'count', ref: { type: 'count', id: now }, reason: 'count' };
-    try {
-      await this.doc.send(
-        new PutCommand({
+    return {
+      ...(current ? { previous: current } : {}),
+      next,
+      op: {
+        Put: {
           TableName: this.tableName,
           Item: { ...inventoryKeys.position(sku, locationId), ...next, updatedAt: now, lastChange: change },
           ConditionExpression: current ? '#version = :version' : 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: current ? { '#version': 'version' } : { '#pk': 'PK' },
           ...(current ? { ExpressionAttributeValues: { ':version': current.version } } : {}),
-        }),
-      );
-      return next;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return 'conflict';
-      throw error;
-    }
+        },
+      },
+    };
   }
 
   /** Takes `quantity` units at a position only if that many are available: the no-oversell write. */
@@ -478,6 +500,138 @@ export class InventoryStore implements InventoryRepository {
         ExpressionAttributeValues: { ':version': version },
       }),
     );
+  }
+
+  /**
+   * The allocation items of these SKUs (one request for up to 100; a SKU without one is absent).
+   * Placement reads them strongly consistent; availability answers may read them eventually.
+   */
+  async getAllocations(
+    skus: string[],
+    options: { consistent?: boolean } = {},
+  ): Promise<Map<string, AllocationState>> {
+    const states = new Map<string, AllocationState>();
+    for (let i = 0; i < skus.length; i += 100) {
+      let keys: Record<string, unknown>[] = skus
+        .slice(i, i + 100)
+        .map((sku) => inventoryKeys.allocation(sku));
+      while (keys.length > 0) {
+        const out = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: options.consistent ?? true } },
+          }),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          states.set(String(item.sku), allocationFromItem(item));
+        }
+        keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return states;
+  }
+
+  /**
+   * Records a recomputed allocation state, only if the item is still at `expectedVersion` (0: none):
+   * a reservation committed since the read moved the version, and its units must not be lost.
+   */
+  async putAllocation(
+    sku: string,
+    state: Omit<AllocationState, 'version'>,
+    expectedVersion: number,
+    now: string,
+  ) {
+    const flat: Record<string, number> = {};
+    for (const [id, n] of Object.entries(state.atp)) flat[`atp:${id}`] = n;
+    for (const [id, n] of Object.entries(state.room)) flat[`room:${id}`] = n;
+    for (const [key, n] of Object.entries(state.held)) flat[heldAttribute(key)] = n;
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...inventoryKeys.allocation(sku),
+          sku,
+          ruleSet: state.ruleSet,
+          version: expectedVersion + 1,
+          updatedAt: now,
+          ...flat,
+        },
+        ...(expectedVersion === 0
+          ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } }
+          : {
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expected': expectedVersion },
+            }),
+      }),
+    );
+  }
+
+  /**
+   * Moves a SKU's allocation item with a reservation (or a fall in stock): each guarded rule must
+   * still allow the units, and the item must be in the state of the rules placement used. A fall in
+   * stock has no guard: it is a fact, and it only ever lowers what the rules give.
+   */
+  allocationOp(sku: string, move: AllocationMove, guarded: boolean): TransactItem {
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':one': 1, ':zero': 0 };
+    const set: string[] = ['#version = if_not_exists(#version, :zero) + :one'];
+    const conditions: string[] = [];
+    let n = 0;
+    for (const d of move.decrements) {
+      const a = `#a${n}`;
+      names[a] = d.attribute;
+      values[`:d${n}`] = d.by;
+      set.push(`${a} = if_not_exists(${a}, :zero) - :d${n}`);
+      if (guarded && d.atLeast !== undefined) {
+        values[`:min${n}`] = d.atLeast;
+        conditions.push(`${a} >= :min${n}`);
+      }
+      n++;
+    }
+    for (const i of move.increments) {
+      const a = `#a${n}`;
+      names[a] = i.attribute;
+      values[`:d${n}`] = i.by;
+      set.push(`${a} = if_not_exists(${a}, :zero) + :d${n}`);
+      n++;
+    }
+    if (guarded) {
+      names['#ruleSet'] = 'ruleSet';
+      values[':ruleSet'] = move.ruleSet;
+      conditions.unshift('#ruleSet = :ruleSet');
+    }
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: inventoryKeys.allocation(sku),
+        UpdateExpression: `SET ${set.join(', ')}`,
+        ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  /** Gives units counted in share rules back when their line is released: never refused. */
+  allocationReleaseOp(sku: string, counted: CountedUnits[]): TransactItem {
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':one': 1, ':zero': 0 };
+    const set = ['#version = if_not_exists(#version, :zero) + :one'];
+    counted.forEach((c, i) => {
+      names[`#h${i}`] = heldAttribute(c.key);
+      values[`:q${i}`] = c.quantity;
+      set.push(`#h${i} = if_not_exists(#h${i}, :zero) - :q${i}`);
+    });
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: inventoryKeys.allocation(sku),
+        UpdateExpression: `SET ${set.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
   }
 
   /** Sends a conditional write; false when its condition failed. */

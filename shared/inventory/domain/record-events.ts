@@ -13,9 +13,15 @@ const isPosition = (change: RecordChange) =>
   change.keys.PK.startsWith('SKU#') &&
   change.keys.SK.startsWith('LOC#');
 
-/** The SKU whose availability a change may have moved, if any. */
+const isAllocation = (change: RecordChange) =>
+  change.table === INVENTORY_TABLE_KEY && change.keys.PK.startsWith('SKU#') && change.keys.SK === 'ALLOC';
+
+/**
+ * The SKU whose availability a change may have moved, if any: a position, or the state of its
+ * channel rules (recomputing it can give a channel more room).
+ */
 export function touchedSku(change: RecordChange): string | undefined {
-  if (!isPosition(change)) return undefined;
+  if (!isPosition(change) && !isAllocation(change)) return undefined;
   return String(change.newImage?.sku ?? change.oldImage?.sku ?? change.keys.PK.slice(4));
 }
 

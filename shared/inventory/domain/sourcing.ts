@@ -1,5 +1,6 @@
 import { getDistance } from 'geolib';
 import type { Delivery, LineInput } from '../schemas';
+import type { Constraint, CountedUnits } from './allocation';
 import type { ShortLine } from './errors';
 import { type Location, type Position, sellable } from './stock';
 
@@ -13,6 +14,8 @@ export interface AllocatedLine {
   sku: string;
   quantity: number;
   allocations: Allocation[];
+  /** Units counted in a channel's share rules when reserved, given back to them on release. */
+  counted?: CountedUnits[];
 }
 
 /**
@@ -49,8 +52,13 @@ export interface SourcingInput {
   locations: Map<string, Location>;
   /** Positions of each ordered SKU, by SKU. */
   positions: Map<string, Position[]>;
-  /** What the ordering channel may sell of each SKU across the network (after its rules). */
+  /** What the ordering channel may get of each SKU by this delivery (after its rules). */
   channelLimit: Map<string, number>;
+  /**
+   * The rules' limits on the channel per SKU, each over a scope of locations: placement never puts
+   * more units in a scope than its cap (the reservation's transaction would refuse them).
+   */
+  constraints?: Map<string, Constraint[]>;
 }
 
 /**
@@ -80,6 +88,15 @@ function stockAt(input: SourcingInput, sku: string, locationId: string): number 
   return index.get(`${sku}\u0000${locationId}`) ?? 0;
 }
 
+/** A location's units of a SKU within the caps of the rules whose scope holds it. */
+function takeableAt(input: SourcingInput, sku: string, locationId: string): number {
+  let units = stockAt(input, sku, locationId);
+  for (const c of input.constraints?.get(sku) ?? []) {
+    if (!c.scope || c.scope.has(locationId)) units = Math.min(units, c.cap);
+  }
+  return units;
+}
+
 function limitFor(input: SourcingInput, sku: string): number {
   return input.channelLimit.get(sku) ?? 0;
 }
@@ -87,7 +104,7 @@ function limitFor(input: SourcingInput, sku: string): number {
 function sourcePickup(input: SourcingInput, locationId: string): SourcingResult {
   const short: ShortLine[] = [];
   for (const line of input.lines) {
-    const available = Math.min(stockAt(input, line.sku, locationId), limitFor(input, line.sku));
+    const available = Math.min(takeableAt(input, line.sku, locationId), limitFor(input, line.sku));
     if (available < line.quantity)
       short.push({ sku: line.sku, requested: line.quantity, available, locationId });
   }
@@ -138,6 +155,21 @@ function sourceShip(input: SourcingInput): SourcingResult {
   }
   if (short.length > 0) return { ok: false, short };
 
+  // What each rule still lets this order take in its scope, spent as lines are placed.
+  const budgets = new Map(
+    input.lines.map((l) => [l.sku, (input.constraints?.get(l.sku) ?? []).map((c) => ({ c, left: c.cap }))]),
+  );
+  const takeable = (sku: string, locationId: string) => {
+    let units = stockAt(input, sku, locationId);
+    for (const b of budgets.get(sku) ?? []) {
+      if (!b.c.scope || b.c.scope.has(locationId)) units = Math.min(units, b.left);
+    }
+    return units;
+  };
+  const spend = (sku: string, locationId: string, quantity: number) => {
+    for (const b of budgets.get(sku) ?? []) if (!b.c.scope || b.c.scope.has(locationId)) b.left -= quantity;
+  };
+
   const address = input.delivery.type === 'ship' ? input.delivery.address : undefined;
   const candidates = [...input.locations.values()]
     .filter((loc) => loc.fulfils.includes('ship'))
@@ -146,9 +178,9 @@ function sourceShip(input: SourcingInput): SourcingResult {
         address?.lat !== undefined && address.lon !== undefined
           ? Math.round(getDistance({ lat: address.lat, lon: address.lon }, loc.geo) / 100) / 10
           : undefined;
-      const coversAllLines = input.lines.every((l) => stockAt(input, l.sku, loc.locationId) >= l.quantity);
+      const coversAllLines = input.lines.every((l) => takeable(l.sku, loc.locationId) >= l.quantity);
       const unitsAvailable = input.lines.reduce(
-        (sum, l) => sum + Math.min(l.quantity, stockAt(input, l.sku, loc.locationId)),
+        (sum, l) => sum + Math.min(l.quantity, takeable(l.sku, loc.locationId)),
         0,
       );
       return { location: loc, distanceKm, coversAllLines, unitsAvailable };
@@ -169,7 +201,7 @@ function sourceShip(input: SourcingInput): SourcingResult {
   while ([...remaining.values()].some((q) => q > 0) && pool.length > 0) {
     const covering = (c: (typeof candidates)[number]) =>
       [...remaining.entries()].reduce(
-        (sum, [sku, q]) => sum + Math.min(q, stockAt(input, sku, c.location.locationId)),
+        (sum, [sku, q]) => sum + Math.min(q, takeable(sku, c.location.locationId)),
         0,
       );
     const score = new Map(pool.map((c) => [c, covering(c)]));
@@ -178,8 +210,9 @@ function sourceShip(input: SourcingInput): SourcingResult {
     if (!best || score.get(best) === 0) break;
     const takes: { sku: string; quantity: number }[] = [];
     for (const [sku, q] of remaining) {
-      const take = Math.min(q, stockAt(input, sku, best.location.locationId));
+      const take = Math.min(q, takeable(sku, best.location.locationId));
       if (take > 0) {
+        spend(sku, best.location.locationId, take);
         takes.push({ sku, quantity: take });
         allocations.get(sku)?.push({ locationId: best.location.locationId, quantity: take });
         remaining.set(sku, q - take);

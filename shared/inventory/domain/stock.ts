@@ -86,79 +86,11 @@ export function computeAvailable(onHand: number, reserved: number, safetyStock: 
   return onHand - reserved - safetyStock;
 }
 
-const ruleApplies = (rule: ChannelRule, sku: string): boolean => !rule.skus || rule.skus.includes(sku);
-
-/** How one SKU's network ATP was turned into what a channel may sell, for explanations. */
-export interface ChannelAvailability {
-  sku: string;
-  channel: Principal;
-  networkAtp: number;
-  available: number;
-  appliedRules: { ruleId: string; name: string; effect: string }[];
-}
-
-/**
- * What a channel may sell of a SKU across the network: network ATP (sum of sellable positions), less
- * units protected for other channels, capped by this channel's share rules. `ops` sees the raw ATP.
- */
-export function channelAvailability(
-  sku: string,
-  channel: Principal,
-  positions: Pick<Position, 'available'>[],
-  rules: ChannelRule[],
-): ChannelAvailability {
-  const networkAtp = positions.reduce((sum, p) => sum + sellable(p), 0);
-  const result: ChannelAvailability = { sku, channel, networkAtp, available: networkAtp, appliedRules: [] };
-  if (channel === 'ops') return result;
-  let available = networkAtp;
-  for (const rule of rules) {
-    if (!ruleApplies(rule, sku)) continue;
-    if (rule.type === 'protectUnits' && rule.channel !== channel && rule.units > 0) {
-      const before = available;
-      available = Math.max(0, available - rule.units);
-      result.appliedRules.push({
-        ruleId: rule.ruleId,
-        name: rule.name,
-        effect: `${rule.units} units protected for ${rule.channel}: ${before} → ${available}`,
-      });
-    }
-  }
-  for (const rule of rules) {
-    if (!ruleApplies(rule, sku)) continue;
-    if (rule.type === 'maxShareOfAtp' && rule.channel === channel) {
-      const cap = Math.floor((networkAtp * rule.percent) / 100);
-      if (cap < available) {
-        result.appliedRules.push({
-          ruleId: rule.ruleId,
-          name: rule.name,
-          effect: `at most ${rule.percent}% of network ATP ${networkAtp}: ${available} → ${cap}`,
-        });
-        available = cap;
-      }
-    }
-  }
-  result.available = available;
-  return result;
-}
-
 /** Per-location figure for a channel: the location's own sellable stock, within the channel's total. */
 export const channelLocationAvailable = (
   position: Pick<Position, 'available'>,
   channelTotal: number,
 ): number => Math.min(sellable(position), channelTotal);
-
-/**
- * What a channel may get of a SKU by each fulfilment method: `ship` from the locations that ship
- * (their sellable units together, within the channel's share of the network), and `pickup` at each
- * store that offers it (its own sellable units, within the same share). Order placement checks
- * exactly these numbers, so what this says is what an order by that method can reserve.
- */
-export interface MethodAvailability {
-  sku: string;
-  ship: number;
-  pickup: { locationId: string; available: number }[];
-  channel: ChannelAvailability;
-}
 
 /**
  * The positions that can serve anything: at a known location that fulfils something now (the
@@ -169,26 +101,3 @@ export const activePositions = <P extends Pick<Position, 'locationId'>>(
   positions: P[],
   locations: ReadonlyMap<string, Pick<Location, 'fulfils'>>,
 ): P[] => positions.filter((p) => (locations.get(p.locationId)?.fulfils.length ?? 0) > 0);
-
-export function availabilityByMethod(
-  sku: string,
-  channel: Principal,
-  positions: Pick<Position, 'locationId' | 'available'>[],
-  locations: ReadonlyMap<string, Pick<Location, 'fulfils'>>,
-  rules: ChannelRule[],
-): MethodAvailability {
-  const limit = channelAvailability(sku, channel, activePositions(positions, locations), rules);
-  const fulfils = (locationId: string, method: 'ship' | 'pickup') =>
-    locations.get(locationId)?.fulfils.includes(method) ?? false;
-  const shippable = positions
-    .filter((p) => fulfils(p.locationId, 'ship'))
-    .reduce((sum, p) => sum + sellable(p), 0);
-  return {
-    sku,
-    ship: Math.min(shippable, limit.available),
-    pickup: positions
-      .filter((p) => fulfils(p.locationId, 'pickup'))
-      .map((p) => ({ locationId: p.locationId, available: Math.min(sellable(p), limit.available) })),
-    channel: limit,
-  };
-}

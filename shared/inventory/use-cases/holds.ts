@@ -9,7 +9,7 @@ import { requestFingerprint, type StoredResponse } from '../../platform/idempote
 import type { Channel, Principal } from '../../platform/principals';
 import { type Hold, holdView, type PositionChange } from '../domain/hold';
 import type { HoldInput } from '../schemas';
-import { placeLines } from './placement';
+import { placeLines, releaseItems, reservationItems } from './placement';
 import type { InventoryPorts } from './ports';
 
 /**
@@ -62,9 +62,7 @@ export async function placeHold(
     const change: PositionChange = { type: 'reserve', ref: { type: 'hold', id: holdId } };
     const response: StoredResponse = { statusCode: 201, body: holdView(hold) };
     const items: TransactItem[] = [
-      ...placed.lines.flatMap((l) =>
-        l.allocations.map((a) => ports.inventory.reserveOp(l.sku, a, change, now)),
-      ),
+      ...reservationItems(ports, placed, change, now),
       ports.inventory.createHoldOp(hold),
     ];
     if (idempotencyKey) {
@@ -128,9 +126,7 @@ async function endHold(
     };
     const items: TransactItem[] = [
       ports.inventory.finishHoldOp(holdId, status, now),
-      ...hold.lines.flatMap((l) =>
-        l.allocations.map((a) => ports.inventory.releaseOp(l.sku, a, change, now)),
-      ),
+      ...releaseItems(ports, hold.lines, change, now),
     ];
     const result = await ports.transact(items);
     if (result.kind === 'committed')

@@ -1,15 +1,21 @@
-import { DomainError, type ErrorDetail } from '../../platform/errors';
+import type { TransactItem } from '../../platform/dynamodb';
+import { concurrentUpdate, DomainError, type ErrorDetail } from '../../platform/errors';
 import type { Principal } from '../../platform/principals';
-import { insufficientStock, unknownLocation } from '../domain/errors';
-import { type SourcingResult, sourceOrder } from '../domain/sourcing';
 import {
-  activePositions,
-  type ChannelRule,
-  channelAvailability,
-  type Location,
-  locationsAt,
-  type Position,
-} from '../domain/stock';
+  type AllocationMove,
+  type AllocationState,
+  availabilityByMethod,
+  type Constraint,
+  recomputeAllocation,
+  reservationMove,
+  rulesFor,
+  stockFallMove,
+} from '../domain/allocation';
+import { insufficientStock, unknownLocation } from '../domain/errors';
+import type { PositionChange } from '../domain/hold';
+import type { AllocatedLine } from '../domain/sourcing';
+import { type SourcingResult, sourceOrder } from '../domain/sourcing';
+import { type ChannelRule, type Location, locationsAt, type Position } from '../domain/stock';
 import type { Delivery, LineInput } from '../schemas';
 import type { InventoryPorts, InventoryRepository } from './ports';
 
@@ -21,6 +27,8 @@ export interface StockPicture {
   registered: Map<string, Location>;
   positions: Map<string, Position[]>;
   rules: ChannelRule[];
+  /** The state of each SKU's channel rules, current for the rules read (SKUs without rules: absent). */
+  allocations: Map<string, AllocationState>;
 }
 
 /**
@@ -40,6 +48,24 @@ function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
   return value;
 }
 
+/** The channel rules, from this environment's one-second copy. */
+export const currentRules = (ports: { inventory: InventoryRepository }): Promise<ChannelRule[]> =>
+  cached(`rules:${ports.inventory.tableName}`, () => ports.inventory.listRules());
+
+/**
+ * The allocation item move for a fall in stock at a location (a count or an adjustment), if the
+ * SKU is under rules: committed with the fall, so a rule never promises units that just left.
+ */
+export async function stockFallItems(
+  ports: Pick<InventoryPorts, 'inventory'>,
+  sku: string,
+  locationId: string,
+  fall: number,
+): Promise<TransactItem[]> {
+  const move = stockFallMove(rulesFor(await currentRules(ports), sku), '', locationId, fall);
+  return move ? [ports.inventory.allocationOp(sku, move, false)] : [];
+}
+
 /** Forgets the cached locations and rules of a table (after this process changed them). */
 export function forgetReferenceData(ports: { inventory: InventoryRepository }): void {
   referenceCache.delete(`locations:${ports.inventory.tableName}`);
@@ -54,19 +80,66 @@ export function forgetReferenceData(ports: { inventory: InventoryRepository }): 
 export async function loadStockPicture(
   ports: Pick<InventoryPorts, 'inventory' | 'now'>,
   skus: string[],
-  options: { consistent?: boolean } = {},
+  options: { consistent?: boolean; settle?: boolean } = {},
 ): Promise<StockPicture> {
-  const [locations, rules, ...positionLists] = await Promise.all([
+  const [locations, rules, stored, ...positionLists] = await Promise.all([
     cached(`locations:${ports.inventory.tableName}`, () => ports.inventory.listLocations()),
     cached(`rules:${ports.inventory.tableName}`, () => ports.inventory.listRules()),
+    ports.inventory.getAllocations(skus, options),
     ...skus.map((sku) => ports.inventory.getPositions(sku, options)),
   ]);
-  return {
+  const picture: StockPicture = {
     locations: locationsAt(locations, ports.now()),
     registered: new Map(locations.map((l) => [l.locationId, l])),
     positions: new Map(skus.map((sku, i) => [sku, positionLists[i] ?? []])),
     rules,
+    allocations: stored,
   };
+  for (const sku of skus) {
+    const applicable = rulesFor(rules, sku);
+    const state = stored.get(sku);
+    const fresh = recomputeAllocation(
+      sku,
+      picture.positions.get(sku) ?? [],
+      picture.locations,
+      applicable,
+      state,
+    );
+    if (state?.ruleSet === fresh.ruleSet || (applicable.length === 0 && !state)) continue;
+    // The rules changed since the state was recorded (or it was never recorded): placement records
+    // it before reserving against it; an answer only computes it.
+    picture.allocations.set(
+      sku,
+      options.settle
+        ? await settleAllocation(ports, sku, picture)
+        : { ...fresh, version: state?.version ?? 0 },
+    );
+  }
+  return picture;
+}
+
+/** Records the state of a SKU's rules as the positions give it now; returns the state recorded. */
+async function settleAllocation(
+  ports: Pick<InventoryPorts, 'inventory' | 'now'>,
+  sku: string,
+  picture: StockPicture,
+): Promise<AllocationState> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const previous = (await ports.inventory.getAllocations([sku])).get(sku);
+    const positions = await ports.inventory.getPositions(sku);
+    picture.positions.set(sku, positions);
+    const applicable = rulesFor(picture.rules, sku);
+    const fresh = recomputeAllocation(sku, positions, picture.locations, applicable, previous);
+    if (previous?.ruleSet === fresh.ruleSet) return previous;
+    const version = previous?.version ?? 0;
+    if (await ports.inventory.putAllocation(sku, fresh, version, ports.now()))
+      return { ...fresh, version: version + 1 };
+  }
+  throw concurrentUpdate(
+    'The stock changed too often while applying channel rules; retry',
+    'lines',
+    'contention',
+  );
 }
 
 /**
@@ -78,10 +151,11 @@ export async function placeLines(
   channel: Principal,
   lines: LineInput[],
   delivery: Delivery,
-): Promise<Extract<SourcingResult, { ok: true }>> {
+): Promise<PlacedLines> {
   const picture = await loadStockPicture(
     ports,
     lines.map((l) => l.sku),
+    { settle: true },
   );
   const unknown: ErrorDetail[] = [];
   lines.forEach((line, index) => {
@@ -118,24 +192,85 @@ export async function placeLines(
       ]);
     }
   }
-  const channelLimit = new Map(
-    lines.map((l) => [
-      l.sku,
-      channelAvailability(
-        l.sku,
-        channel,
-        activePositions(picture.positions.get(l.sku) ?? [], picture.locations),
-        picture.rules,
-      ).available,
-    ]),
-  );
+  const channelLimit = new Map<string, number>();
+  const constraints = new Map<string, Constraint[]>();
+  for (const line of lines) {
+    const byMethod = availabilityByMethod(
+      line.sku,
+      channel,
+      picture.positions.get(line.sku) ?? [],
+      picture.locations,
+      picture.rules,
+      picture.allocations.get(line.sku),
+    );
+    channelLimit.set(
+      line.sku,
+      delivery.type === 'ship'
+        ? byMethod.ship
+        : (byMethod.pickup.find((p) => p.locationId === delivery.locationId)?.available ?? 0),
+    );
+    constraints.set(line.sku, byMethod.constraints);
+  }
   const result = sourceOrder({
     lines,
     delivery,
     locations: picture.locations,
     positions: picture.positions,
     channelLimit,
+    constraints,
   });
   if (!result.ok) throw insufficientStock(result.short);
-  return result;
+  const moves = new Map<string, AllocationMove>();
+  const placed = result.lines.map((line) => {
+    const state = picture.allocations.get(line.sku);
+    const move = state
+      ? reservationMove(channel, rulesFor(picture.rules, line.sku), state.ruleSet, line.allocations)
+      : undefined;
+    if (!move) return line;
+    moves.set(line.sku, move);
+    return move.counted.length > 0 ? { ...line, counted: move.counted } : line;
+  });
+  return { lines: placed, decision: result.decision, moves };
+}
+
+/** Where the lines go, and how each SKU's channel rules move with them. */
+export interface PlacedLines {
+  lines: AllocatedLine[];
+  decision: Extract<SourcingResult, { ok: true }>['decision'];
+  moves: Map<string, AllocationMove>;
+}
+
+/**
+ * The transaction items that take placed lines: each position's conditional reservation and, per SKU
+ * under channel rules, the allocation item with its guards (committed together, so a rule holds
+ * exactly whatever runs at the same time).
+ */
+export function reservationItems(
+  ports: Pick<InventoryPorts, 'inventory'>,
+  placed: PlacedLines,
+  change: PositionChange,
+  now: string,
+): TransactItem[] {
+  return placed.lines.flatMap((line) => {
+    const move = placed.moves.get(line.sku);
+    return [
+      ...line.allocations.map((a) => ports.inventory.reserveOp(line.sku, a, change, now)),
+      ...(move ? [ports.inventory.allocationOp(line.sku, move, true)] : []),
+    ];
+  });
+}
+
+/** The items that give allocated lines back: positions, and what share rules counted. */
+export function releaseItems(
+  ports: Pick<InventoryPorts, 'inventory'>,
+  lines: AllocatedLine[],
+  change: PositionChange,
+  now: string,
+): TransactItem[] {
+  return lines.flatMap((line) => [
+    ...line.allocations.map((a) => ports.inventory.releaseOp(line.sku, a, change, now)),
+    ...(line.counted && line.counted.length > 0
+      ? [ports.inventory.allocationReleaseOp(line.sku, line.counted)]
+      : []),
+  ]);
 }

@@ -1,6 +1,7 @@
 import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
 import type { StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { IdempotencyRepository } from '../../platform/idempotency/store';
+import type { AllocationMove, AllocationState, CountedUnits } from '../domain/allocation';
 import type { Hold, HoldStatus, PositionChange } from '../domain/hold';
 import type { Allocation } from '../domain/sourcing';
 import type { AvailabilitySnapshot, ChannelRule, Location, LocationStatus, Position } from '../domain/stock';
@@ -19,20 +20,33 @@ export interface InventoryRepository {
   /** Sets a location's status; undefined when there is no such location. */
   setLocationStatus(locationId: string, status: LocationStatus, now: string): Promise<Location | undefined>;
   getPositions(sku: string, options?: { consistent?: boolean }): Promise<Position[]>;
-  /** Absolute count keeping what is reserved; `conflict` when the position moved meanwhile. */
-  setCount(
+  /** An absolute count keeping what is reserved, as a transaction item conditional on the position read. */
+  prepareCount(
     sku: string,
     locationId: string,
     onHand: number,
     safetyStock: number | undefined,
     now: string,
-  ): Promise<Position | 'conflict'>;
+  ): Promise<{ previous?: Position; next: Position; op: TransactItem }>;
   reserveOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
   releaseOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
   adjustOp(sku: string, locationId: string, delta: number, change: PositionChange, now: string): TransactItem;
   /** The ledger entry of an adjustment; fails the transaction when that source event was applied. */
   adjustmentLedgerOp(record: AdjustmentRecord): TransactItem;
   getAdjustment(sourceSystem: string, sourceEventId: string): Promise<AdjustmentRecord | undefined>;
+  /** The allocation items of these SKUs (those without one are absent). */
+  getAllocations(skus: string[], options?: { consistent?: boolean }): Promise<Map<string, AllocationState>>;
+  /** Records a recomputed state if the item is still at `expectedVersion` (0: none); false otherwise. */
+  putAllocation(
+    sku: string,
+    state: Omit<AllocationState, 'version'>,
+    expectedVersion: number,
+    now: string,
+  ): Promise<boolean>;
+  /** Moves the allocation item with a reservation (`guarded`) or a fall in stock. */
+  allocationOp(sku: string, move: AllocationMove, guarded: boolean): TransactItem;
+  /** Gives counted units back to the share rules that counted them. */
+  allocationReleaseOp(sku: string, counted: CountedUnits[]): TransactItem;
   putRule(rule: ChannelRule): Promise<void>;
   deleteRule(ruleId: string): Promise<boolean>;
   listRules(): Promise<ChannelRule[]>;

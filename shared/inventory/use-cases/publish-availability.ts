@@ -1,6 +1,7 @@
 import { type DomainEvent, stableId } from '../../platform/events/envelope';
 import { CHANNELS, type Channel } from '../../platform/principals';
-import { type AvailabilitySnapshot, availabilityByMethod, locationsAt } from '../domain/stock';
+import { availabilityByMethod, recomputeAllocation, rulesFor, sameAllocation } from '../domain/allocation';
+import { type AvailabilitySnapshot, locationsAt } from '../domain/stock';
 import { inventoryEvents } from '../events';
 import type { InventoryRepository } from './ports';
 
@@ -62,10 +63,21 @@ export async function publishAvailabilityChanges(
   let published = 0;
   for (const sku of skus) {
     for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS; attempt++) {
+      // The rules' state first, then the positions: a reservation committed in between moves the
+      // state's version, and the recomputed state is then refused rather than losing its units.
+      const previous = (await ports.inventory.getAllocations([sku])).get(sku);
       const [positions, snapshot] = await Promise.all([
         ports.inventory.getPositions(sku),
         ports.inventory.getAvailabilitySnapshot(sku),
       ]);
+      const applicable = rulesFor(rules, sku);
+      const fresh = recomputeAllocation(sku, positions, locations, applicable, previous);
+      let state = previous;
+      if ((applicable.length > 0 || previous) && !(previous && sameAllocation(previous, fresh))) {
+        const version = previous?.version ?? 0;
+        if (!(await ports.inventory.putAllocation(sku, fresh, version, ports.now()))) continue;
+        state = { ...fresh, version: version + 1 };
+      }
       if (snapshot.pending) {
         await announce(ports, sku, snapshot as Required<AvailabilitySnapshot>);
         published += snapshot.pending.moves.length;
@@ -74,7 +86,7 @@ export async function publishAvailabilityChanges(
       const next = Object.fromEntries(
         CHANNELS.map((channel) => [
           channel,
-          availabilityByMethod(sku, channel, positions, locations, rules).ship,
+          availabilityByMethod(sku, channel, positions, locations, rules, state).ship,
         ]),
       );
       const moves = CHANNELS.filter((channel) => snapshot.channels[channel] !== next[channel]).map(

@@ -4,7 +4,7 @@ import type { Channel } from '../../platform/principals';
 import type { Hold, PositionChange } from '../domain/hold';
 import type { AllocatedLine, SourcingDecision } from '../domain/sourcing';
 import type { Delivery, LineInput } from '../schemas';
-import { placeLines } from './placement';
+import { placeLines, releaseItems, reservationItems } from './placement';
 import type { InventoryPorts } from './ports';
 
 /** What another context (orders) asks of the inventory pool for one of its records. */
@@ -63,9 +63,7 @@ export function stockReservations(ports: InventoryPorts): StockReservations {
       return {
         lines: placed.lines,
         decision: placed.decision,
-        stockOps: placed.lines.flatMap((line) =>
-          line.allocations.map((allocation) => ports.inventory.reserveOp(line.sku, allocation, change, now)),
-        ),
+        stockOps: reservationItems(ports, placed, change, now),
       };
     },
     async explainHoldFailure(request) {
@@ -73,9 +71,7 @@ export function stockReservations(ports: InventoryPorts): StockReservations {
     },
     releaseOps(orderId, lines, reason, now) {
       const change: PositionChange = { type: 'release', ref: { type: 'order', id: orderId }, reason };
-      return lines.flatMap((line) =>
-        line.allocations.map((a) => ports.inventory.releaseOp(line.sku, a, change, now)),
-      );
+      return releaseItems(ports, lines, change, now);
     },
   };
 }

@@ -3,9 +3,9 @@ import { contentionBackoff, MAX_CONTENTION_ATTEMPTS } from '../../platform/dynam
 import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../../platform/errors';
 import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { Principal } from '../../platform/principals';
+import { availabilityByMethod, overlappingScopes } from '../domain/allocation';
 import { unknownLocation } from '../domain/errors';
 import {
-  availabilityByMethod,
   type ChannelRule,
   channelLocationAvailable,
   DEFAULT_PRIORITY,
@@ -22,7 +22,7 @@ import {
   type LocationStatusInput,
   type PositionInput,
 } from '../schemas';
-import { forgetReferenceData, loadStockPicture } from './placement';
+import { forgetReferenceData, loadStockPicture, stockFallItems } from './placement';
 import type { InventoryPorts } from './ports';
 
 export async function putLocation(
@@ -120,14 +120,16 @@ const positionView = (p: {
 export async function setCount(ports: InventoryPorts, sku: string, locationId: string, input: PositionInput) {
   if (!(await ports.inventory.getLocation(locationId))) throw unknownLocation('locationId', locationId);
   for (let attempt = 1; attempt <= MAX_CONTENTION_ATTEMPTS; attempt++) {
-    const result = await ports.inventory.setCount(
+    const count = await ports.inventory.prepareCount(
       sku,
       locationId,
       input.onHand,
       input.safetyStock,
       ports.now(),
     );
-    if (result !== 'conflict') return { sku, ...positionView(result) };
+    const fall = sellable(count.previous ?? { available: 0 }) - sellable(count.next);
+    const result = await ports.transact([count.op, ...(await stockFallItems(ports, sku, locationId, fall))]);
+    if (result.kind === 'committed') return { sku, ...positionView(count.next) };
     await contentionBackoff(attempt);
   }
   throw concurrentUpdate('The position changed too often while counting; retry', 'onHand', 'contention');
@@ -175,6 +177,7 @@ export async function adjustInventory(
         },
         now,
       ),
+      ...(await stockFallItems(ports, input.sku, input.locationId, -input.delta)),
     ]);
     if (result.kind === 'committed') return { ...response, replayed: false };
     if (result.reasons[0]?.code === 'ConditionalCheckFailed') continue; // a concurrent duplicate won
@@ -203,6 +206,26 @@ export async function putChannelRule(
   input: ChannelRuleInput,
 ): Promise<ChannelRule> {
   const rule = { ...input, ruleId, updatedAt: ports.now() } as ChannelRule;
+  if (rule.locations) {
+    const known = new Set((await ports.inventory.listLocations()).map((l) => l.locationId));
+    const index = rule.locations.findIndex((l) => !known.has(l));
+    if (index >= 0) throw unknownLocation(`locations.${index}`, rule.locations[index] ?? '');
+    const overlapping = overlappingScopes(rule, await ports.inventory.listRules());
+    if (overlapping.length > 0) {
+      throw new DomainError(
+        409,
+        'RULE_SCOPE_OVERLAP',
+        `The locations partly overlap those of rule ${overlapping.join(', ')}: scopes must be nested or apart`,
+        [
+          {
+            path: 'locations',
+            message: `partly overlaps rule ${overlapping.join(', ')}`,
+            rules: overlapping,
+          },
+        ],
+      );
+    }
+  }
   await ports.inventory.putRule(rule);
   forgetReferenceData(ports);
   return rule;
@@ -250,7 +273,14 @@ export async function getAvailability(ports: InventoryPorts, channel: Principal,
     channel,
     items: unique.map((sku) => {
       const all = picture.positions.get(sku) ?? [];
-      const byMethod = availabilityByMethod(sku, channel, all, picture.locations, picture.rules);
+      const byMethod = availabilityByMethod(
+        sku,
+        channel,
+        all,
+        picture.locations,
+        picture.rules,
+        picture.allocations.get(sku),
+      );
       const total = byMethod.channel.available;
       const locations = all
         .filter((p) => !locationId || p.locationId === locationId)

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { publishAvailabilityChanges } from '../../../shared/inventory/use-cases/publish-availability';
 import {
   getAvailability,
   putChannelRule,
@@ -28,6 +29,10 @@ const scenario = fc.record({
   share: fc.option(fc.integer({ min: 0, max: 10 }).map((n) => n * 10)),
   protect: fc.option(fc.integer({ min: 0, max: 6 })),
   channel: fc.constantFrom('web' as const, 'store' as const),
+  scopedShare: fc.boolean(),
+  scopedProtect: fc.boolean(),
+  /** Units the channel ordered before the read (held under its share rule). */
+  prior: fc.integer({ min: 0, max: 3 }),
   storeState: fc.constantFrom('enabled' as const, 'disabled' as const, 'pickup-disabled' as const),
   method: fc.nat(),
 });
@@ -63,6 +68,7 @@ describe('the availability promise', () => {
             name: 'web share',
             channel: 'web',
             percent: s.share,
+            ...(s.scopedShare ? { locations: ['S1', 'DC1'] } : {}),
           });
         }
         if (s.protect !== null) {
@@ -71,11 +77,28 @@ describe('the availability promise', () => {
             name: 'kept for store',
             channel: 'store',
             units: s.protect,
+            ...(s.scopedProtect ? { locations: ['DC1'] } : {}),
           });
         }
         if (s.storeState !== 'enabled') {
           await setLocationStatus(ports, 'S1', { state: s.storeState, reason: 'property test' });
         }
+        if (s.prior > 0) {
+          await outcome(
+            placeOrder(ports as Ports, {
+              channel: s.channel,
+              scope: s.channel,
+              idempotencyKey: 'prior',
+              idempotencyKeyPath: 'h',
+              input: shipOrder([{ sku: 'SKU', quantity: s.prior }]),
+            }),
+          );
+        }
+        // An idle system: the stream has recomputed the rules' state after the last change.
+        await publishAvailabilityChanges(
+          { inventory: ports.inventory, publish: async () => {}, now: ports.now },
+          ['SKU'],
+        );
         const [item] = (await getAvailability(ports, s.channel, { skus: ['SKU'] })).items;
         if (!item) throw new Error('no availability item');
         const targets = [

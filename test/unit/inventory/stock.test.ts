@@ -1,7 +1,7 @@
 import fc from 'fast-check';
+import { channelAvailability } from '../../../shared/inventory/domain/allocation';
 import {
   type ChannelRule,
-  channelAvailability,
   channelLocationAvailable,
   computeAvailable,
   sellable,
@@ -242,7 +242,12 @@ describe('channelAvailability', () => {
     it('reports network ATP as the sum of sellable positions', () => {
       fc.assert(
         fc.property(scenario, ({ sku, principal, available, rules }) => {
-          const result = channelAvailability(sku, principal, available.map(at), rules);
+          const result = channelAvailability(
+            sku,
+            principal,
+            available.map((a, i) => ({ locationId: `L${i}`, available: a })),
+            rules,
+          );
 
           expect(result.networkAtp).toBe(available.reduce((sum, a) => sum + Math.max(0, a), 0));
         }),
@@ -252,7 +257,12 @@ describe('channelAvailability', () => {
     it('is never negative and never above network ATP', () => {
       fc.assert(
         fc.property(scenario, ({ sku, principal, available, rules }) => {
-          const result = channelAvailability(sku, principal, available.map(at), rules);
+          const result = channelAvailability(
+            sku,
+            principal,
+            available.map((a, i) => ({ locationId: `L${i}`, available: a })),
+            rules,
+          );
 
           expect(result.available).toBeGreaterThanOrEqual(0);
           expect(result.available).toBeLessThanOrEqual(result.networkAtp);
@@ -268,7 +278,12 @@ describe('channelAvailability', () => {
           const { sku, available } = s;
           const principal: Principal = own;
           const rules = [...s.rules, shareRule('own-share', own, percent)];
-          const result = channelAvailability(sku, principal, available.map(at), rules);
+          const result = channelAvailability(
+            sku,
+            principal,
+            available.map((a, i) => ({ locationId: `L${i}`, available: a })),
+            rules,
+          );
 
           for (const r of rules) {
             if (r.type !== 'maxShareOfAtp' || r.channel !== principal) continue;
@@ -282,7 +297,12 @@ describe('channelAvailability', () => {
     it('never exceeds network ATP less the units protected for other channels', () => {
       fc.assert(
         fc.property(scenario, ({ sku, principal, available, rules }) => {
-          const result = channelAvailability(sku, principal, available.map(at), rules);
+          const result = channelAvailability(
+            sku,
+            principal,
+            available.map((a, i) => ({ locationId: `L${i}`, available: a })),
+            rules,
+          );
           if (principal === 'ops') return;
           const protectedForOthers = rules
             .filter((r) => r.type === 'protectUnits' && r.channel !== principal && applies(r, sku))
@@ -296,7 +316,12 @@ describe('channelAvailability', () => {
     it('gives ops the whole network ATP', () => {
       fc.assert(
         fc.property(scenario, ({ sku, available, rules }) => {
-          const result = channelAvailability(sku, 'ops', available.map(at), rules);
+          const result = channelAvailability(
+            sku,
+            'ops',
+            available.map((a, i) => ({ locationId: `L${i}`, available: a })),
+            rules,
+          );
 
           expect(result.available).toBe(result.networkAtp);
         }),
