@@ -59,17 +59,19 @@ describe('DynamoDB Local engine lifetime', () => {
     if (process.platform === 'linux') expect(canTieEngineToParent()).toBe(true);
   });
 
+  // The kernel sends the engine TERM at once (350–460 ms to exit when idle); a JVM still starting on a
+  // loaded 2-core machine has taken over 3 s to act on it, so the bound is 8 s: it never outlives.
   it.each(['ready', 'spawned'] as const)(
-    'dies within 3 s of a kill -9 of its parent (killed once %s)',
+    'dies within 8 s of a kill -9 of its parent (killed once %s)',
     async (stage) => {
       const { child, enginePid } = await startParent(stage);
       expect(isRunning({ pid: enginePid })).toBe(true);
 
       const killedAt = Date.now();
       child.kill('SIGKILL');
-      await waitFor(() => !isRunning({ pid: enginePid }), `engine ${enginePid} to die`, 3_000);
+      await waitFor(() => !isRunning({ pid: enginePid }), `engine ${enginePid} to die`, 8_000);
 
-      expect(Date.now() - killedAt).toBeLessThan(3_000);
+      expect(Date.now() - killedAt).toBeLessThan(8_000);
     },
     60_000,
   );

@@ -15,6 +15,7 @@ import { heldAttribute } from '../domain/allocation';
 import type { Hold, PositionChange } from '../domain/hold';
 import type { Allocation } from '../domain/sourcing';
 import {
+  type AvailabilityReadModel,
   type AvailabilitySnapshot,
   type ChannelRule,
   computeAvailable,
@@ -49,6 +50,32 @@ const stripKeys = <T>(item: Record<string, unknown>): T => {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ttl: _ttl, lastChange: _lc, ...rest } = item;
   return rest as T;
 };
+
+/** The condition that a snapshot is still at `version` (0: there is none yet). */
+function snapshotAt(version: number): {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  return version === 0
+    ? {
+        ConditionExpression: 'attribute_not_exists(#pk) OR #version = :zeroVersion',
+        ExpressionAttributeNames: { '#pk': 'PK', '#version': 'version' },
+        ExpressionAttributeValues: { ':zeroVersion': 0 },
+      }
+    : {
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expected': version },
+      };
+}
+
+const snapshotFromItem = (item: Record<string, unknown>): AvailabilitySnapshot => ({
+  channels: (item.channels as Record<string, number>) ?? {},
+  version: Number(item.version ?? 0),
+  ...(item.pending ? { pending: item.pending as AvailabilitySnapshot['pending'] } : {}),
+  ...(item.readModel ? { readModel: item.readModel as AvailabilityReadModel } : {}),
+});
 
 /** An allocation item as the domain sees it: its flat `atp:`, `room:` and `held:` attributes by rule. */
 export function allocationFromItem(item: Record<string, unknown>): AllocationState {
@@ -432,7 +459,7 @@ export class InventoryStore implements InventoryRepository {
     return (out.Items ?? []).map((i) => String(i.holdId));
   }
 
-  /** The last published availability of a SKU per channel, and the snapshot's version. */
+  /** The last published availability of a SKU per channel, the snapshot's version and its read model. */
   async getAvailabilitySnapshot(sku: string): Promise<AvailabilitySnapshot> {
     const out = await this.doc.send(
       new GetCommand({
@@ -441,12 +468,28 @@ export class InventoryStore implements InventoryRepository {
         ConsistentRead: true,
       }),
     );
-    if (!out.Item) return { channels: {}, version: 0 };
-    return {
-      channels: out.Item.channels as Record<string, number>,
-      version: Number(out.Item.version),
-      ...(out.Item.pending ? { pending: out.Item.pending as AvailabilitySnapshot['pending'] } : {}),
-    };
+    return out.Item ? snapshotFromItem(out.Item) : { channels: {}, version: 0 };
+  }
+
+  /**
+   * The snapshots of up to 100 SKUs in one request (eventually consistent: an answer, not a
+   * decision); SKUs without one are absent. Unprocessed keys (throttling) are asked for again.
+   */
+  async getAvailabilitySnapshots(skus: string[]): Promise<Map<string, AvailabilitySnapshot>> {
+    const snapshots = new Map<string, AvailabilitySnapshot>();
+    let keys: Record<string, unknown>[] = skus.map((sku) => inventoryKeys.availabilitySnapshot(sku));
+    while (keys.length > 0) {
+      const out = await this.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys.slice(0, 100) } } }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? [])
+        snapshots.set(String(item.sku), snapshotFromItem(item));
+      keys = [
+        ...((out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[]),
+        ...keys.slice(100),
+      ];
+    }
+    return snapshots;
   }
 
   /**
@@ -459,19 +502,8 @@ export class InventoryStore implements InventoryRepository {
     expectedVersion: number,
     channels: Record<string, number>,
     pending: NonNullable<AvailabilitySnapshot['pending']>,
+    readModel?: AvailabilityReadModel,
   ): Promise<boolean> {
-    const condition: {
-      ConditionExpression: string;
-      ExpressionAttributeNames: Record<string, string>;
-      ExpressionAttributeValues?: Record<string, unknown>;
-    } =
-      expectedVersion === 0
-        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } }
-        : {
-            ConditionExpression: '#version = :expected',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':expected': expectedVersion },
-          };
     return this.conditional(
       new PutCommand({
         TableName: this.tableName,
@@ -481,9 +513,50 @@ export class InventoryStore implements InventoryRepository {
           channels,
           version: expectedVersion + 1,
           pending,
+          ...(readModel ? { readModel } : {}),
           updatedAt: pending.at,
         },
-        ...condition,
+        ...snapshotAt(expectedVersion),
+      }),
+    );
+  }
+
+  /**
+   * Refreshes the read model of a snapshot whose announced figures did not move. It moves the
+   * version too, so a writer that read before it (another pass over the same SKU) re-reads instead
+   * of putting older positions back.
+   */
+  async refreshAvailabilityReadModel(
+    sku: string,
+    expectedVersion: number,
+    readModel: AvailabilityReadModel,
+    now: string,
+  ): Promise<boolean> {
+    const at = snapshotAt(expectedVersion);
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: inventoryKeys.availabilitySnapshot(sku),
+        UpdateExpression:
+          'SET #readModel = :readModel, #sku = :sku, #updatedAt = :now, #channels = if_not_exists(#channels, :none), ' +
+          '#version = :next',
+        ConditionExpression: at.ConditionExpression,
+        ExpressionAttributeNames: {
+          ...at.ExpressionAttributeNames,
+          '#readModel': 'readModel',
+          '#sku': 'sku',
+          '#updatedAt': 'updatedAt',
+          '#channels': 'channels',
+          '#version': 'version',
+        },
+        ExpressionAttributeValues: {
+          ...(at.ExpressionAttributeValues ?? {}),
+          ':readModel': readModel,
+          ':sku': sku,
+          ':now': now,
+          ':none': {},
+          ':next': expectedVersion + 1,
+        },
       }),
     );
   }

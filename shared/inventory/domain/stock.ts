@@ -1,5 +1,7 @@
+import stringify from 'safe-stable-stringify';
 import type { Principal } from '../../platform/principals';
 import type { ChannelRuleInput, LocationInput } from '../schemas';
+import type { AllocationState } from './allocation';
 
 /**
  * Whether a location takes work now: `disabled` (store closed, WMS down, stock take: nothing ships
@@ -75,7 +77,23 @@ export interface AvailabilitySnapshot {
   /** 0 when nothing was decided yet. */
   version: number;
   pending?: { moves: AvailabilityMove[]; at: string };
+  /** What availability answers are computed from, as of the last change the stream carried. */
+  readModel?: AvailabilityReadModel;
 }
+
+/**
+ * A SKU's positions (stored available by location) and the state of its channel rules, kept on the
+ * snapshot item so that an availability answer for up to 100 SKUs is one BatchGetItem. Location
+ * status and the rules themselves are applied when answering, so closing a store shows at once.
+ */
+export interface AvailabilityReadModel {
+  positions: Record<string, number>;
+  allocation?: AllocationState;
+}
+
+/** Key order does not matter: a stored map comes back in any order. */
+export const sameReadModel = (a: AvailabilityReadModel | undefined, b: AvailabilityReadModel): boolean =>
+  a !== undefined && stringify(a) === stringify(b);
 
 export type ChannelRule = ChannelRuleInput & { ruleId: string; updatedAt: string };
 

@@ -118,6 +118,55 @@ export async function loadStockPicture(
   return picture;
 }
 
+/** What an availability answer reads: per SKU, the stored available figure of each location. */
+export interface AnswerPicture {
+  locations: Map<string, Location>;
+  positions: Map<string, Pick<Position, 'locationId' | 'available'>[]>;
+  rules: ChannelRule[];
+  allocations: Map<string, AllocationState>;
+}
+
+/**
+ * The figures an availability answer is computed from, in one DynamoDB request for up to 100 SKUs:
+ * the snapshot items the stream keeps (never older than the stream's lag). A SKU without a snapshot
+ * yet (just stocked, or the stream behind) is read from its positions instead. Locations and rules
+ * come from this environment's one-second copy, and status is applied now, so a closed store is
+ * out of the answer at once.
+ */
+export async function loadAnswerPicture(
+  ports: Pick<InventoryPorts, 'inventory' | 'now'>,
+  skus: string[],
+): Promise<AnswerPicture> {
+  const [registered, rules, snapshots] = await Promise.all([
+    cached(`locations:${ports.inventory.tableName}`, () => ports.inventory.listLocations()),
+    currentRules(ports),
+    ports.inventory.getAvailabilitySnapshots(skus),
+  ]);
+  const locations = locationsAt(registered, ports.now());
+  const missing = skus.filter((sku) => !snapshots.get(sku)?.readModel);
+  const [fallbackStates, ...fallbackPositions] = await Promise.all([
+    missing.length > 0 ? ports.inventory.getAllocations(missing, { consistent: false }) : new Map(),
+    ...missing.map((sku) => ports.inventory.getPositions(sku, { consistent: false })),
+  ]);
+  const positions = new Map<string, Pick<Position, 'locationId' | 'available'>[]>();
+  const allocations = new Map<string, AllocationState>();
+  for (const sku of skus) {
+    const model = snapshots.get(sku)?.readModel;
+    const index = missing.indexOf(sku);
+    const own = model
+      ? Object.entries(model.positions).map(([locationId, available]) => ({ locationId, available }))
+      : (fallbackPositions[index] ?? []);
+    positions.set(sku, own);
+    const state: AllocationState | undefined = model ? model.allocation : fallbackStates.get(sku);
+    const applicable = rulesFor(rules, sku);
+    const fresh = recomputeAllocation(sku, own, locations, applicable, state);
+    // Rules changed since the state was recorded: answer as placement will decide.
+    if (state && state.ruleSet === fresh.ruleSet) allocations.set(sku, state);
+    else if (applicable.length > 0 || state) allocations.set(sku, { ...fresh, version: state?.version ?? 0 });
+  }
+  return { locations, positions, rules, allocations };
+}
+
 /** Records the state of a SKU's rules as the positions give it now; returns the state recorded. */
 async function settleAllocation(
   ports: Pick<InventoryPorts, 'inventory' | 'now'>,

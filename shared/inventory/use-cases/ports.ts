@@ -4,7 +4,14 @@ import type { IdempotencyRepository } from '../../platform/idempotency/store';
 import type { AllocationMove, AllocationState, CountedUnits } from '../domain/allocation';
 import type { Hold, HoldStatus, PositionChange } from '../domain/hold';
 import type { Allocation } from '../domain/sourcing';
-import type { AvailabilitySnapshot, ChannelRule, Location, LocationStatus, Position } from '../domain/stock';
+import type {
+  AvailabilityReadModel,
+  AvailabilitySnapshot,
+  ChannelRule,
+  Location,
+  LocationStatus,
+  Position,
+} from '../domain/stock';
 
 /**
  * What the inventory use cases need from storage. The DynamoDB adapter implements it; the write
@@ -65,7 +72,17 @@ export interface InventoryRepository {
     expectedVersion: number,
     channels: Record<string, number>,
     pending: NonNullable<AvailabilitySnapshot['pending']>,
+    readModel?: AvailabilityReadModel,
   ): Promise<boolean>;
+  /** Records what answers are computed from when the announced figures did not move. */
+  refreshAvailabilityReadModel(
+    sku: string,
+    expectedVersion: number,
+    readModel: AvailabilityReadModel,
+    now: string,
+  ): Promise<boolean>;
+  /** Up to 100 snapshots in one request (eventually consistent); SKUs without one are absent. */
+  getAvailabilitySnapshots(skus: string[]): Promise<Map<string, AvailabilitySnapshot>>;
   settleAvailabilitySnapshot(sku: string, version: number): Promise<boolean>;
   skuPage(cursor: SkuCursor | undefined, limit: number): Promise<{ skus: string[]; next?: SkuCursor }>;
   requestRecompute(reason: string, now: string): Promise<void>;

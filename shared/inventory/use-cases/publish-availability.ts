@@ -1,7 +1,12 @@
 import { type DomainEvent, stableId } from '../../platform/events/envelope';
 import { CHANNELS, type Channel } from '../../platform/principals';
 import { availabilityByMethod, recomputeAllocation, rulesFor, sameAllocation } from '../domain/allocation';
-import { type AvailabilitySnapshot, locationsAt } from '../domain/stock';
+import {
+  type AvailabilityReadModel,
+  type AvailabilitySnapshot,
+  locationsAt,
+  sameReadModel,
+} from '../domain/stock';
 import { inventoryEvents } from '../events';
 import type { InventoryRepository } from './ports';
 
@@ -22,7 +27,11 @@ export const availabilityEventId = (sku: string, channel: string, version: numbe
 /** How often one SKU is re-read after another writer recorded its next version first. */
 const MAX_SNAPSHOT_ATTEMPTS = 5;
 
-const announce = (ports: AvailabilityPublishPorts, sku: string, snapshot: Required<AvailabilitySnapshot>) =>
+const announce = (
+  ports: AvailabilityPublishPorts,
+  sku: string,
+  snapshot: Required<Pick<AvailabilitySnapshot, 'pending' | 'version'>>,
+) =>
   ports.publish(
     snapshot.pending.moves.map((move) =>
       inventoryEvents.event(
@@ -79,7 +88,7 @@ export async function publishAvailabilityChanges(
         state = { ...fresh, version: version + 1 };
       }
       if (snapshot.pending) {
-        await announce(ports, sku, snapshot as Required<AvailabilitySnapshot>);
+        await announce(ports, sku, { version: snapshot.version, pending: snapshot.pending });
         published += snapshot.pending.moves.length;
         await ports.inventory.settleAvailabilitySnapshot(sku, snapshot.version);
       }
@@ -96,9 +105,19 @@ export async function publishAvailabilityChanges(
           previous: snapshot.channels[channel] ?? null,
         }),
       );
-      if (moves.length === 0) break;
+      const readModel: AvailabilityReadModel = {
+        positions: Object.fromEntries(positions.map((p) => [p.locationId, p.available])),
+        ...(state ? { allocation: state } : {}),
+      };
+      if (moves.length === 0) {
+        if (sameReadModel(snapshot.readModel, readModel)) break;
+        const at = ports.now();
+        if (await ports.inventory.refreshAvailabilityReadModel(sku, snapshot.version, readModel, at)) break;
+        continue;
+      }
       const pending = { moves, at: ports.now() };
-      if (!(await ports.inventory.swapAvailabilitySnapshot(sku, snapshot.version, next, pending))) continue;
+      if (!(await ports.inventory.swapAvailabilitySnapshot(sku, snapshot.version, next, pending, readModel)))
+        continue;
       const recorded = { channels: next, version: snapshot.version + 1, pending };
       await announce(ports, sku, recorded);
       published += moves.length;

@@ -22,7 +22,7 @@ import {
   type LocationStatusInput,
   type PositionInput,
 } from '../schemas';
-import { forgetReferenceData, loadStockPicture, stockFallItems } from './placement';
+import { forgetReferenceData, loadAnswerPicture, stockFallItems } from './placement';
 import type { InventoryPorts } from './ports';
 
 export async function putLocation(
@@ -262,7 +262,7 @@ export interface AvailabilityQuery {
  */
 export async function getAvailability(ports: InventoryPorts, channel: Principal, query: AvailabilityQuery) {
   const unique = [...new Set(query.skus)];
-  const picture = await loadStockPicture(ports, unique, { consistent: false });
+  const picture = await loadAnswerPicture(ports, unique);
   const { locationId, near } = query;
   if (locationId && !picture.locations.has(locationId)) throw unknownLocation('locationId', locationId);
   const distanceKm = (id: string) => {
