@@ -82,6 +82,22 @@ export const inventoryRoutes = {
       },
     },
   }),
+  getStockHistory: defineRoute({
+    method: 'GET',
+    path: '/inventory/{sku}/{locationId}/history',
+    access: 'ops',
+    summary: "A position's counts and movements by source time, newest first, applied or ignored (with why)",
+    params: z.object({ sku: skuSchema, locationId: locationIdSchema }),
+    query: z.object({
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .optional()
+        .describe('At most this many records (default 50)'),
+    }),
+  }),
   getInventory: defineRoute({
     method: 'GET',
     path: '/inventory/{sku}',
@@ -151,6 +167,7 @@ export const inventory: ContextDefinition = {
     api('CountInventory', 'count-inventory', inventoryRoutes.countInventory, true),
     api('AdjustInventory', 'adjust-inventory', inventoryRoutes.adjustInventory, true),
     api('GetInventory', 'get-inventory', inventoryRoutes.getInventory, false),
+    api('GetStockHistory', 'get-stock-history', inventoryRoutes.getStockHistory, false),
     api('PutChannelRule', 'put-channel-rule', inventoryRoutes.putChannelRule, true),
     api('ListChannelRules', 'list-channel-rules', inventoryRoutes.listChannelRules, false),
     api('DeleteChannelRule', 'delete-channel-rule', inventoryRoutes.deleteChannelRule, true),

@@ -68,10 +68,41 @@ export const locationStatusInputSchema = z
   });
 export type LocationStatusInput = z.infer<typeof locationStatusInputSchema>;
 
-export const positionInputSchema = z.object({
-  onHand: z.number().int().min(0).max(LIMITS.maxStock),
-  safetyStock: z.number().int().min(0).max(LIMITS.maxStock).optional(),
-});
+/** The system that reports a movement or a count (a POS, a WMS); event ids are unique only within it. */
+const sourceSystemSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only');
+const sourceEventIdSchema = z.string().min(1).max(200);
+const sourceTimeSchema = (what: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe(`When the ${what} happened, by the source system's clock (default: when it is received)`);
+
+/**
+ * An absolute count. It applies as of `countedAt`: movements after that time that were already
+ * applied are kept on top of it; a count older than the last applied one is recorded and ignored.
+ * With a source system and event id a repeat answers the first result.
+ */
+export const positionInputSchema = z
+  .object({
+    onHand: z.number().int().min(0).max(LIMITS.maxStock),
+    safetyStock: z.number().int().min(0).max(LIMITS.maxStock).optional(),
+    countedAt: sourceTimeSchema('count'),
+    sourceSystem: sourceSystemSchema.optional(),
+    sourceEventId: sourceEventIdSchema.optional(),
+  })
+  .superRefine((input, ctx) => {
+    if ((input.sourceSystem === undefined) !== (input.sourceEventId === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [input.sourceSystem === undefined ? 'sourceSystem' : 'sourceEventId'],
+        message: 'sourceSystem and sourceEventId go together',
+      });
+    }
+  });
 export type PositionInput = z.infer<typeof positionInputSchema>;
 
 export const adjustmentInputSchema = z.object({
@@ -84,13 +115,9 @@ export const adjustmentInputSchema = z.object({
     .max(LIMITS.maxStock)
     .refine((d) => d !== 0, 'must not be zero'),
   reason: z.string().trim().min(1).max(100),
-  /** The system that reports the movement (a POS, a WMS); event ids are unique only within it. */
-  sourceSystem: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only'),
-  sourceEventId: z.string().min(1).max(200),
+  sourceSystem: sourceSystemSchema,
+  sourceEventId: sourceEventIdSchema,
+  occurredAt: sourceTimeSchema('movement'),
 });
 export type AdjustmentInput = z.infer<typeof adjustmentInputSchema>;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   type DynamoDBDocumentClient,
   TransactWriteCommand,
@@ -58,7 +59,8 @@ export async function transactWrite(
     ) {
       const reasons = ((error as TransactionCanceledException).CancellationReasons ?? []).map((r) => ({
         code: r.Code ?? 'None',
-        ...(r.Item ? { item: r.Item as Record<string, unknown> } : {}),
+        // The exception carries the item as stored (attribute values), not as the document client gives it.
+        ...(r.Item ? { item: unmarshall(r.Item as Record<string, AttributeValue>) } : {}),
       }));
       // Conditions and contention are answers the caller acts on; anything else (a malformed item,
       // an item too large) is a fault, thrown so that it surfaces instead of being retried as a race.

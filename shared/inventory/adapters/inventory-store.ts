@@ -13,6 +13,7 @@ import type { TransactItem } from '../../platform/dynamodb';
 import type { AllocationMove, AllocationState, CountedUnits } from '../domain/allocation';
 import { heldAttribute } from '../domain/allocation';
 import type { Hold, PositionChange } from '../domain/hold';
+import type { StockRecord } from '../domain/movement';
 import type { Allocation } from '../domain/sourcing';
 import {
   type AvailabilityReadModel,
@@ -38,6 +39,17 @@ export const inventoryKeys = {
   }),
   availabilitySnapshot: (sku: string) => ({ PK: `SKU#${sku}`, SK: 'ATP' }),
   allocation: (sku: string) => ({ PK: `SKU#${sku}`, SK: 'ALLOC' }),
+  /** A position's counts and movements sort by source time under its SKU. */
+  recordPrefix: (locationId: string) => `REC#${locationId}#`,
+  stockRecord: (
+    r: Pick<
+      StockRecord,
+      'sku' | 'locationId' | 'occurredAt' | 'sourceSystem' | 'sourceEventId' | 'receivedAt'
+    >,
+  ) => ({
+    PK: `SKU#${r.sku}`,
+    SK: `REC#${r.locationId}#${r.occurredAt}#${r.sourceSystem ?? '-'}#${r.sourceEventId ?? r.receivedAt}`,
+  }),
   recomputeJob: { PK: 'JOB#AVAILABILITY', SK: 'JOB' },
   activeHoldsIndex: 'HOLD#ACTIVE',
   locationsIndex: 'LOCATIONS',
@@ -45,6 +57,7 @@ export const inventoryKeys = {
 };
 
 const RETAIN_FINISHED_HOLDS_SECONDS = 7 * 24 * 3600;
+const RETAIN_STOCK_RECORDS_SECONDS = 90 * 24 * 3600;
 
 const stripKeys = <T>(item: Record<string, unknown>): T => {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ttl: _ttl, lastChange: _lc, ...rest } = item;
@@ -174,7 +187,7 @@ export class InventoryStore implements InventoryRepository {
     return items.map((i) => stripKeys<Position>(i));
   }
 
-  private async getPosition(sku: string, locationId: string): Promise<Position | undefined> {
+  async getPosition(sku: string, locationId: string): Promise<Position | undefined> {
     const out = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
@@ -186,43 +199,80 @@ export class InventoryStore implements InventoryRepository {
   }
 
   /**
-   * An absolute count as a transaction item, keeping what is reserved: available is recomputed from
-   * the reserved units the position holds when it is read. Optimistic on `version`, so a reservation
-   * landing between the read and the write cancels the write rather than being lost.
+   * Writes a counted position, conditional on the position read (its version), so a reservation or
+   * a movement landing between the read and the write cancels the count rather than being lost.
    */
-  async prepareCount(
-    sku: string,
-    locationId: string,
-    onHand: number,
-    safetyStock: number | undefined,
-    now: string,
-  ): Promise<{ previous?: Position; next: Position; op: TransactItem }> {
-    const current = await this.getPosition(sku, locationId);
-    const reserved = current?.reserved ?? 0;
-    const ss = safetyStock ?? current?.safetyStock ?? 0;
-    const next: Position = {
-      sku,
-      locationId,
-      onHand,
-      reserved,
-      safetyStock: ss,
-      available: computeAvailable(onHand, reserved, ss),
-      version: (current?.version ?? 0) + 1,
-    };
-    const change: PositionChange = { type: 'count', ref: { type: 'count', id: now }, reason: 'count' };
+  countOp(previous: Position | undefined, next: Position, change: PositionChange, now: string): TransactItem {
     return {
-      ...(current ? { previous: current } : {}),
-      next,
-      op: {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...inventoryKeys.position(sku, locationId), ...next, updatedAt: now, lastChange: change },
-          ConditionExpression: current ? '#version = :version' : 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: current ? { '#version': 'version' } : { '#pk': 'PK' },
-          ...(current ? { ExpressionAttributeValues: { ':version': current.version } } : {}),
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...inventoryKeys.position(next.sku, next.locationId),
+          ...next,
+          updatedAt: now,
+          lastChange: change,
+        },
+        ConditionExpression: previous ? '#version = :version' : 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: previous ? { '#version': 'version' } : { '#pk': 'PK' },
+        ...(previous ? { ExpressionAttributeValues: { ':version': previous.version } } : {}),
+      },
+    };
+  }
+
+  /** The applied movements of a position that happened after `after` (source time), added up. */
+  async movementsAfter(sku: string, locationId: string, after: string): Promise<number> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      FilterExpression: '#kind = :adjustment AND #applied = :yes',
+      ExpressionAttributeNames: {
+        '#pk': 'PK',
+        '#sk': 'SK',
+        '#kind': 'kind',
+        '#applied': 'applied',
+        '#delta': 'delta',
+      },
+      ExpressionAttributeValues: {
+        ':pk': `SKU#${sku}`,
+        // Source ids sort below '~', so this starts after every record at exactly `after`.
+        ':from': `${inventoryKeys.recordPrefix(locationId)}${after}#~`,
+        ':to': `${inventoryKeys.recordPrefix(locationId)}~`,
+        ':adjustment': 'adjustment',
+        ':yes': true,
+      },
+      ProjectionExpression: '#delta',
+      ConsistentRead: true,
+    });
+    return items.reduce((sum, item) => sum + Number(item.delta ?? 0), 0);
+  }
+
+  /** A count or movement in the position's history (kept 90 days). */
+  stockRecordOp(record: StockRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...inventoryKeys.stockRecord(record),
+          ...record,
+          ttl: Math.floor(Date.parse(record.receivedAt) / 1000) + RETAIN_STOCK_RECORDS_SECONDS,
         },
       },
     };
+  }
+
+  /** A position's counts and movements, newest (by source time) first. */
+  async stockHistory(sku: string, locationId: string, limit: number): Promise<StockRecord[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+        ExpressionAttributeValues: { ':pk': `SKU#${sku}`, ':prefix': inventoryKeys.recordPrefix(locationId) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((i) => stripKeys<StockRecord>(i));
   }
 
   /** Takes `quantity` units at a position only if that many are available: the no-oversell write. */
@@ -273,7 +323,14 @@ export class InventoryStore implements InventoryRepository {
     delta: number,
     change: PositionChange,
     now: string,
+    occurredAt?: string,
   ): TransactItem {
+    // A movement from before the position's last count is already in that count: the write is
+    // refused if such a count lands first, and the caller records the movement as ignored.
+    const conditions = [
+      ...(delta < 0 ? ['attribute_exists(#pk) AND #onHand >= :needed'] : []),
+      ...(occurredAt ? ['(attribute_not_exists(#lastCountAt) OR #lastCountAt < :occurredAt)'] : []),
+    ];
     return {
       Update: {
         TableName: this.tableName,
@@ -283,7 +340,7 @@ export class InventoryStore implements InventoryRepository {
           '#reserved = if_not_exists(#reserved, :zero), #safetyStock = if_not_exists(#safetyStock, :zero), ' +
           '#version = if_not_exists(#version, :zero) + :one, #sku = :sku, #locationId = :loc, ' +
           '#updatedAt = :now, #lastChange = :change',
-        ...(delta < 0 ? { ConditionExpression: 'attribute_exists(#pk) AND #onHand >= :needed' } : {}),
+        ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
         ExpressionAttributeNames: {
           '#onHand': 'onHand',
           '#available': 'available',
@@ -295,6 +352,7 @@ export class InventoryStore implements InventoryRepository {
           '#updatedAt': 'updatedAt',
           '#lastChange': 'lastChange',
           ...(delta < 0 ? { '#pk': 'PK' } : {}),
+          ...(occurredAt ? { '#lastCountAt': 'lastCountAt' } : {}),
         },
         ExpressionAttributeValues: {
           ':d': delta,
@@ -305,6 +363,7 @@ export class InventoryStore implements InventoryRepository {
           ':now': now,
           ':change': change,
           ...(delta < 0 ? { ':needed': -delta } : {}),
+          ...(occurredAt ? { ':occurredAt': occurredAt } : {}),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },

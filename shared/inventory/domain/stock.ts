@@ -57,6 +57,8 @@ export interface Position {
   safetyStock: number;
   available: number;
   version: number;
+  /** The source time of the last applied count: older counts and movements are ignored. */
+  lastCountAt?: string;
 }
 
 /** One channel's figure moving, as AvailabilityChanged announces it. */

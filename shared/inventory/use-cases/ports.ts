@@ -3,6 +3,7 @@ import type { StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { IdempotencyRepository } from '../../platform/idempotency/store';
 import type { AllocationMove, AllocationState, CountedUnits } from '../domain/allocation';
 import type { Hold, HoldStatus, PositionChange } from '../domain/hold';
+import type { StockRecord } from '../domain/movement';
 import type { Allocation } from '../domain/sourcing';
 import type {
   AvailabilityReadModel,
@@ -27,17 +28,24 @@ export interface InventoryRepository {
   /** Sets a location's status; undefined when there is no such location. */
   setLocationStatus(locationId: string, status: LocationStatus, now: string): Promise<Location | undefined>;
   getPositions(sku: string, options?: { consistent?: boolean }): Promise<Position[]>;
-  /** An absolute count keeping what is reserved, as a transaction item conditional on the position read. */
-  prepareCount(
-    sku: string,
-    locationId: string,
-    onHand: number,
-    safetyStock: number | undefined,
-    now: string,
-  ): Promise<{ previous?: Position; next: Position; op: TransactItem }>;
+  getPosition(sku: string, locationId: string): Promise<Position | undefined>;
+  /** Writes a counted position, conditional on the version read. */
+  countOp(previous: Position | undefined, next: Position, change: PositionChange, now: string): TransactItem;
+  /** The applied movements of a position after `after` (source time), added up. */
+  movementsAfter(sku: string, locationId: string, after: string): Promise<number>;
+  stockRecordOp(record: StockRecord): TransactItem;
+  stockHistory(sku: string, locationId: string, limit: number): Promise<StockRecord[]>;
   reserveOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
   releaseOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
-  adjustOp(sku: string, locationId: string, delta: number, change: PositionChange, now: string): TransactItem;
+  /** With `occurredAt`, refused when the position was counted at or after that time. */
+  adjustOp(
+    sku: string,
+    locationId: string,
+    delta: number,
+    change: PositionChange,
+    now: string,
+    occurredAt?: string,
+  ): TransactItem;
   /** The ledger entry of an adjustment; fails the transaction when that source event was applied. */
   adjustmentLedgerOp(record: AdjustmentRecord): TransactItem;
   getAdjustment(sourceSystem: string, sourceEventId: string): Promise<AdjustmentRecord | undefined>;

@@ -1,16 +1,21 @@
 import { getDistance } from 'geolib';
+import type { TransactItem } from '../../platform/dynamodb';
 import { contentionBackoff, MAX_CONTENTION_ATTEMPTS } from '../../platform/dynamodb';
 import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../../platform/errors';
 import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { Principal } from '../../platform/principals';
 import { availabilityByMethod, overlappingScopes } from '../domain/allocation';
 import { unknownLocation } from '../domain/errors';
+import type { PositionChange } from '../domain/hold';
+import { afterLastCount, onHandAsOf, STOCK_RECORD_REASONS } from '../domain/movement';
 import {
   type ChannelRule,
   channelLocationAvailable,
+  computeAvailable,
   DEFAULT_PRIORITY,
   type Location,
   type LocationStatus,
+  type Position,
   sellable,
   statusAt,
 } from '../domain/stock';
@@ -113,32 +118,140 @@ const positionView = (p: {
   available: sellable(p),
 });
 
+const sourceTime = (value: string | undefined, now: string) => (value ? new Date(value).toISOString() : now);
+
 /**
- * Sets the absolute on-hand count from the system of record (a POS or WMS count). Units reserved
- * at the moment of the write stay reserved; available is recomputed around them.
+ * Sets the absolute on-hand count from the system of record (a POS or WMS count) as of `countedAt`:
+ * movements after that time already applied stay on top of it; units reserved stay reserved. A
+ * count no newer than the last applied one is recorded in the position's history and answered
+ * `applied: false` with the reason. With a source system and event id, a repeat answers the first
+ * result (a different count under the same id is refused).
  */
-export async function setCount(ports: InventoryPorts, sku: string, locationId: string, input: PositionInput) {
+export async function setCount(
+  ports: InventoryPorts,
+  sku: string,
+  locationId: string,
+  input: PositionInput,
+): Promise<Record<string, unknown>> {
   if (!(await ports.inventory.getLocation(locationId))) throw unknownLocation('locationId', locationId);
+  const { sourceSystem, sourceEventId } = input;
+  const sourced = sourceSystem !== undefined && sourceEventId !== undefined;
+  const fingerprint = requestFingerprint({ sku, locationId, ...input });
   for (let attempt = 1; attempt <= MAX_CONTENTION_ATTEMPTS; attempt++) {
-    const count = await ports.inventory.prepareCount(
+    if (sourced) {
+      const existing = await ports.inventory.getAdjustment(sourceSystem, sourceEventId);
+      if (existing) {
+        if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused('sourceEventId');
+        return existing.response.body as Record<string, unknown>;
+      }
+    }
+    const now = ports.now();
+    const countedAt = sourceTime(input.countedAt, now);
+    const previous = await ports.inventory.getPosition(sku, locationId);
+    const record = {
+      kind: 'count' as const,
       sku,
       locationId,
-      input.onHand,
-      input.safetyStock,
-      ports.now(),
-    );
-    const fall = sellable(count.previous ?? { available: 0 }) - sellable(count.next);
-    const result = await ports.transact([count.op, ...(await stockFallItems(ports, sku, locationId, fall))]);
-    if (result.kind === 'committed') return { sku, ...positionView(count.next) };
+      occurredAt: countedAt,
+      receivedAt: now,
+      ...(sourced ? { sourceSystem, sourceEventId } : {}),
+      counted: input.onHand,
+      onHandBefore: previous?.onHand ?? 0,
+    };
+    let body: Record<string, unknown>;
+    const items: TransactItem[] = [];
+    // A count without its own time is as of its receipt: newer than anything applied before it.
+    const newer = input.countedAt
+      ? afterLastCount(previous?.lastCountAt, countedAt)
+      : previous?.lastCountAt === undefined || countedAt >= previous.lastCountAt;
+    if (!newer) {
+      const reason = 'OLDER_THAN_LAST_COUNT' as const;
+      body = {
+        sku,
+        applied: false,
+        reason,
+        message: STOCK_RECORD_REASONS[reason],
+        countedAt,
+        lastCountAt: previous?.lastCountAt,
+        ...positionView(previous ?? emptyPosition(sku, locationId)),
+      };
+      items.push(
+        ports.inventory.stockRecordOp({
+          ...record,
+          applied: false,
+          reason,
+          onHandAfter: record.onHandBefore,
+        }),
+      );
+    } else {
+      const later = await ports.inventory.movementsAfter(sku, locationId, countedAt);
+      const onHand = onHandAsOf(input.onHand, later);
+      const reserved = previous?.reserved ?? 0;
+      const safetyStock = input.safetyStock ?? previous?.safetyStock ?? 0;
+      const next: Position = {
+        sku,
+        locationId,
+        onHand,
+        reserved,
+        safetyStock,
+        available: computeAvailable(onHand, reserved, safetyStock),
+        version: (previous?.version ?? 0) + 1,
+        lastCountAt: countedAt,
+      };
+      const change: PositionChange = {
+        type: 'count',
+        ref: sourced
+          ? { type: 'count', id: sourceEventId, source: sourceSystem }
+          : { type: 'count', id: now },
+        reason: 'count',
+      };
+      body = { sku, applied: true, countedAt, laterMovements: later, ...positionView(next) };
+      const fall = sellable(previous ?? { available: 0 }) - sellable(next);
+      items.push(
+        ports.inventory.countOp(previous, next, change, now),
+        ports.inventory.stockRecordOp({
+          ...record,
+          applied: true,
+          laterMovements: later,
+          onHandAfter: onHand,
+        }),
+        ...(await stockFallItems(ports, sku, locationId, fall)),
+      );
+    }
+    if (sourced) {
+      items.push(
+        ports.inventory.adjustmentLedgerOp({
+          sourceSystem,
+          sourceEventId,
+          fingerprint,
+          response: { statusCode: 200, body },
+          createdAt: now,
+        }),
+      );
+    }
+    const result = await ports.transact(items);
+    if (result.kind === 'committed') return body;
     await contentionBackoff(attempt);
   }
   throw concurrentUpdate('The position changed too often while counting; retry', 'onHand', 'contention');
 }
 
+const emptyPosition = (sku: string, locationId: string): Position => ({
+  sku,
+  locationId,
+  onHand: 0,
+  reserved: 0,
+  safetyStock: 0,
+  available: 0,
+  version: 0,
+});
+
 /**
- * Applies a relative movement (receipt, damage, shrink) once per source system and `sourceEventId`:
- * the ledger entry (which keeps the first answer) and the position change commit together; a repeat
- * returns the first answer, status included.
+ * Applies a relative movement (receipt, damage, shrink, a POS sale) once per source system and
+ * `sourceEventId`: the ledger entry (which keeps the first answer), the position change and its
+ * history record commit together; a repeat returns the first answer, status included. A movement
+ * that happened before the position's last applied count is already in that count: it is recorded
+ * and answered `applied: false`.
  */
 export async function adjustInventory(
   ports: InventoryPorts,
@@ -154,18 +267,58 @@ export async function adjustInventory(
       return { ...existing.response, replayed: true };
     }
     const now = ports.now();
-    const response: StoredResponse = {
-      statusCode: 201,
-      body: { ...input, status: 'APPLIED', appliedAt: now },
+    const occurredAt = sourceTime(input.occurredAt, now);
+    const position = await ports.inventory.getPosition(input.sku, input.locationId);
+    const onHandBefore = position?.onHand ?? 0;
+    const record = {
+      kind: 'adjustment' as const,
+      sku: input.sku,
+      locationId: input.locationId,
+      occurredAt,
+      receivedAt: now,
+      sourceSystem: input.sourceSystem,
+      sourceEventId: input.sourceEventId,
+      delta: input.delta,
+      note: input.reason,
+      onHandBefore,
     };
-    const result = await ports.transact([
+    const ledger = (response: StoredResponse) =>
       ports.inventory.adjustmentLedgerOp({
         sourceSystem: input.sourceSystem,
         sourceEventId: input.sourceEventId,
         fingerprint,
         response,
         createdAt: now,
-      }),
+      });
+    // Only a movement that says when it happened can predate a count; one without a time is as of
+    // its receipt, after everything applied so far.
+    if (input.occurredAt && !afterLastCount(position?.lastCountAt, occurredAt)) {
+      const reason = 'BEFORE_LAST_COUNT' as const;
+      const response: StoredResponse = {
+        statusCode: 200,
+        body: {
+          ...input,
+          occurredAt,
+          status: 'IGNORED',
+          applied: false,
+          reason,
+          message: STOCK_RECORD_REASONS[reason],
+          lastCountAt: position?.lastCountAt,
+        },
+      };
+      const result = await ports.transact([
+        ledger(response),
+        ports.inventory.stockRecordOp({ ...record, applied: false, reason, onHandAfter: onHandBefore }),
+      ]);
+      if (result.kind === 'committed') return { ...response, replayed: false };
+      continue; // a concurrent duplicate won: its answer is replayed
+    }
+    const response: StoredResponse = {
+      statusCode: 201,
+      body: { ...input, occurredAt, status: 'APPLIED', applied: true, appliedAt: now },
+    };
+    const result = await ports.transact([
+      ledger(response),
       ports.inventory.adjustOp(
         input.sku,
         input.locationId,
@@ -176,13 +329,18 @@ export async function adjustInventory(
           reason: input.reason,
         },
         now,
+        input.occurredAt ? occurredAt : undefined,
       ),
+      ports.inventory.stockRecordOp({ ...record, applied: true, onHandAfter: onHandBefore + input.delta }),
       ...(await stockFallItems(ports, input.sku, input.locationId, -input.delta)),
     ]);
     if (result.kind === 'committed') return { ...response, replayed: false };
     if (result.reasons[0]?.code === 'ConditionalCheckFailed') continue; // a concurrent duplicate won
-    if (result.reasons[1]?.code === 'ConditionalCheckFailed') {
-      const onHand = Number(result.reasons[1].item?.onHand ?? 0);
+    const refused = result.reasons[1];
+    if (refused?.code === 'ConditionalCheckFailed') {
+      const lastCountAt = refused.item?.lastCountAt as string | undefined;
+      if (input.occurredAt && !afterLastCount(lastCountAt, occurredAt)) continue; // a newer count landed first
+      const onHand = Number(refused.item?.onHand ?? 0);
       throw new DomainError(409, 'ADJUSTMENT_BELOW_ZERO', `On hand is ${onHand}; it cannot go below zero`, [
         { path: 'delta', message: `would take on hand below zero (on hand ${onHand})`, onHand },
       ]);
@@ -190,6 +348,11 @@ export async function adjustInventory(
     await contentionBackoff(attempt);
   }
   throw concurrentUpdate('The position changed too often while adjusting; retry', 'sku', 'contention');
+}
+
+/** A position's counts and movements, newest by source time first, applied or ignored. */
+export async function getStockHistory(ports: InventoryPorts, sku: string, locationId: string, limit = 50) {
+  return { sku, locationId, items: await ports.inventory.stockHistory(sku, locationId, limit) };
 }
 
 export async function getInventory(ports: InventoryPorts, sku: string) {

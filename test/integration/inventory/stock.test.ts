@@ -121,7 +121,7 @@ describe('inventory positions', () => {
       sourceEventId: 'x-1',
     }).catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ status: 409, code: 'ADJUSTMENT_BELOW_ZERO' });
+    expect(error).toMatchObject({ status: 409, code: 'ADJUSTMENT_BELOW_ZERO', details: [{ onHand: 1 }] });
     expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ onHand: 1 });
   });
 });

@@ -406,8 +406,21 @@ describe('positionInputSchema', () => {
     [{ onHand: -1 }, 'onHand'],
     [{ onHand: LIMITS.maxStock + 1 }, 'onHand'],
     [{ onHand: 3, safetyStock: -1 }, 'safetyStock'],
+    [{ onHand: 3, sourceSystem: 'pos' }, 'sourceEventId'],
+    [{ onHand: 3, sourceEventId: 'c-1' }, 'sourceSystem'],
+    [{ onHand: 3, countedAt: 'yesterday' }, 'countedAt'],
   ])('rejects %p', (input, path) => {
     expect(problemPaths(positionInputSchema, input)).toEqual([path]);
+  });
+
+  it('accepts a count from a source system as of its time', () => {
+    const count = {
+      onHand: 3,
+      countedAt: '2026-12-01T09:00:00+01:00',
+      sourceSystem: 'pos',
+      sourceEventId: 'c-1',
+    };
+    expect(problemPaths(positionInputSchema, count)).toEqual([]);
   });
 });
 
