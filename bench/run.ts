@@ -2,12 +2,14 @@
  * `npm run bench`: starts the embedded system in a child process (as `npm start --in-memory
  * --no-seed` would) and drives it over HTTP from this process, like channels would. Prints
  * availability and order-intake latency (p50, p99) at 20 concurrent clients, orders per second, and
- * the oversell count of a hot-SKU run. Figures, not pass/fail: a noisy machine moves them.
+ * the oversell count of a hot-SKU run; then the AWS requests, capacity and cost of each operation
+ * (`cost.ts`). Figures, not pass/fail: a noisy machine moves them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { freePort } from '../local/dynamodb';
+import { benchCost } from './cost';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const AVAILABILITY_REQUESTS = Number(process.env.BENCH_AVAILABILITY_REQUESTS ?? 4000);
@@ -223,9 +225,13 @@ async function main() {
   } finally {
     system.kill('SIGTERM');
   }
+  await benchCost();
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { FUNCTION_DEFAULTS } from '../shared/platform/definitions';
+import { meter, meteringEnabled, runMetered } from '../shared/platform/metering';
 
 /**
  * A handler as the embedded runtime sees it: whatever a function module exports as `handler`.
@@ -78,8 +79,12 @@ export async function invoke(target: InvocationTarget, event: unknown): Promise<
   });
   try {
     // Promise.resolve().then() turns a synchronous throw into a rejection like an async handler's.
-    return await Promise.race([Promise.resolve().then(() => target.handler(event, context)), timeout]);
+    return await Promise.race([
+      Promise.resolve().then(() => runMetered(target.name, () => target.handler(event, context))),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
+    if (meteringEnabled()) meter.invocation(target.name, Date.now() - (deadline - timeoutSeconds * 1000));
   }
 }

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { optionalEnv, PLATFORM_ENV } from './config';
+import { meterDynamoDb, meterEventBridge, meteringEnabled } from './metering';
 
 /**
  * SDK clients, created once per module scope and reused across invocations. Endpoint overrides exist
@@ -14,6 +15,7 @@ export function documentClient(client?: DynamoDBClient): DynamoDBDocumentClient 
   if (!client && shared) return shared;
   const endpoint = optionalEnv(PLATFORM_ENV.dynamodbEndpoint);
   const base = client ?? new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3 });
+  if (!client && meteringEnabled()) meterDynamoDb(base);
   const doc = DynamoDBDocumentClient.from(base, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
@@ -23,5 +25,7 @@ export function documentClient(client?: DynamoDBClient): DynamoDBDocumentClient 
 
 export function eventBridgeClient(): EventBridgeClient {
   const endpoint = optionalEnv(PLATFORM_ENV.eventBridgeEndpoint);
-  return new EventBridgeClient({ ...(endpoint ? { endpoint } : {}) });
+  const client = new EventBridgeClient({ ...(endpoint ? { endpoint } : {}) });
+  if (meteringEnabled()) meterEventBridge(client);
+  return client;
 }

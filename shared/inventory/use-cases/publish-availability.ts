@@ -72,13 +72,16 @@ export async function publishAvailabilityChanges(
   let published = 0;
   for (const sku of skus) {
     for (let attempt = 1; attempt <= MAX_SNAPSHOT_ATTEMPTS; attempt++) {
-      // The rules' state first, then the positions: a reservation committed in between moves the
-      // state's version, and the recomputed state is then refused rather than losing its units.
-      const previous = (await ports.inventory.getAllocations([sku])).get(sku);
-      const [positions, snapshot] = await Promise.all([
-        ports.inventory.getPositions(sku),
+      // The rules' state and the snapshot first, then the positions: a reservation committed in
+      // between moves the state's version (the recomputed state is then refused rather than losing
+      // its units), and another publisher that records fresher figures moves the snapshot's version
+      // (ours is then refused rather than putting older figures back).
+      const [states, snapshot] = await Promise.all([
+        ports.inventory.getAllocations([sku]),
         ports.inventory.getAvailabilitySnapshot(sku),
       ]);
+      const previous = states.get(sku);
+      const positions = await ports.inventory.getPositions(sku);
       const applicable = rulesFor(rules, sku);
       const fresh = recomputeAllocation(sku, positions, locations, applicable, previous);
       let state = previous;

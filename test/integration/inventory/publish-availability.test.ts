@@ -109,11 +109,16 @@ describe('publishAvailabilityChanges', () => {
       release = resolve;
     });
     let firstRead = true;
+    let staleRead: () => void = () => {};
+    const slowHasRead = new Promise<void>((resolve) => {
+      staleRead = resolve;
+    });
     const slow = Object.assign(Object.create(ports.inventory), {
       getPositions: async (sku: string) => {
         const real = await ports.inventory.getPositions(sku);
         if (!firstRead) return real;
         firstRead = false;
+        staleRead();
         return real.map((p) => ({ ...p, available: 7 }));
       },
       swapAvailabilitySnapshot: async (
@@ -125,6 +130,7 @@ describe('publishAvailabilityChanges', () => {
     });
 
     const slowOne = publishAvailabilityChanges({ ...publishPorts(), inventory: slow }, ['TEE']);
+    await slowHasRead;
     await publishAvailabilityChanges(publishPorts(), ['TEE']);
     release();
     await slowOne;
