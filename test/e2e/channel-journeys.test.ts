@@ -114,7 +114,11 @@ describe('a hot SKU under 500 concurrent orders', () => {
     expect(
       results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'INSUFFICIENT_STOCK'),
     ).toBe(true);
-    const availability = await call('GET', '/availability?skus=HOT-1', 'local-web');
+    // Answers come from the snapshot the stream keeps: zero once the stream has carried the burst.
+    const availability = await waitFor(
+      () => call('GET', '/availability?skus=HOT-1', 'local-web'),
+      (a) => a.body.items[0].available === 0,
+    );
     expect(availability.body.items[0].available).toBe(0);
     const inventory = await ops('GET', '/inventory/HOT-1');
     expect(inventory.body.positions).toEqual([
@@ -469,7 +473,13 @@ describe('availability per channel', () => {
       skus: ['RULE-1'],
     });
 
-    expect(await availableTo('local-ops', 'RULE-1')).toBe(44);
+    // Answers come from the snapshot the stream keeps: wait until it has carried both counts.
+    expect(
+      await waitFor(
+        () => availableTo('local-ops', 'RULE-1'),
+        (a) => a === 44,
+      ),
+    ).toBe(44);
     expect(await availableTo('local-store', 'RULE-1')).toBe(44);
     expect(await availableTo('local-web', 'RULE-1')).toBe(38);
     expect(await availableTo('local-marketplace', 'RULE-1')).toBe(22);
@@ -512,7 +522,12 @@ describe('availability per channel', () => {
       expiresInSeconds: 1,
     });
     expect(hold.status).toBe(201);
-    expect(await availableTo('local-store', 'HOLD-1')).toBe(1);
+    expect(
+      await waitFor(
+        () => availableTo('local-store', 'HOLD-1'),
+        (a) => a === 1,
+      ),
+    ).toBe(1);
 
     const after = await waitFor(
       () => availableTo('local-store', 'HOLD-1'),
@@ -528,6 +543,89 @@ describe('availability per channel', () => {
       quantity: 2,
       reason: 'hold expired',
     });
+  });
+});
+
+describe('exact channel allocations over HTTP', () => {
+  const burst = async (key: string, sku: string, n: number) => {
+    const answers = await Promise.all(Array.from({ length: n }, () => postOrder(key, order(sku))));
+    return answers.reduce<Record<number, number>>(
+      (m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }),
+      {},
+    );
+  };
+
+  it('lets exactly 10 of 50 concurrent web orders through "web at most 10% of 100 units"', async () => {
+    await ops('PUT', '/inventory/ALLOC-1/DC-1', { onHand: 100 });
+    await ops('PUT', '/channel-rules/alloc1-web', {
+      name: 'web at most 10%',
+      channel: 'web',
+      type: 'maxShareOfAtp',
+      percent: 10,
+      skus: ['ALLOC-1'],
+    });
+
+    expect(await burst('local-web', 'ALLOC-1', 50)).toEqual({ 201: 10, 409: 40 });
+    const web = await waitFor(
+      () => call('GET', '/availability?skus=ALLOC-1', 'local-web'),
+      (a) => a.body.items[0].ship === 0,
+    );
+    expect(web.body.items[0]).toMatchObject({ ship: 0, limitedBy: [{ ruleId: 'alloc1-web' }] });
+  });
+
+  it('never lets 50 concurrent web orders take the 3 units protected for stores; a store order can', async () => {
+    await ops('PUT', '/inventory/ALLOC-2/DC-1', { onHand: 20 });
+    await ops('PUT', '/channel-rules/alloc2-store', {
+      name: 'Keep 3 for stores',
+      channel: 'store',
+      type: 'protectUnits',
+      units: 3,
+      skus: ['ALLOC-2'],
+    });
+
+    expect(await burst('local-web', 'ALLOC-2', 50)).toEqual({ 201: 17, 409: 33 });
+    expect((await postOrder('local-store', order('ALLOC-2', 3))).status).toBe(201);
+    expect((await ops('GET', '/inventory/ALLOC-2')).body.positions[0]).toMatchObject({ reserved: 20 });
+  });
+});
+
+describe('counts that never lose a sale', () => {
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+
+  it('keeps a sale from after a count that arrives later, and ignores an older count, saying so', async () => {
+    await ops('PUT', '/inventory/COUNT-1/STORE-1', { onHand: 30, countedAt: at(120) });
+    const sale = await ops('POST', '/inventory/adjustments', {
+      sku: 'COUNT-1',
+      locationId: 'STORE-1',
+      delta: -1,
+      reason: 'sale',
+      sourceSystem: 'pos-1',
+      sourceEventId: 'sale-1',
+      occurredAt: at(9),
+    });
+    const count = await ops('PUT', '/inventory/COUNT-1/STORE-1', {
+      onHand: 10,
+      countedAt: at(10),
+      sourceSystem: 'pos-1',
+      sourceEventId: 'count-1',
+    });
+    const older = await ops('PUT', '/inventory/COUNT-1/STORE-1', {
+      onHand: 15,
+      countedAt: at(60),
+      sourceSystem: 'pos-1',
+      sourceEventId: 'count-0',
+    });
+
+    expect(sale.status).toBe(201);
+    expect(count.body).toMatchObject({ applied: true, onHand: 9, laterMovements: -1 });
+    expect(older).toMatchObject({
+      status: 200,
+      body: { applied: false, reason: 'OLDER_THAN_LAST_COUNT', onHand: 9 },
+    });
+    const history = await ops('GET', '/inventory/COUNT-1/STORE-1/history');
+    expect(
+      history.body.items.map((r: { kind: string; applied: boolean }) => `${r.kind}:${r.applied}`),
+    ).toEqual(['adjustment:true', 'count:true', 'count:false', 'count:true']);
   });
 });
 

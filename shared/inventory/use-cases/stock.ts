@@ -118,7 +118,22 @@ const positionView = (p: {
   available: sellable(p),
 });
 
-const sourceTime = (value: string | undefined, now: string) => (value ? new Date(value).toISOString() : now);
+/**
+ * How far ahead of this system's clock a source system's time may be. Further is a wrong clock: a
+ * count dated next year would make every real count until then "older than the last one".
+ */
+export const MAX_SOURCE_CLOCK_AHEAD_MS = 5 * 60_000;
+
+function sourceTime(value: string | undefined, now: string, path: string): string {
+  if (!value) return now;
+  const at = new Date(value).toISOString();
+  if (Date.parse(at) - Date.parse(now) > MAX_SOURCE_CLOCK_AHEAD_MS) {
+    throw new DomainError(422, 'SOURCE_TIME_IN_FUTURE', `${value} is ahead of this system's clock (${now})`, [
+      { path, message: `at most ${MAX_SOURCE_CLOCK_AHEAD_MS / 60_000} minutes ahead of ${now}` },
+    ]);
+  }
+  return at;
+}
 
 /**
  * Sets the absolute on-hand count from the system of record (a POS or WMS count) as of `countedAt`:
@@ -146,7 +161,7 @@ export async function setCount(
       }
     }
     const now = ports.now();
-    const countedAt = sourceTime(input.countedAt, now);
+    const countedAt = sourceTime(input.countedAt, now, 'countedAt');
     const previous = await ports.inventory.getPosition(sku, locationId);
     const record = {
       kind: 'count' as const,
@@ -267,7 +282,7 @@ export async function adjustInventory(
       return { ...existing.response, replayed: true };
     }
     const now = ports.now();
-    const occurredAt = sourceTime(input.occurredAt, now);
+    const occurredAt = sourceTime(input.occurredAt, now, 'occurredAt');
     const position = await ports.inventory.getPosition(input.sku, input.locationId);
     const onHandBefore = position?.onHand ?? 0;
     const record = {

@@ -108,6 +108,20 @@ describe('counts that never lose a sale', () => {
     expect((await position()).onHand).toBe(9);
   });
 
+  it('refuses a movement dated ahead of this system’s clock, and writes nothing', async () => {
+    const ahead = new Date(Date.now() + 3_600_000).toISOString();
+
+    const refused = await sale(ahead, 'sale-ahead').catch((e: DomainError) => e);
+
+    expect(refused).toMatchObject({
+      status: 422,
+      code: 'SOURCE_TIME_IN_FUTURE',
+      details: [{ path: 'occurredAt' }],
+    });
+    expect((await position()).onHand).toBe(20);
+    expect(await ports.inventory.getAdjustment('pos-12', 'sale-ahead')).toBeUndefined();
+  });
+
   it('takes a count without a source as of when it is received', async () => {
     await sale(at(1), 'sale-1');
 
