@@ -7,6 +7,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { freePort } from '../local/dynamodb';
 import { benchCost } from './cost';
@@ -140,6 +142,55 @@ async function seed() {
 const fmt = (n: number) => n.toFixed(1);
 
 /**
+ * CPU seconds used so far by the load generator (this process), the server (the child) and
+ * DynamoDB Local (the server's JVM), from /proc: where a phase's time goes on this machine. Linux
+ * only; elsewhere empty.
+ */
+function cpuSeconds(serverPid: number | undefined): Record<string, number> {
+  if (process.platform !== 'linux' || serverPid === undefined) return {};
+  const stat = (pid: string) => {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      return { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / 100, comm: text };
+    } catch {
+      return undefined;
+    }
+  };
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((pid) => ({ pid: Number(pid), ...stat(pid) }))
+    .filter((p) => p.cpu !== undefined);
+  const descendants = new Set([serverPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) {
+      if (p.ppid !== undefined && descendants.has(p.ppid) && !descendants.has(p.pid)) {
+        descendants.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  let jvm = 0;
+  let server = 0;
+  for (const p of all) {
+    if (!descendants.has(p.pid)) continue;
+    if (p.comm?.includes('(java)')) jvm += p.cpu ?? 0;
+    else server += p.cpu ?? 0;
+  }
+  return { 'DynamoDB Local': jvm, server, 'load generator': stat(String(process.pid))?.cpu ?? 0 };
+}
+
+/** How a phase's CPU was spent, as a line: seconds per process and the share of both cores. */
+function cpuLine(before: Record<string, number>, after: Record<string, number>, seconds: number): string {
+  const parts = Object.keys(after).map((k) => `${k} ${fmt((after[k] ?? 0) - (before[k] ?? 0))} s`);
+  const used = Object.keys(after).reduce((s, k) => s + (after[k] ?? 0) - (before[k] ?? 0), 0);
+  return parts.length === 0
+    ? ''
+    : `CPU in ${fmt(seconds)} s: ${parts.join(', ')} (${fmt((100 * used) / (seconds * cpus().length))} % of ${cpus().length} cores)`;
+}
+
+/**
  * Until the stream publisher has caught up (no new bus events for 2 s): latency is measured on a
  * system that is not still working through the seed's and the warm-up's streams.
  */
@@ -186,9 +237,15 @@ async function main() {
     await load(200, CLIENTS, order);
     await settle();
 
+    const cpu0 = cpuSeconds(system.pid);
+    const availStarted = performance.now();
     const avail = await load(AVAILABILITY_REQUESTS, CLIENTS, availability);
+    const availCpu = cpuLine(cpu0, cpuSeconds(system.pid), (performance.now() - availStarted) / 1000);
     await settle();
+    const cpu1 = cpuSeconds(system.pid);
+    const intakeStarted = performance.now();
     const intake = await load(ORDER_REQUESTS, CLIENTS, order);
+    const intakeCpu = cpuLine(cpu1, cpuSeconds(system.pid), (performance.now() - intakeStarted) / 1000);
 
     await call('PUT', '/inventory/HOT-SKU/DC-DAV', 'local-ops', { onHand: HOT_STOCK });
     const hotStarted = performance.now();
@@ -232,6 +289,9 @@ async function main() {
     console.log(
       `| POST /orders (intake) | ${fmt(intake.p50)} | ${fmt(intake.p99)} | ${fmt(intake.perSecond)} orders/s | p99 < 150 ms | ${JSON.stringify(intake.statuses)} |`,
     );
+    console.log('');
+    if (availCpu) console.log(`availability: ${availCpu}`);
+    if (intakeCpu) console.log(`intake (its stream work included): ${intakeCpu}`);
     console.log('');
     console.log(
       `hot SKU: ${HOT_ORDERS} concurrent orders for 1 unit of ${HOT_STOCK} → ${created} × 201, ${refused} × 409, ${other} other, ` +
