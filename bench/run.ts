@@ -12,6 +12,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { freePort } from '../local/dynamodb';
 import { benchCost } from './cost';
+import { benchSourcing } from './sourcing';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const AVAILABILITY_REQUESTS = Number(process.env.BENCH_AVAILABILITY_REQUESTS ?? 4000);
@@ -205,6 +206,8 @@ async function settle() {
 }
 
 async function main() {
+  // The sourcing engine first, on a quiet machine: it is pure computation.
+  await benchSourcing();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const t0 = performance.now();

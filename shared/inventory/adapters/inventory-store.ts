@@ -19,7 +19,6 @@ import {
   type AvailabilityReadModel,
   type AvailabilitySnapshot,
   type ChannelRule,
-  computeAvailable,
   DEFAULT_PRIORITY,
   type Location,
   type LocationStatus,

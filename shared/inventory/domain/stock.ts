@@ -1,5 +1,4 @@
 import stringify from 'safe-stable-stringify';
-import type { Principal } from '../../platform/principals';
 import type { ChannelRuleInput, LocationInput } from '../schemas';
 import type { AllocationState } from './allocation';
 

@@ -32,8 +32,11 @@ describe('exact channel allocations', () => {
       (r) => String(r.statusCode),
       (e: unknown) => (e instanceof DomainError ? e.code : String(e)),
     );
-  const count = (outcomes: string[]) =>
-    outcomes.reduce<Record<string, number>>((m, o) => ({ ...m, [o]: (m[o] ?? 0) + 1 }), {});
+  const count = (outcomes: string[]) => {
+    const counted: Record<string, number> = {};
+    for (const o of outcomes) counted[o] = (counted[o] ?? 0) + 1;
+    return counted;
+  };
   const reserved = async (sku = 'TEE') =>
     (await ports.inventory.getPositions(sku)).reduce((s, p) => s + p.reserved, 0);
   const availability = async (channel: Principal, sku = 'TEE') =>
