@@ -1,6 +1,5 @@
 import {
   BatchGetCommand,
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -9,7 +8,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { TransactItem } from '../../platform/dynamodb';
+import { type TransactItem, transactWrite } from '../../platform/dynamodb';
 import type { AllocationMove, AllocationState, CountedUnits } from '../domain/allocation';
 import { heldAttribute } from '../domain/allocation';
 import type { Hold, PositionChange } from '../domain/hold';
@@ -24,7 +23,13 @@ import {
   type LocationStatus,
   type Position,
 } from '../domain/stock';
-import type { AdjustmentRecord, InventoryRepository, RecomputeJob, SkuCursor } from '../use-cases/ports';
+import type {
+  AdjustmentRecord,
+  InventoryRepository,
+  RecomputeJob,
+  RuleBook,
+  SkuCursor,
+} from '../use-cases/ports';
 
 /** Key layout of the inventory table (one table for the inventory context). */
 export const inventoryKeys = {
@@ -50,6 +55,7 @@ export const inventoryKeys = {
     SK: `REC#${r.locationId}#${r.occurredAt}#${r.sourceSystem ?? '-'}#${r.sourceEventId ?? r.receivedAt}`,
   }),
   recomputeJob: { PK: 'JOB#AVAILABILITY', SK: 'JOB' },
+  rulesVersion: { PK: 'RULES#VERSION', SK: 'VERSION' },
   activeHoldsIndex: 'HOLD#ACTIVE',
   locationsIndex: 'LOCATIONS',
   rulesIndex: 'RULES',
@@ -94,6 +100,7 @@ export function allocationFromItem(item: Record<string, unknown>): AllocationSta
   const state: AllocationState = {
     version: Number(item.version ?? 0),
     ruleSet: String(item.ruleSet ?? ''),
+    rulesVersion: Number(item.rulesVersion ?? 0),
     atp: {},
     room: {},
     held: {},
@@ -393,9 +400,13 @@ export class InventoryStore implements InventoryRepository {
     return out.Item ? stripKeys<AdjustmentRecord>(out.Item) : undefined;
   }
 
+  /**
+   * Every change of the rules moves the rule book's version in the same transaction, so a state
+   * computed for older rules can be told from one computed for newer ones (see putAllocation).
+   */
   async putRule(rule: ChannelRule): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
+    await this.changeRules({
+      Put: {
         TableName: this.tableName,
         Item: {
           ...inventoryKeys.rule(rule.ruleId),
@@ -403,23 +414,59 @@ export class InventoryStore implements InventoryRepository {
           GSI1SK: rule.ruleId,
           ...rule,
         },
-      }),
-    );
+      },
+    });
   }
 
   async deleteRule(ruleId: string): Promise<boolean> {
-    const out = await this.doc.send(
-      new DeleteCommand({
+    const result = await this.changeRules({
+      Delete: {
         TableName: this.tableName,
         Key: inventoryKeys.rule(ruleId),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return out.Attributes !== undefined;
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'PK' },
+      },
+    });
+    return result.kind === 'committed';
+  }
+
+  private async changeRules(change: TransactItem) {
+    const result = await transactWrite(this.doc, [
+      change,
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: inventoryKeys.rulesVersion,
+          UpdateExpression:
+            'SET #version = if_not_exists(#version, :zero) + :one, #g1pk = :index, #g1sk = :sk',
+          ExpressionAttributeNames: { '#version': 'version', '#g1pk': 'GSI1PK', '#g1sk': 'GSI1SK' },
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':index': inventoryKeys.rulesIndex,
+            ':sk': '~version',
+          },
+        },
+      },
+    ]);
+    if (result.kind === 'cancelled' && result.reasons.some((r) => r.code === 'TransactionConflict')) {
+      throw new Error('The channel rules changed concurrently; retry');
+    }
+    return result;
   }
 
   async listRules(): Promise<ChannelRule[]> {
-    return (await this.listIndexed(inventoryKeys.rulesIndex)).map((i) => stripKeys<ChannelRule>(i));
+    return (await this.ruleBook()).rules;
+  }
+
+  /** The rules and the version of the rule book they are, in one query. */
+  async ruleBook(): Promise<RuleBook> {
+    const items = await this.listIndexed(inventoryKeys.rulesIndex);
+    const version = items.find((i) => i.PK === inventoryKeys.rulesVersion.PK);
+    return {
+      rules: items.filter((i) => i !== version).map((i) => stripKeys<ChannelRule>(i)),
+      version: Number(version?.version ?? 0),
+    };
   }
 
   createHoldOp(hold: Hold): TransactItem {
@@ -653,7 +700,7 @@ export class InventoryStore implements InventoryRepository {
           }),
         );
         for (const item of out.Responses?.[this.tableName] ?? []) {
-          states.set(String(item.sku), allocationFromItem(item));
+          states.set(String(item.PK).slice('SKU#'.length), allocationFromItem(item));
         }
         keys = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
       }
@@ -662,37 +709,60 @@ export class InventoryStore implements InventoryRepository {
   }
 
   /**
-   * Records a recomputed allocation state, only if the item is still at `expectedVersion` (0: none):
-   * a reservation committed since the read moved the version, and its units must not be lost.
+   * Records a recomputed allocation state, only if the item is still at `expectedVersion` (0: none;
+   * a reservation committed since the read moved the version, and its units must not be lost) and
+   * was not recorded for a newer rule book. An update, not a put: `held` counts of rules that do not
+   * apply now are kept, so a rule that applies again, or an environment still on older rules, never
+   * loses what a channel holds.
    */
   async putAllocation(
     sku: string,
     state: Omit<AllocationState, 'version'>,
     expectedVersion: number,
     now: string,
-  ) {
+  ): Promise<boolean> {
     const flat: Record<string, number> = {};
     for (const [id, n] of Object.entries(state.atp)) flat[`atp:${id}`] = n;
     for (const [id, n] of Object.entries(state.room)) flat[`room:${id}`] = n;
     for (const [key, n] of Object.entries(state.held)) flat[heldAttribute(key)] = n;
+    const names: Record<string, string> = {
+      '#sku': 'sku',
+      '#ruleSet': 'ruleSet',
+      '#rulesVersion': 'rulesVersion',
+      '#version': 'version',
+      '#updatedAt': 'updatedAt',
+      ...(expectedVersion === 0 ? { '#pk': 'PK' } : {}),
+    };
+    const values: Record<string, unknown> = {
+      ':sku': sku,
+      ':ruleSet': state.ruleSet,
+      ':rulesVersion': state.rulesVersion,
+      ':next': expectedVersion + 1,
+      ':now': now,
+    };
+    const set = [
+      '#sku = :sku',
+      '#ruleSet = :ruleSet',
+      '#rulesVersion = :rulesVersion',
+      '#version = :next',
+      '#updatedAt = :now',
+    ];
+    Object.entries(flat).forEach(([name, n], i) => {
+      names[`#f${i}`] = name;
+      values[`:f${i}`] = n;
+      set.push(`#f${i} = :f${i}`);
+    });
+    if (expectedVersion !== 0) values[':expected'] = expectedVersion;
     return this.conditional(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.tableName,
-        Item: {
-          ...inventoryKeys.allocation(sku),
-          sku,
-          ruleSet: state.ruleSet,
-          version: expectedVersion + 1,
-          updatedAt: now,
-          ...flat,
-        },
-        ...(expectedVersion === 0
-          ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'PK' } }
-          : {
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':expected': expectedVersion },
-            }),
+        Key: inventoryKeys.allocation(sku),
+        UpdateExpression: `SET ${set.join(', ')}`,
+        ConditionExpression:
+          `${expectedVersion === 0 ? '(attribute_not_exists(#pk) OR attribute_not_exists(#version))' : '#version = :expected'}` +
+          ' AND (attribute_not_exists(#rulesVersion) OR #rulesVersion <= :rulesVersion)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
   }
@@ -703,9 +773,9 @@ export class InventoryStore implements InventoryRepository {
    * stock has no guard: it is a fact, and it only ever lowers what the rules give.
    */
   allocationOp(sku: string, move: AllocationMove, guarded: boolean): TransactItem {
-    const names: Record<string, string> = { '#version': 'version' };
-    const values: Record<string, unknown> = { ':one': 1, ':zero': 0 };
-    const set: string[] = ['#version = if_not_exists(#version, :zero) + :one'];
+    const names: Record<string, string> = { '#version': 'version', '#sku': 'sku' };
+    const values: Record<string, unknown> = { ':one': 1, ':zero': 0, ':sku': sku };
+    const set: string[] = ['#version = if_not_exists(#version, :zero) + :one', '#sku = :sku'];
     const conditions: string[] = [];
     let n = 0;
     for (const d of move.decrements) {
@@ -746,9 +816,9 @@ export class InventoryStore implements InventoryRepository {
 
   /** Gives units counted in share rules back when their line is released: never refused. */
   allocationReleaseOp(sku: string, counted: CountedUnits[]): TransactItem {
-    const names: Record<string, string> = { '#version': 'version' };
-    const values: Record<string, unknown> = { ':one': 1, ':zero': 0 };
-    const set = ['#version = if_not_exists(#version, :zero) + :one'];
+    const names: Record<string, string> = { '#version': 'version', '#sku': 'sku' };
+    const values: Record<string, unknown> = { ':one': 1, ':zero': 0, ':sku': sku };
+    const set = ['#version = if_not_exists(#version, :zero) + :one', '#sku = :sku'];
     counted.forEach((c, i) => {
       names[`#h${i}`] = heldAttribute(c.key);
       values[`:q${i}`] = c.quantity;

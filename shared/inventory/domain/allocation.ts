@@ -21,8 +21,13 @@ import { sellable } from './stock';
 export interface AllocationState {
   /** 0 when nothing is stored yet; every write of the item moves it. */
   version: number;
-  /** The rules the state was computed for ({@link ruleSetOf}); a reservation refuses another set. */
+  /**
+   * The rules and the closed locations the state was computed for ({@link ruleSetOf}); a
+   * reservation refuses another set, so placement recomputes the state after either changes.
+   */
   ruleSet: string;
+  /** The version of the rule book it was computed from: a state for older rules never replaces it. */
+  rulesVersion: number;
   atp: Record<string, number>;
   room: Record<string, number>;
   /** By {@link heldKey}: units a channel holds under a share rule. */
@@ -44,12 +49,15 @@ export const rulesFor = (rules: ChannelRule[], sku: string): ChannelRule[] =>
 export const inScope = (rule: Pick<ChannelRule, 'locations'>, locationId: string): boolean =>
   !rule.locations || rule.locations.includes(locationId);
 
-/** The applicable rules as they were when the state was computed: ids and their last change. */
-export function ruleSetOf(rules: ChannelRule[]): string {
-  const text = rules
+/**
+ * The applicable rules as they were when the state was computed (ids and their last change) and the
+ * SKU's locations that were closed then: closing or opening one moves what every rule counts.
+ */
+export function ruleSetOf(rules: ChannelRule[], closed: string[] = []): string {
+  const text = `${rules
     .map((r) => `${r.ruleId}@${r.updatedAt}`)
     .sort()
-    .join(',');
+    .join(',')}|${[...closed].sort().join(',')}`;
   let hash = 5381;
   for (let i = 0; i < text.length; i++) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0;
   return `${rules.length}:${hash.toString(36)}`;
@@ -66,11 +74,16 @@ export function recomputeAllocation(
   locations: ReadonlyMap<string, Pick<Location, 'fulfils'>>,
   rules: ChannelRule[],
   previous?: AllocationState,
+  rulesVersion = 0,
 ): Omit<AllocationState, 'version'> {
   const applicable = rulesFor(rules, sku);
-  const active = positions.filter((p) => (locations.get(p.locationId)?.fulfils.length ?? 0) > 0);
+  const isActive = (p: Pick<Position, 'locationId'>) =>
+    (locations.get(p.locationId)?.fulfils.length ?? 0) > 0;
+  const active = positions.filter(isActive);
+  const closed = applicable.length > 0 ? positions.filter((p) => !isActive(p)).map((p) => p.locationId) : [];
   const state: Omit<AllocationState, 'version'> = {
-    ruleSet: ruleSetOf(applicable),
+    ruleSet: ruleSetOf(applicable, closed),
+    rulesVersion,
     atp: {},
     room: {},
     held: {},
@@ -89,6 +102,7 @@ export function recomputeAllocation(
 
 export const sameAllocation = (a: Omit<AllocationState, 'version'>, b: Omit<AllocationState, 'version'>) =>
   a.ruleSet === b.ruleSet &&
+  a.rulesVersion === b.rulesVersion &&
   sameRecord(a.atp, b.atp) &&
   sameRecord(a.room, b.room) &&
   sameRecord(a.held, b.held);

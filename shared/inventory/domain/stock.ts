@@ -90,6 +90,26 @@ export interface AvailabilitySnapshot {
 export interface AvailabilityReadModel {
   positions: Record<string, number>;
   allocation?: AllocationState;
+  /** Stocked at more than {@link MAX_READ_MODEL_LOCATIONS}: answers read the positions instead. */
+  tooLarge?: true;
+}
+
+/**
+ * A read model lists one figure per location (about 25 bytes each); past this many the snapshot
+ * item would cost more write units on every change than the positions cost to read, and would near
+ * DynamoDB's 400 KB item limit.
+ */
+export const MAX_READ_MODEL_LOCATIONS = 2_000;
+
+export function readModelOf(
+  positions: Pick<Position, 'locationId' | 'available'>[],
+  allocation: AllocationState | undefined,
+): AvailabilityReadModel {
+  if (positions.length > MAX_READ_MODEL_LOCATIONS) return { positions: {}, tooLarge: true };
+  return {
+    positions: Object.fromEntries(positions.map((p) => [p.locationId, p.available])),
+    ...(allocation ? { allocation } : {}),
+  };
 }
 
 /** Key order does not matter: a stored map comes back in any order. */

@@ -17,7 +17,7 @@ import type { AllocatedLine } from '../domain/sourcing';
 import { type SourcingResult, sourceOrder } from '../domain/sourcing';
 import { type ChannelRule, type Location, locationsAt, type Position } from '../domain/stock';
 import type { Delivery, LineInput } from '../schemas';
-import type { InventoryPorts, InventoryRepository } from './ports';
+import type { InventoryPorts, InventoryRepository, RuleBook } from './ports';
 
 /** Everything a placement decision reads: locations, the SKUs' positions and the channel rules. */
 export interface StockPicture {
@@ -27,6 +27,7 @@ export interface StockPicture {
   registered: Map<string, Location>;
   positions: Map<string, Position[]>;
   rules: ChannelRule[];
+  rulesVersion: number;
   /** The state of each SKU's channel rules, current for the rules read (SKUs without rules: absent). */
   allocations: Map<string, AllocationState>;
 }
@@ -48,9 +49,9 @@ function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
   return value;
 }
 
-/** The channel rules, from this environment's one-second copy. */
-export const currentRules = (ports: { inventory: InventoryRepository }): Promise<ChannelRule[]> =>
-  cached(`rules:${ports.inventory.tableName}`, () => ports.inventory.listRules());
+/** The channel rules and their book's version, from this environment's one-second copy. */
+export const currentRuleBook = (ports: { inventory: InventoryRepository }): Promise<RuleBook> =>
+  cached(`rules:${ports.inventory.tableName}`, () => ports.inventory.ruleBook());
 
 /**
  * The allocation item move for a fall in stock at a location (a count or an adjustment), if the
@@ -62,7 +63,10 @@ export async function stockFallItems(
   locationId: string,
   fall: number,
 ): Promise<TransactItem[]> {
-  const move = stockFallMove(rulesFor(await currentRules(ports), sku), '', locationId, fall);
+  if (fall <= 0) return [];
+  // Read fresh, not from this environment's copy: a rule another environment already applies must
+  // not keep counting units that just left.
+  const move = stockFallMove(rulesFor(await ports.inventory.listRules(), sku), '', locationId, fall);
   return move ? [ports.inventory.allocationOp(sku, move, false)] : [];
 }
 
@@ -82,17 +86,19 @@ export async function loadStockPicture(
   skus: string[],
   options: { consistent?: boolean; settle?: boolean } = {},
 ): Promise<StockPicture> {
-  const [locations, rules, stored, ...positionLists] = await Promise.all([
+  const [locations, book, stored, ...positionLists] = await Promise.all([
     cached(`locations:${ports.inventory.tableName}`, () => ports.inventory.listLocations()),
-    cached(`rules:${ports.inventory.tableName}`, () => ports.inventory.listRules()),
+    currentRuleBook(ports),
     ports.inventory.getAllocations(skus, options),
     ...skus.map((sku) => ports.inventory.getPositions(sku, options)),
   ]);
+  const rules = book.rules;
   const picture: StockPicture = {
     locations: locationsAt(locations, ports.now()),
     registered: new Map(locations.map((l) => [l.locationId, l])),
     positions: new Map(skus.map((sku, i) => [sku, positionLists[i] ?? []])),
     rules,
+    rulesVersion: book.version,
     allocations: stored,
   };
   for (const sku of skus) {
@@ -104,6 +110,7 @@ export async function loadStockPicture(
       picture.locations,
       applicable,
       state,
+      picture.rulesVersion,
     );
     if (state?.ruleSet === fresh.ruleSet || (applicable.length === 0 && !state)) continue;
     // The rules changed since the state was recorded (or it was never recorded): placement records
@@ -137,13 +144,18 @@ export async function loadAnswerPicture(
   ports: Pick<InventoryPorts, 'inventory' | 'now'>,
   skus: string[],
 ): Promise<AnswerPicture> {
-  const [registered, rules, snapshots] = await Promise.all([
+  const [registered, book, snapshots] = await Promise.all([
     cached(`locations:${ports.inventory.tableName}`, () => ports.inventory.listLocations()),
-    currentRules(ports),
+    currentRuleBook(ports),
     ports.inventory.getAvailabilitySnapshots(skus),
   ]);
+  const rules = book.rules;
   const locations = locationsAt(registered, ports.now());
-  const missing = skus.filter((sku) => !snapshots.get(sku)?.readModel);
+  const modelOf = (sku: string) => {
+    const model = snapshots.get(sku)?.readModel;
+    return model && !model.tooLarge ? model : undefined;
+  };
+  const missing = skus.filter((sku) => !modelOf(sku));
   const [fallbackStates, ...fallbackPositions] = await Promise.all([
     missing.length > 0 ? ports.inventory.getAllocations(missing, { consistent: false }) : new Map(),
     ...missing.map((sku) => ports.inventory.getPositions(sku, { consistent: false })),
@@ -151,7 +163,7 @@ export async function loadAnswerPicture(
   const positions = new Map<string, Pick<Position, 'locationId' | 'available'>[]>();
   const allocations = new Map<string, AllocationState>();
   for (const sku of skus) {
-    const model = snapshots.get(sku)?.readModel;
+    const model = modelOf(sku);
     const index = missing.indexOf(sku);
     const own = model
       ? Object.entries(model.positions).map(([locationId, available]) => ({ locationId, available }))
@@ -159,15 +171,19 @@ export async function loadAnswerPicture(
     positions.set(sku, own);
     const state: AllocationState | undefined = model ? model.allocation : fallbackStates.get(sku);
     const applicable = rulesFor(rules, sku);
-    const fresh = recomputeAllocation(sku, own, locations, applicable, state);
-    // Rules changed since the state was recorded: answer as placement will decide.
+    const fresh = recomputeAllocation(sku, own, locations, applicable, state, book.version);
+    // Rules or closed locations changed since the state was recorded: answer as placement will decide.
     if (state && state.ruleSet === fresh.ruleSet) allocations.set(sku, state);
     else if (applicable.length > 0 || state) allocations.set(sku, { ...fresh, version: state?.version ?? 0 });
   }
   return { locations, positions, rules, allocations };
 }
 
-/** Records the state of a SKU's rules as the positions give it now; returns the state recorded. */
+/**
+ * Records the state of a SKU's rules as the positions give it now; returns the state recorded. If
+ * the item was recorded for a newer rule book than this environment's copy, the copy is reloaded
+ * first (the picture then carries the newer rules), so environments never overwrite each other.
+ */
 async function settleAllocation(
   ports: Pick<InventoryPorts, 'inventory' | 'now'>,
   sku: string,
@@ -175,10 +191,23 @@ async function settleAllocation(
 ): Promise<AllocationState> {
   for (let attempt = 1; attempt <= 5; attempt++) {
     const previous = (await ports.inventory.getAllocations([sku])).get(sku);
+    if (previous && previous.rulesVersion > picture.rulesVersion) {
+      forgetReferenceData(ports);
+      const book = await currentRuleBook(ports);
+      picture.rules = book.rules;
+      picture.rulesVersion = book.version;
+    }
     const positions = await ports.inventory.getPositions(sku);
     picture.positions.set(sku, positions);
     const applicable = rulesFor(picture.rules, sku);
-    const fresh = recomputeAllocation(sku, positions, picture.locations, applicable, previous);
+    const fresh = recomputeAllocation(
+      sku,
+      positions,
+      picture.locations,
+      applicable,
+      previous,
+      picture.rulesVersion,
+    );
     if (previous?.ruleSet === fresh.ruleSet) return previous;
     const version = previous?.version ?? 0;
     if (await ports.inventory.putAllocation(sku, fresh, version, ports.now()))

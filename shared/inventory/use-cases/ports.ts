@@ -51,7 +51,10 @@ export interface InventoryRepository {
   getAdjustment(sourceSystem: string, sourceEventId: string): Promise<AdjustmentRecord | undefined>;
   /** The allocation items of these SKUs (those without one are absent). */
   getAllocations(skus: string[], options?: { consistent?: boolean }): Promise<Map<string, AllocationState>>;
-  /** Records a recomputed state if the item is still at `expectedVersion` (0: none); false otherwise. */
+  /**
+   * Records a recomputed state if the item is still at `expectedVersion` (0: none) and was not
+   * computed for a newer rule book; false otherwise.
+   */
   putAllocation(
     sku: string,
     state: Omit<AllocationState, 'version'>,
@@ -65,6 +68,8 @@ export interface InventoryRepository {
   putRule(rule: ChannelRule): Promise<void>;
   deleteRule(ruleId: string): Promise<boolean>;
   listRules(): Promise<ChannelRule[]>;
+  /** The rules with the version of the rule book (every rule change moves it). */
+  ruleBook(): Promise<RuleBook>;
   createHoldOp(hold: Hold): TransactItem;
   finishHoldOp(
     holdId: string,
@@ -96,6 +101,11 @@ export interface InventoryRepository {
   requestRecompute(reason: string, now: string): Promise<void>;
   getRecomputeJob(): Promise<RecomputeJob>;
   checkpointRecompute(job: RecomputeJob, next: SkuCursor | undefined, now: string): Promise<boolean>;
+}
+
+export interface RuleBook {
+  rules: ChannelRule[];
+  version: number;
 }
 
 /** Where a pass over the SKUs stands (an opaque storage key). */

@@ -1,12 +1,7 @@
 import { type DomainEvent, stableId } from '../../platform/events/envelope';
 import { CHANNELS, type Channel } from '../../platform/principals';
 import { availabilityByMethod, recomputeAllocation, rulesFor, sameAllocation } from '../domain/allocation';
-import {
-  type AvailabilityReadModel,
-  type AvailabilitySnapshot,
-  locationsAt,
-  sameReadModel,
-} from '../domain/stock';
+import { type AvailabilitySnapshot, locationsAt, readModelOf, sameReadModel } from '../domain/stock';
 import { inventoryEvents } from '../events';
 import type { InventoryRepository } from './ports';
 
@@ -62,10 +57,8 @@ export async function publishAvailabilityChanges(
   skus: string[],
 ): Promise<number> {
   if (skus.length === 0) return 0;
-  const [rules, registered] = await Promise.all([
-    ports.inventory.listRules(),
-    ports.inventory.listLocations(),
-  ]);
+  const [book, registered] = await Promise.all([ports.inventory.ruleBook(), ports.inventory.listLocations()]);
+  const rules = book.rules;
   // Read fresh, not from the reference cache: a pass must not settle on figures of old rules.
   // Each location with what it fulfils now: a closed store's units are not announced.
   const locations = locationsAt(registered, ports.now());
@@ -83,7 +76,7 @@ export async function publishAvailabilityChanges(
       const previous = states.get(sku);
       const positions = await ports.inventory.getPositions(sku);
       const applicable = rulesFor(rules, sku);
-      const fresh = recomputeAllocation(sku, positions, locations, applicable, previous);
+      const fresh = recomputeAllocation(sku, positions, locations, applicable, previous, book.version);
       let state = previous;
       if ((applicable.length > 0 || previous) && !(previous && sameAllocation(previous, fresh))) {
         const version = previous?.version ?? 0;
@@ -108,10 +101,7 @@ export async function publishAvailabilityChanges(
           previous: snapshot.channels[channel] ?? null,
         }),
       );
-      const readModel: AvailabilityReadModel = {
-        positions: Object.fromEntries(positions.map((p) => [p.locationId, p.available])),
-        ...(state ? { allocation: state } : {}),
-      };
+      const readModel = readModelOf(positions, state);
       if (moves.length === 0) {
         if (sameReadModel(snapshot.readModel, readModel)) break;
         const at = ports.now();

@@ -124,12 +124,24 @@ const positionView = (p: {
  */
 export const MAX_SOURCE_CLOCK_AHEAD_MS = 5 * 60_000;
 
+/**
+ * How far back a source time may go: the history a late count needs (the movements after it) is
+ * kept this long, so an older count could not keep them.
+ */
+export const MAX_SOURCE_TIME_AGE_MS = 90 * 24 * 3600_000;
+
 function sourceTime(value: string | undefined, now: string, path: string): string {
   if (!value) return now;
   const at = new Date(value).toISOString();
-  if (Date.parse(at) - Date.parse(now) > MAX_SOURCE_CLOCK_AHEAD_MS) {
+  const ahead = Date.parse(at) - Date.parse(now);
+  if (ahead > MAX_SOURCE_CLOCK_AHEAD_MS) {
     throw new DomainError(422, 'SOURCE_TIME_IN_FUTURE', `${value} is ahead of this system's clock (${now})`, [
       { path, message: `at most ${MAX_SOURCE_CLOCK_AHEAD_MS / 60_000} minutes ahead of ${now}` },
+    ]);
+  }
+  if (-ahead > MAX_SOURCE_TIME_AGE_MS) {
+    throw new DomainError(422, 'SOURCE_TIME_TOO_OLD', `${value} is older than the stock history kept`, [
+      { path, message: `at most ${MAX_SOURCE_TIME_AGE_MS / 86_400_000} days before ${now}` },
     ]);
   }
   return at;
@@ -161,24 +173,29 @@ export async function setCount(
       }
     }
     const now = ports.now();
-    const countedAt = sourceTime(input.countedAt, now, 'countedAt');
     const previous = await ports.inventory.getPosition(sku, locationId);
+    // A count without its own time is as of its receipt, after everything applied so far (also a
+    // count dated by a source clock that runs a little ahead).
+    const lastCountAt = previous?.lastCountAt;
+    const countedAt = input.countedAt
+      ? sourceTime(input.countedAt, now, 'countedAt')
+      : lastCountAt && lastCountAt > now
+        ? lastCountAt
+        : now;
     const record = {
       kind: 'count' as const,
       sku,
       locationId,
       occurredAt: countedAt,
       receivedAt: now,
-      ...(sourced ? { sourceSystem, sourceEventId } : {}),
+      // An unsourced count gets an id of its own, so two in one millisecond keep two records.
+      ...(sourced ? { sourceSystem, sourceEventId } : { sourceEventId: ports.newId('count') }),
       counted: input.onHand,
       onHandBefore: previous?.onHand ?? 0,
     };
     let body: Record<string, unknown>;
     const items: TransactItem[] = [];
-    // A count without its own time is as of its receipt: newer than anything applied before it.
-    const newer = input.countedAt
-      ? afterLastCount(previous?.lastCountAt, countedAt)
-      : previous?.lastCountAt === undefined || countedAt >= previous.lastCountAt;
+    const newer = input.countedAt ? afterLastCount(lastCountAt, countedAt) : true;
     if (!newer) {
       const reason = 'OLDER_THAN_LAST_COUNT' as const;
       body = {

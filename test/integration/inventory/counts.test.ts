@@ -6,7 +6,8 @@ import { type Ports, portsWithNetwork, shipOrder } from '../../support/network';
 /** Counts and movements apply as of the source system's time, whatever order they arrive in. */
 describe('counts that never lose a sale', () => {
   let ports: Ports;
-  const T = '2026-12-01T09:00:00.000Z';
+  // A day ago, on the minute: source times may not be ahead of this system's clock.
+  const T = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 86_400_000).toISOString();
   const at = (minutes: number) => new Date(Date.parse(T) + minutes * 60_000).toISOString();
   const count = (onHand: number, countedAt: string, id: string) =>
     setCount(ports, 'TEE', 'S1', { onHand, countedAt, sourceSystem: 'pos-12', sourceEventId: id });

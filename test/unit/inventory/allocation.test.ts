@@ -148,6 +148,7 @@ describe('recomputeAllocation', () => {
     const state = recomputeAllocation('SKU-1', positions, locations, rules, {
       version: 3,
       ruleSet: 'old',
+      rulesVersion: 0,
       atp: {},
       room: {},
       held: { 'web:web': 6 },
