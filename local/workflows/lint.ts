@@ -1,0 +1,69 @@
+/**
+ * What the local interpreter would silently ignore or get wrong, refused before anything runs:
+ * JSONata (`QueryLanguage`), `Arguments`, `Output`, `Assign`; a Task without `TimeoutSeconds` (the
+ * interpreter would give it 60 s, AWS a year); a state name used twice across nested machines (the
+ * runner finds a state's overrides by name). Returns one problem per finding, with its path.
+ */
+export interface LintProblem {
+  path: string;
+  message: string;
+}
+
+type Node = Record<string, unknown>;
+
+const UNSUPPORTED_FIELDS = ['Arguments', 'Output', 'Assign'] as const;
+
+export function lintStateMachine(definition: unknown): LintProblem[] {
+  const problems: LintProblem[] = [];
+  const seen = new Map<string, string>();
+  const visit = (machine: Node, path: string) => {
+    if (machine.QueryLanguage !== undefined && machine.QueryLanguage !== 'JSONPath') {
+      problems.push({
+        path: `${path}.QueryLanguage`,
+        message: 'only JSONPath runs locally; JSONata is refused',
+      });
+    }
+    const states = machine.States as Record<string, Node> | undefined;
+    if (!states || typeof states !== 'object') {
+      problems.push({ path: `${path}.States`, message: 'a state machine needs States' });
+      return;
+    }
+    for (const [name, state] of Object.entries(states)) {
+      const at = `${path}.States.${name}`;
+      const first = seen.get(name);
+      if (first) problems.push({ path: at, message: `state name already used at ${first}` });
+      else seen.set(name, at);
+      if (state.QueryLanguage !== undefined && state.QueryLanguage !== 'JSONPath') {
+        problems.push({
+          path: `${at}.QueryLanguage`,
+          message: 'only JSONPath runs locally; JSONata is refused',
+        });
+      }
+      for (const field of UNSUPPORTED_FIELDS) {
+        if (state[field] !== undefined) {
+          problems.push({ path: `${at}.${field}`, message: `${field} is JSONata-only and not run locally` });
+        }
+      }
+      if (
+        state.Type === 'Task' &&
+        state.TimeoutSeconds === undefined &&
+        state.TimeoutSecondsPath === undefined
+      ) {
+        problems.push({ path: `${at}.TimeoutSeconds`, message: 'every Task needs TimeoutSeconds' });
+      }
+      for (const key of ['Iterator', 'ItemProcessor'] as const) {
+        if (state[key]) visit(state[key] as Node, `${at}.${key}`);
+      }
+      if (Array.isArray(state.Branches)) {
+        state.Branches.forEach((branch, i) => visit(branch as Node, `${at}.Branches.${i}`));
+      }
+    }
+  };
+  if (!definition || typeof definition !== 'object') return [{ path: '$', message: 'not a state machine' }];
+  visit(definition as Node, '$');
+  return problems;
+}
+
+/** `${Name}` placeholders (CDK definitionSubstitutions) filled for validation or for a local run. */
+export const substitute = (text: string, values: (name: string) => string): string =>
+  text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) => values(name));

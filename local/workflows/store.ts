@@ -1,0 +1,325 @@
+import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Where the local workflow runner keeps what a durable engine keeps: executions with their
+ * checkpoint (the state being run and its input), their history, task tokens and timers, in a
+ * DynamoDB Local table of its own (the runtime's, not a context's: on AWS, Step Functions keeps
+ * this). Every record is written before the runner acts on it, so a `kill -9` loses nothing.
+ */
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startDate: string;
+  stopDate?: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** The top-level state to run from after a restart, and its input. */
+  checkpoint: { state: string; input: string };
+}
+
+export interface HistoryEvent {
+  id: number;
+  timestamp: string;
+  type: string;
+  details?: Record<string, unknown>;
+}
+
+export type WaitStatus = 'WAITING' | 'SUCCEEDED' | 'FAILED';
+
+/** A task waiting for its callback, or a Wait state's timer: absolute deadlines survive restarts. */
+export interface WaitRecord {
+  /** The task token (callbacks) or the timer's own key (waits). */
+  id: string;
+  kind: 'callback' | 'timer';
+  executionArn: string;
+  state: string;
+  /** Identifies this entry of the state (its input), so a resumed run finds the same wait. */
+  entryKey: string;
+  status: WaitStatus;
+  deadline?: string;
+  heartbeatSeconds?: number;
+  heartbeatDeadline?: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  createdAt: string;
+}
+
+const executionKey = (arn: string) => ({ PK: `EXEC#${arn}`, SK: 'EXEC' });
+const waitKey = (id: string) => ({ PK: `WAIT#${id}`, SK: 'WAIT' });
+const entryIndexKey = (executionArn: string, state: string, entryKey: string) => ({
+  PK: `EXEC#${executionArn}`,
+  SK: `ENTRY#${state}#${entryKey}`,
+});
+
+const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
+  if (!item) return undefined;
+  const { PK: _pk, SK: _sk, ...rest } = item;
+  return rest as T;
+};
+
+export class WorkflowStore {
+  readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async ensureTable(): Promise<void> {
+    try {
+      await this.client.send(
+        new CreateTableCommand({
+          TableName: this.tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'PK', AttributeType: 'S' },
+            { AttributeName: 'SK', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'PK', KeyType: 'HASH' },
+            { AttributeName: 'SK', KeyType: 'RANGE' },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException) && (error as Error).name !== 'ResourceInUseException')
+        throw error;
+    }
+  }
+
+  /** Records a new execution; false when one with this ARN exists already. */
+  async createExecution(record: ExecutionRecord): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...executionKey(record.executionArn), ...record, historyCount: 0 },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async getExecution(arn: string): Promise<ExecutionRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: executionKey(arn), ConsistentRead: true }),
+    );
+    return strip<ExecutionRecord & { historyCount?: number }>(out.Item);
+  }
+
+  async listExecutions(): Promise<ExecutionRecord[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'SK = :exec',
+          ExpressionAttributeValues: { ':exec': 'EXEC' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.map((i) => strip<ExecutionRecord>(i) as ExecutionRecord);
+  }
+
+  async setCheckpoint(arn: string, checkpoint: ExecutionRecord['checkpoint']): Promise<void> {
+    await this.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: executionKey(arn),
+          UpdateExpression: 'SET checkpoint = :c',
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':c': checkpoint, ':running': 'RUNNING' },
+        }),
+      )
+      .catch((error: Error) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error;
+      });
+  }
+
+  /** Ends a running execution; false when it had already ended (a stop racing its end). */
+  async finishExecution(
+    arn: string,
+    end: Pick<ExecutionRecord, 'status' | 'stopDate' | 'output' | 'error' | 'cause'>,
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = { ':running': 'RUNNING' };
+    const names: Record<string, string> = { '#status': 'status' };
+    const set: string[] = [];
+    for (const [key, value] of Object.entries(end)) {
+      if (value === undefined) continue;
+      names[`#${key}`] = key;
+      values[`:${key}`] = value;
+      set.push(`#${key} = :${key}`);
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: executionKey(arn),
+          UpdateExpression: `SET ${set.join(', ')}`,
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /** Appends to an execution's history; ids are consecutive per execution. */
+  async appendHistory(arn: string, type: string, details?: Record<string, unknown>): Promise<void> {
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: executionKey(arn),
+        UpdateExpression: 'SET historyCount = if_not_exists(historyCount, :zero) + :one',
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const id = Number(out.Attributes?.historyCount ?? 0);
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          PK: `EXEC#${arn}`,
+          SK: `HIST#${String(id).padStart(8, '0')}`,
+          id,
+          timestamp: new Date().toISOString(),
+          type,
+          ...(details ? { details } : {}),
+        },
+      }),
+    );
+  }
+
+  async history(arn: string): Promise<HistoryEvent[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :hist)',
+          ExpressionAttributeValues: { ':pk': `EXEC#${arn}`, ':hist': 'HIST#' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.map((i) => strip<HistoryEvent>(i) as HistoryEvent);
+  }
+
+  /**
+   * The wait of this entry of a state, creating it if there is none: a resumed run gets the one it
+   * had before the restart (same token, same deadline) instead of starting the clock again.
+   */
+  async waitFor(record: WaitRecord): Promise<{ wait: WaitRecord; created: boolean }> {
+    const index = entryIndexKey(record.executionArn, record.state, record.entryKey);
+    const existing = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: index, ConsistentRead: true }),
+    );
+    const id = existing.Item?.waitId as string | undefined;
+    if (id) {
+      // Whatever became of it (answered while the run was being put away, timed out) is the answer.
+      const wait = await this.getWait(id);
+      if (wait) return { wait, created: false };
+    }
+    await this.doc.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...waitKey(record.id), ...record } }),
+    );
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...index, waitId: record.id } }));
+    return { wait: record, created: true };
+  }
+
+  async getWait(id: string): Promise<WaitRecord | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: waitKey(id), ConsistentRead: true }),
+    );
+    return strip<WaitRecord>(out.Item);
+  }
+
+  /** Settles a waiting wait once; false if it was not waiting (already answered, timed out). */
+  async settleWait(
+    id: string,
+    outcome: Pick<WaitRecord, 'status' | 'output' | 'error' | 'cause'>,
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':waiting': 'WAITING' };
+    const set: string[] = [];
+    for (const [key, value] of Object.entries(outcome)) {
+      if (value === undefined) continue;
+      names[`#${key}`] = key;
+      values[`:${key}`] = value;
+      set.push(`#${key} = :${key}`);
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: waitKey(id),
+          UpdateExpression: `SET ${set.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK) AND #status = :waiting',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async setHeartbeatDeadline(id: string, deadline: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: waitKey(id),
+          UpdateExpression: 'SET heartbeatDeadline = :d',
+          ConditionExpression: 'attribute_exists(PK) AND #status = :waiting',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':d': deadline, ':waiting': 'WAITING' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
+import {
+  type AslDefinition,
+  type CallService,
+  type StatesError,
+  WorkflowRunner,
+} from '../../local/workflows/runner';
+import { WorkflowStore } from '../../local/workflows/store';
+import { waitFor } from './support';
+
+/**
+ * The durable local workflow runner: callbacks with absolute deadlines and heartbeats, Waits that
+ * keep their deadline across a restart, executions resumed where they were, Step Functions errors.
+ * One hour in the fixture is 3.6 s here (timeScale 0.001).
+ */
+const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:AskAStore';
+const definition = JSON.parse(
+  readFileSync(resolve(__dirname, '../fixtures/workflows/ask-a-store.asl.json'), 'utf8')
+    .replace('${PrepareFunctionArn}', 'arn:aws:lambda:us-east-1:000000000000:function:Prepare')
+    .replace('${NotifyFunctionArn}', 'Notify'),
+) as AslDefinition;
+
+describe('the local workflow runner', () => {
+  let store: WorkflowStore;
+  let runners: WorkflowRunner[];
+  let calls: { resource: string; parameters: unknown }[];
+  const callService: CallService = async (resource, parameters) => {
+    calls.push({ resource, parameters });
+    if (resource.endsWith(':function:Prepare')) return { prepared: true };
+    return { StatusCode: 200 };
+  };
+  const runner = async () => {
+    const r = new WorkflowRunner({
+      store,
+      stateMachines: [{ arn: ARN, name: 'AskAStore', definition }],
+      callService,
+      timeScale: 0.001,
+    });
+    runners.push(r);
+    await r.start();
+    return r;
+  };
+  const tokenFor = async (orderId: string, after = 0) =>
+    waitFor(
+      () =>
+        calls
+          .filter((c) => c.resource === 'arn:aws:states:::lambda:invoke')
+          .map((c) => (c.parameters as { Payload: { token: string; orderId: string } }).Payload)
+          .filter((p) => p.orderId === orderId)[after]?.token,
+      `a task token for ${orderId}`,
+      10_000,
+    );
+  const ended = (r: WorkflowRunner, arn: string) =>
+    waitFor(
+      async () => {
+        const e = await r.describeExecution(arn);
+        return e.status === 'RUNNING' ? undefined : e;
+      },
+      `${arn} to end`,
+      15_000,
+    );
+
+  beforeEach(async () => {
+    const client = new DynamoDBClient({
+      endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    store = new WorkflowStore(client, `wf${randomUUID().slice(0, 8)}-Workflows`);
+    runners = [];
+    calls = [];
+  });
+
+  afterEach(async () => {
+    for (const r of runners) await r.stop();
+  });
+
+  it('runs a task, waits for the callback with its own token, then the Wait, and succeeds', async () => {
+    const r = await runner();
+    const { executionArn } = await r.startExecution({
+      stateMachineArn: ARN,
+      name: 'ord-1',
+      input: '{"orderId":"ord-1"}',
+    });
+
+    const token = await tokenFor('ord-1');
+    expect(token).not.toContain('LOCAL_TASK_TOKEN');
+    expect((await r.describeExecution(executionArn)).status).toBe('RUNNING');
+    await r.sendTaskSuccess(token, '{"accepted":true}');
+    const execution = await ended(r, executionArn);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output ?? '{}')).toEqual({
+      orderId: 'ord-1',
+      prepared: { prepared: true },
+      answer: { accepted: true },
+    });
+    const types = (await r.getExecutionHistory(executionArn)).map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining(['ExecutionStarted', 'TaskSubmitted', 'TaskSucceeded', 'ExecutionSucceeded']),
+    );
+    await expect(r.sendTaskSuccess(token, '{}')).rejects.toMatchObject({ code: 'TaskTimedOut' });
+  });
+
+  it('hands a failure to the state machine’s Catch under its error name', async () => {
+    const r = await runner();
+    const { executionArn } = await r.startExecution({
+      stateMachineArn: ARN,
+      name: 'ord-2',
+      input: '{"orderId":"ord-2"}',
+    });
+
+    await r.sendTaskFailure(await tokenFor('ord-2'), 'Rejected', 'out of stock');
+    const execution = await ended(r, executionArn);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output ?? '{}')).toMatchObject({
+      outcome: 'rejected',
+      error: { Error: 'Rejected' },
+    });
+  });
+
+  it('fails a task whose heartbeat does not come, and keeps waiting while heartbeats come', async () => {
+    const r = await runner();
+    const silent = await r.startExecution({
+      stateMachineArn: ARN,
+      name: 'ord-3',
+      input: '{"orderId":"ord-3"}',
+    });
+    const alive = await r.startExecution({
+      stateMachineArn: ARN,
+      name: 'ord-4',
+      input: '{"orderId":"ord-4"}',
+    });
+    const token = await tokenFor('ord-4');
+    await tokenFor('ord-3');
+
+    // The heartbeat is 1.8 s: beat every 0.5 s for 2.5 s, then answer.
+    for (let i = 0; i < 5; i++) {
+      await new Promise((done) => setTimeout(done, 500));
+      await r.sendTaskHeartbeat(token);
+    }
+    await r.sendTaskSuccess(token, '{"accepted":true}');
+
+    expect(await ended(r, silent.executionArn)).toMatchObject({ status: 'FAILED', error: 'StoreSilent' });
+    expect(await ended(r, alive.executionArn)).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
+  it('resumes a waiting execution after a restart: the same token completes it, the store was asked once', async () => {
+    const first = await runner();
+    const { executionArn } = await first.startExecution({
+      stateMachineArn: ARN,
+      name: 'ord-5',
+      input: '{"orderId":"ord-5"}',
+    });
+    const token = await tokenFor('ord-5');
+    await first.stop();
+
+    const second = await runner();
+    await second.sendTaskSuccess(token, '{"accepted":true}');
+    const execution = await ended(second, executionArn);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(calls.filter((c) => c.resource === 'arn:aws:states:::lambda:invoke')).toHaveLength(1);
+    expect((await second.getExecutionHistory(executionArn)).map((e) => e.type)).toContain('ExecutionResumed');
+  });
+
+  it('keeps a Wait’s absolute deadline across a restart instead of starting it again', async () => {
+    const first = await runner();
+    const { executionArn } = await first.startExecution({
+      stateMachineArn: ARN,
+      name: 'ord-6',
+      input: '{"orderId":"ord-6"}',
+    });
+    await first.sendTaskSuccess(await tokenFor('ord-6'), '{"accepted":true}');
+    const waitStarted = Date.now();
+    await new Promise((done) => setTimeout(done, 600));
+    await first.stop();
+    await new Promise((done) => setTimeout(done, 300));
+
+    const second = await runner();
+    const restarted = Date.now();
+    const execution = await ended(second, executionArn);
+
+    // The Wait is 1.2 s; it ends about 1.2 s after it began, not 1.2 s after the restart.
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(Date.parse(execution.stopDate ?? '') - restarted).toBeLessThan(1_100);
+    expect(Date.parse(execution.stopDate ?? '') - waitStarted).toBeGreaterThanOrEqual(1_150);
+  });
+
+  it('times a callback out at its deadline, also when the runner restarted in between', async () => {
+    const short = {
+      ...definition,
+      States: {
+        ...definition.States,
+        AskStore: { ...definition.States.AskStore, TimeoutSeconds: 1500, HeartbeatSeconds: undefined },
+      },
+    } as AslDefinition;
+    const make = async () => {
+      const r = new WorkflowRunner({
+        store,
+        stateMachines: [{ arn: ARN, name: 'AskAStore', definition: short }],
+        callService,
+        timeScale: 0.001,
+      });
+      runners.push(r);
+      await r.start();
+      return r;
+    };
+    const first = await make();
+    const { executionArn } = await first.startExecution({
+      stateMachineArn: ARN,
+      name: 'ord-7',
+      input: '{"orderId":"ord-7"}',
+    });
+    const token = await tokenFor('ord-7');
+    const asked = Date.now();
+    await first.stop();
+    const second = await make();
+    const execution = await ended(second, executionArn);
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'StoreSilent' });
+    expect(Date.parse(execution.stopDate ?? '') - asked).toBeLessThan(1_500 + 1_000);
+    await expect(second.sendTaskSuccess(token, '{}')).rejects.toMatchObject({ code: 'TaskTimedOut' });
+  });
+
+  it('starts one execution per name: the same input again is the same execution, another input is refused', async () => {
+    const r = await runner();
+    const a = await r.startExecution({ stateMachineArn: ARN, name: 'ord-8', input: '{"orderId":"ord-8"}' });
+    const again = await r.startExecution({
+      stateMachineArn: ARN,
+      name: 'ord-8',
+      input: '{"orderId":"ord-8"}',
+    });
+    const other = await r
+      .startExecution({ stateMachineArn: ARN, name: 'ord-8', input: '{"orderId":"x"}' })
+      .catch((e: StatesError) => e);
+
+    expect(again.executionArn).toBe(a.executionArn);
+    expect(other).toMatchObject({ code: 'ExecutionAlreadyExists' });
+    expect(await r.listExecutions(ARN)).toHaveLength(1);
+  });
+
+  it('stops an execution: it ends ABORTED and its token no longer answers', async () => {
+    const r = await runner();
+    const { executionArn } = await r.startExecution({
+      stateMachineArn: ARN,
+      name: 'ord-9',
+      input: '{"orderId":"ord-9"}',
+    });
+    const token = await tokenFor('ord-9');
+
+    await r.stopExecution(executionArn, 'OrderCancelled', 'the customer cancelled');
+
+    expect(await r.describeExecution(executionArn)).toMatchObject({
+      status: 'ABORTED',
+      error: 'OrderCancelled',
+    });
+    await expect(r.sendTaskSuccess(token, '{}')).rejects.toMatchObject({ code: 'TaskTimedOut' });
+    await expect(r.sendTaskSuccess('no-such-token', '{}')).rejects.toMatchObject({
+      code: 'TaskDoesNotExist',
+    });
+    await expect(r.describeExecution(`${executionArn}-x`)).rejects.toMatchObject({
+      code: 'ExecutionDoesNotExist',
+    });
+  });
+});
