@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
+import { handleStatesRequest, STATES_PATH } from '../../local/workflows/endpoint';
+import { type AslDefinition, WorkflowRunner } from '../../local/workflows/runner';
+import { WorkflowStore } from '../../local/workflows/store';
+import { waitFor } from './support';
+
+/** The runner behind the Step Functions JSON protocol, driven by the real `@aws-sdk/client-sfn`. */
+const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:AskAStore';
+const definition = JSON.parse(
+  readFileSync(resolve(__dirname, '../fixtures/workflows/ask-a-store.asl.json'), 'utf8')
+    .replace('${PrepareFunctionArn}', 'arn:aws:lambda:us-east-1:000000000000:function:Prepare')
+    .replace('${NotifyFunctionArn}', 'Notify'),
+) as AslDefinition;
+
+describe('the local Step Functions endpoint', () => {
+  let runner: WorkflowRunner;
+  let server: Server;
+  let sfn: SFNClient;
+  const tokens = new Map<string, string>();
+
+  beforeAll(async () => {
+    const client = new DynamoDBClient({
+      endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    runner = new WorkflowRunner({
+      store: new WorkflowStore(client, `sfn${randomUUID().slice(0, 8)}-Workflows`),
+      stateMachines: [{ arn: ARN, name: 'AskAStore', definition }],
+      timeScale: 0.0001,
+      callService: async (resource, parameters) => {
+        const payload = (parameters as { Payload?: { token: string; orderId: string } }).Payload;
+        if (payload) tokens.set(payload.orderId, payload.token);
+        return resource.endsWith(':function:Prepare') ? { prepared: true } : { StatusCode: 200 };
+      },
+    });
+    await runner.start();
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        if (req.method !== 'POST' || !req.url?.startsWith(STATES_PATH)) {
+          res.writeHead(404).end();
+          return;
+        }
+        const answer = await handleStatesRequest(runner, {
+          headers: req.headers,
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(answer.statusCode, answer.headers).end(answer.body);
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    sfn = new SFNClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}${STATES_PATH}`,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+  });
+
+  afterAll(async () => {
+    await runner.stop();
+    await new Promise((done) => server.close(done));
+  });
+
+  it('starts an execution, completes its task through SendTaskSuccess and shows its history', async () => {
+    const started = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: ARN, name: 'ord-1', input: '{"orderId":"ord-1"}' }),
+    );
+    const token = await waitFor(() => tokens.get('ord-1'), 'the task token', 10_000);
+    await sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"accepted":true}' }));
+    const done = await waitFor(
+      async () => {
+        const d = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+        return d.status === 'RUNNING' ? undefined : d;
+      },
+      'the execution to end',
+      10_000,
+    );
+
+    expect(started.startDate).toBeInstanceOf(Date);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', name: 'ord-1', stateMachineArn: ARN });
+    expect(JSON.parse(done.output ?? '{}')).toMatchObject({ answer: { accepted: true } });
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn }));
+    expect(history.events?.map((e) => e.type)).toContain('TaskSucceeded');
+    const listed = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: ARN, statusFilter: 'SUCCEEDED' }),
+    );
+    expect(listed.executions?.map((e) => e.name)).toEqual(['ord-1']);
+  });
+
+  it('stops an execution, and answers unknown ones and spent tokens with the errors AWS uses', async () => {
+    const started = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: ARN, name: 'ord-2', input: '{"orderId":"ord-2"}' }),
+    );
+    const token = await waitFor(() => tokens.get('ord-2'), 'the task token', 10_000);
+    await sfn.send(new StopExecutionCommand({ executionArn: started.executionArn, error: 'OrderCancelled' }));
+
+    const describe = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    const spent = await sfn
+      .send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))
+      .catch((e: Error) => e);
+    const unknown = await sfn
+      .send(new DescribeExecutionCommand({ executionArn: `${started.executionArn}-nope` }))
+      .catch((e: Error) => e);
+    const again = await sfn
+      .send(new StartExecutionCommand({ stateMachineArn: ARN, name: 'ord-2', input: '{"orderId":"ord-2"}' }))
+      .catch((e: Error) => e);
+
+    expect(describe).toMatchObject({ status: 'ABORTED', error: 'OrderCancelled' });
+    expect(spent).toMatchObject({ name: 'TaskTimedOut' });
+    expect(unknown).toMatchObject({ name: 'ExecutionDoesNotExist' });
+    expect(again).toMatchObject({ name: 'ExecutionAlreadyExists' });
+  });
+});
