@@ -43,7 +43,7 @@ describe('the local Step Functions endpoint', () => {
     runner = new WorkflowRunner({
       store: new WorkflowStore(client, `sfn${randomUUID().slice(0, 8)}-Workflows`),
       stateMachines: [{ arn: ARN, name: 'AskAStore', definition }],
-      timeScale: 0.0001,
+      timeScale: 0.001,
       callService: async (resource, parameters) => {
         const payload = (parameters as { Payload?: { token: string; orderId: string } }).Payload;
         if (payload) tokens.set(payload.orderId, payload.token);
