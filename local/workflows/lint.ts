@@ -55,7 +55,7 @@ export function lintStateMachine(definition: unknown): LintProblem[] {
         if (state[key]) visit(state[key] as Node, `${at}.${key}`);
       }
       if (Array.isArray(state.Branches)) {
-        state.Branches.forEach((branch, i) => visit(branch as Node, `${at}.Branches.${i}`));
+        for (const [i, branch] of state.Branches.entries()) visit(branch as Node, `${at}.Branches.${i}`);
       }
     }
   };

@@ -299,7 +299,7 @@ export class WorkflowRunner {
 
   private async waitingCallback(token: string): Promise<WaitRecord> {
     const wait = await this.options.store.getWait(token);
-    if (!wait || wait.kind !== 'callback') throw new StatesError('TaskDoesNotExist', 'Task does not exist');
+    if (wait?.kind !== 'callback') throw new StatesError('TaskDoesNotExist', 'Task does not exist');
     if (wait.status !== 'WAITING') throw new StatesError('TaskTimedOut', 'Task timed out');
     const execution = await this.options.store.getExecution(wait.executionArn);
     if (execution?.status !== 'RUNNING') throw new StatesError('TaskTimedOut', 'The execution has ended');
@@ -442,7 +442,7 @@ export class WorkflowRunner {
 
   private async runTask(
     execution: ExecutionRecord,
-    machine: StateMachineSpec,
+    _machine: StateMachineSpec,
     state: string,
     spec: TaskSpec,
     input: Json,
@@ -542,13 +542,13 @@ export class WorkflowRunner {
   private async deadlines(token: string, run: Run): Promise<never> {
     for (;;) {
       const wait = await this.options.store.getWait(token);
-      if (!wait || wait.status !== 'WAITING') return new Promise<never>(() => {});
+      if (wait?.status !== 'WAITING') return new Promise<never>(() => {});
       const candidates = [wait.deadline, wait.heartbeatDeadline].filter((d): d is string => d !== undefined);
       if (candidates.length === 0) return new Promise<never>(() => {});
       const next = candidates.sort()[0] as string;
       await this.sleepUntil(next, run);
       const after = await this.options.store.getWait(token);
-      if (!after || after.status !== 'WAITING') return new Promise<never>(() => {});
+      if (after?.status !== 'WAITING') return new Promise<never>(() => {});
       const now = new Date().toISOString();
       const error =
         after.deadline && after.deadline <= now

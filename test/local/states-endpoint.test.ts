@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
 import { handleStatesRequest, STATES_PATH } from '../../local/workflows/endpoint';
+import { substitute } from '../../local/workflows/lint';
 import { type AslDefinition, WorkflowRunner } from '../../local/workflows/runner';
 import { WorkflowStore } from '../../local/workflows/store';
 import { waitFor } from './support';
@@ -23,9 +24,11 @@ import { waitFor } from './support';
 /** The runner behind the Step Functions JSON protocol, driven by the real `@aws-sdk/client-sfn`. */
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:AskAStore';
 const definition = JSON.parse(
-  readFileSync(resolve(__dirname, '../fixtures/workflows/ask-a-store.asl.json'), 'utf8')
-    .replace('${PrepareFunctionArn}', 'arn:aws:lambda:us-east-1:000000000000:function:Prepare')
-    .replace('${NotifyFunctionArn}', 'Notify'),
+  substitute(
+    readFileSync(resolve(__dirname, '../fixtures/workflows/ask-a-store.asl.json'), 'utf8'),
+    (name) =>
+      name === 'PrepareFunctionArn' ? 'arn:aws:lambda:us-east-1:000000000000:function:Prepare' : 'Notify',
+  ),
 ) as AslDefinition;
 
 describe('the local Step Functions endpoint', () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
+import { substitute } from '../../local/workflows/lint';
 import {
   type AslDefinition,
   type CallService,
@@ -19,9 +20,11 @@ import { waitFor } from './support';
  */
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:AskAStore';
 const definition = JSON.parse(
-  readFileSync(resolve(__dirname, '../fixtures/workflows/ask-a-store.asl.json'), 'utf8')
-    .replace('${PrepareFunctionArn}', 'arn:aws:lambda:us-east-1:000000000000:function:Prepare')
-    .replace('${NotifyFunctionArn}', 'Notify'),
+  substitute(
+    readFileSync(resolve(__dirname, '../fixtures/workflows/ask-a-store.asl.json'), 'utf8'),
+    (name) =>
+      name === 'PrepareFunctionArn' ? 'arn:aws:lambda:us-east-1:000000000000:function:Prepare' : 'Notify',
+  ),
 ) as AslDefinition;
 
 describe('the local workflow runner', () => {
