@@ -20,7 +20,7 @@ const text = (body: Body, field: string, required = true): string => {
   const value = body[field];
   if (value === undefined && !required) return '';
   if (typeof value !== 'string' || value.length === 0) {
-    throw new StatesError('InvalidParameterValueException', `${field} is required and must be a string`);
+    throw new StatesError('ValidationException', `${field} is required and must be a string`);
   }
   return value;
 };
@@ -149,7 +149,8 @@ export async function handleStatesRequest(
   } catch (error) {
     if (error instanceof StatesError)
       return respond(400, { __type: error.code, message: error.message }, error.code);
-    throw error;
+    // A fault of the runner (its table unreachable) answers as AWS does: 500, which the SDK retries.
+    return respond(500, { __type: 'InternalFailure', message: (error as Error).message }, 'InternalFailure');
   }
 }
 

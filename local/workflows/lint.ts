@@ -2,7 +2,10 @@
  * What the local interpreter would silently ignore or get wrong, refused before anything runs:
  * JSONata (`QueryLanguage`), `Arguments`, `Output`, `Assign`; a Task without `TimeoutSeconds` (the
  * interpreter would give it 60 s, AWS a year); a state name used twice across nested machines (the
- * runner finds a state's overrides by name). Returns one problem per finding, with its path.
+ * runner finds a state's overrides by name); and what the runner does not enforce across a restart:
+ * a machine-wide `TimeoutSeconds`, `TimeoutSecondsPath` on a Task that is not a callback,
+ * `HeartbeatSecondsPath`, and `$$.Execution.Input` / `$$.Execution.StartTime` (a resumed run would
+ * see its checkpoint's instead). Returns one problem per finding, with its path.
  */
 export interface LintProblem {
   path: string;
@@ -17,6 +20,9 @@ export function lintStateMachine(definition: unknown): LintProblem[] {
   const problems: LintProblem[] = [];
   const seen = new Map<string, string>();
   const visit = (machine: Node, path: string) => {
+    if (path === '$' && machine.TimeoutSeconds !== undefined) {
+      problems.push({ path: '$.TimeoutSeconds', message: 'a machine-wide timeout is not enforced locally' });
+    }
     if (machine.QueryLanguage !== undefined && machine.QueryLanguage !== 'JSONPath') {
       problems.push({
         path: `${path}.QueryLanguage`,
@@ -43,6 +49,29 @@ export function lintStateMachine(definition: unknown): LintProblem[] {
         if (state[field] !== undefined) {
           problems.push({ path: `${at}.${field}`, message: `${field} is JSONata-only and not run locally` });
         }
+      }
+      const callback = String(state.Resource ?? '').endsWith('.waitForTaskToken');
+      if (state.Type === 'Task' && state.TimeoutSecondsPath !== undefined && !callback) {
+        problems.push({
+          path: `${at}.TimeoutSecondsPath`,
+          message: 'only a callback task may take its timeout from a path',
+        });
+      }
+      if (state.HeartbeatSecondsPath !== undefined) {
+        problems.push({
+          path: `${at}.HeartbeatSecondsPath`,
+          message: 'not enforced locally; use HeartbeatSeconds',
+        });
+      }
+      if (
+        /\$\$\.Execution\.(Input|StartTime)/.test(
+          JSON.stringify(state.Parameters ?? state.ItemSelector ?? {}),
+        )
+      ) {
+        problems.push({
+          path: `${at}.Parameters`,
+          message: '$$.Execution.Input and StartTime are not kept across a restart',
+        });
       }
       if (
         state.Type === 'Task' &&

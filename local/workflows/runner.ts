@@ -104,11 +104,19 @@ interface TaskSpec {
 
 interface Run {
   abort(): void;
+  /** The runner is stopping: the execution stays RUNNING and resumes on the next start. */
   parked: boolean;
+  /** StopExecution, or the run ended: nothing it started may go on. */
   stopped: boolean;
-  /** Entries of states this run has waited on: a second entry is a retry and waits anew. */
-  seen: Set<string>;
+  /** The state the run starts at: its first checkpoint step keeps the recorded transition. */
+  resumeAt?: string;
+  /** The transition the run is in (moves at every top-level state): part of every wait's key. */
+  seq: number;
+  /** Entries of a state with one input in this transition: a second one is a retry and waits anew. */
+  attempts: Map<string, number>;
   sleepers: Set<(reason: Error) => void>;
+  tokens: Set<string>;
+  inflight: Set<Promise<unknown>>;
 }
 
 const hash = (value: unknown) =>
@@ -167,6 +175,7 @@ export class WorkflowRunner {
 
   /** Resumes every execution that was running when the runner last stopped (or was killed). */
   async start(): Promise<number> {
+    this.stopping = false;
     await this.options.store.ensureTable();
     const running = (await this.options.store.listExecutions()).filter((e) => e.status === 'RUNNING');
     for (const execution of running) {
@@ -182,13 +191,17 @@ export class WorkflowRunner {
   /** Puts every run away without ending it: they resume on the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const run of this.runs.values()) {
-      run.parked = true;
-      run.abort();
-      for (const wake of run.sleepers) wake(new RunParked());
-    }
-    for (const waiter of this.waiters.values()) waiter.reject(new RunParked());
-    await Promise.allSettled([...this.settled]);
+    const runs = [...this.runs.values()];
+    for (const run of runs) this.halt(run, 'parked');
+    await Promise.allSettled([...runs.flatMap((r) => [...r.inflight]), ...this.settled]);
+  }
+
+  /** Wakes and refuses everything a run waits on, so nothing it started goes on. */
+  private halt(run: Run, how: 'parked' | 'stopped'): void {
+    run[how] = true;
+    run.abort();
+    for (const wake of [...run.sleepers]) wake(new RunParked());
+    for (const token of run.tokens) this.waiters.get(token)?.reject(new RunParked());
   }
 
   executionArn(stateMachineArn: string, name: string): string {
@@ -268,13 +281,19 @@ export class WorkflowRunner {
     ) {
       await this.options.store.appendHistory(executionArn, 'ExecutionAborted', { error, cause });
       const run = this.runs.get(executionArn);
-      if (run) {
-        run.stopped = true;
-        run.abort();
-        for (const wake of run.sleepers) wake(new RunParked());
-      }
+      if (run) this.halt(run, 'stopped');
+      await this.settleOpenWaits(executionArn);
     }
     return { stopDate };
+  }
+
+  /** After an execution ended, its open waits can no longer be answered. */
+  private async settleOpenWaits(executionArn: string): Promise<void> {
+    for (const wait of await this.options.store.executionWaits(executionArn)) {
+      if (wait.status === 'WAITING') {
+        await this.options.store.settleWait(wait.id, { status: 'FAILED', error: 'States.ExecutionEnded' });
+      }
+    }
   }
 
   async sendTaskSuccess(token: string, output: string): Promise<void> {
@@ -330,24 +349,51 @@ export class WorkflowRunner {
   /** Runs an execution from its checkpoint until it ends, is stopped, or the runner stops. */
   private launch(execution: ExecutionRecord): void {
     const machine = this.machines.get(execution.stateMachineArn);
-    if (!machine) return;
+    if (!machine || this.runs.has(execution.executionArn)) return;
     const specs = this.specs.get(machine.arn) ?? new Map();
     const definition = interpretable(machine.definition, execution.checkpoint.state);
-    const run: Run = { abort: () => {}, parked: false, stopped: false, seen: new Set(), sleepers: new Set() };
+    const run: Run = {
+      abort: () => {},
+      parked: false,
+      stopped: false,
+      resumeAt: execution.checkpoint.state,
+      seq: execution.seq ?? 0,
+      attempts: new Map(),
+      sleepers: new Set(),
+      tokens: new Set(),
+      inflight: new Set(),
+    };
+    const track = <T>(work: Promise<T>): Promise<T> => {
+      run.inflight.add(work);
+      work.then(
+        () => run.inflight.delete(work),
+        () => run.inflight.delete(work),
+      );
+      return work;
+    };
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [state, spec] of specs) {
-      handlers[state] = (input) => this.runTask(execution, machine, state, spec, input, run);
+      handlers[state] = (input) => track(this.runTask(execution, state, spec, input, run));
     }
     // Before each top-level state, its checkpoint: the state's own input, written before it runs.
     for (const state of Object.keys(machine.definition.States)) {
-      handlers[checkpointOf(state)] = async (input) => {
-        if (run.parked || run.stopped) throw new RunParked();
-        await this.options.store.setCheckpoint(execution.executionArn, {
-          state,
-          input: JSON.stringify(input ?? null),
-        });
-        return {};
-      };
+      handlers[checkpointOf(state)] = (input) =>
+        track(
+          (async () => {
+            if (run.parked || run.stopped) throw new RunParked();
+            if (run.resumeAt === state) {
+              run.resumeAt = undefined; // the recorded entry itself: same transition, same waits
+              return {};
+            }
+            run.resumeAt = undefined;
+            run.seq = await this.options.store.setCheckpoint(execution.executionArn, {
+              state,
+              input: JSON.stringify(input ?? null),
+            });
+            run.attempts.clear();
+            return {};
+          })(),
+        );
     }
     const started = new StateMachine(definition as never, { validationOptions: { noValidate: true } }).run(
       JSON.parse(execution.checkpoint.input) as never,
@@ -355,12 +401,7 @@ export class WorkflowRunner {
         overrides: { taskResourceLocalHandlers: handlers as never },
         context: {
           Task: { Token: TOKEN_PLACEHOLDER },
-          Execution: {
-            Id: execution.executionArn,
-            Name: execution.name,
-            Input: JSON.parse(execution.input),
-            StartTime: execution.startDate,
-          },
+          Execution: { Id: execution.executionArn, Name: execution.name },
         },
         noThrowOnAbort: true,
       },
@@ -368,73 +409,66 @@ export class WorkflowRunner {
     run.abort = started.abort;
     this.runs.set(execution.executionArn, run);
     let failure: { Error: string; Cause: unknown } | undefined;
+    const topLevel = (name: string) => machine.definition.States[name] !== undefined;
     const logs = (async () => {
       for await (const event of started.eventLogs) {
         if (event.type === 'ExecutionFailed') failure = { Error: event.Error, Cause: event.Cause };
-        if (
-          event.type === 'StateEntered' &&
-          event.index === undefined &&
-          machine.definition.States[event.state.name]
-        ) {
-          await this.options.store.appendHistory(execution.executionArn, 'StateEntered', {
-            name: event.state.name,
-          });
-        }
-        if (
-          event.type === 'StateExited' &&
-          event.index === undefined &&
-          machine.definition.States[event.state.name]
-        ) {
-          await this.options.store.appendHistory(execution.executionArn, 'StateExited', {
-            name: event.state.name,
-          });
+        if ((event.type === 'StateEntered' || event.type === 'StateExited') && event.index === undefined) {
+          if (topLevel(event.state.name)) {
+            await this.options.store.appendHistory(execution.executionArn, event.type, {
+              name: event.state.name,
+            });
+          }
         }
       }
     })();
+    const finish = async (end: Parameters<WorkflowStore['finishExecution']>[1], type: string) => {
+      if (await this.options.store.finishExecution(execution.executionArn, end)) {
+        await this.options.store.appendHistory(execution.executionArn, type, {
+          ...(end.output ? { output: end.output } : {}),
+          ...(end.error ? { error: end.error, cause: end.cause } : {}),
+        });
+      }
+    };
     const done = started.result
       .then(
         async (output) => {
           await logs.catch(() => {});
           if (run.parked || run.stopped) return;
-          if (
-            await this.options.store.finishExecution(execution.executionArn, {
+          await finish(
+            {
               status: 'SUCCEEDED',
               stopDate: new Date().toISOString(),
               output: JSON.stringify(output ?? null),
-            })
-          ) {
-            await this.options.store.appendHistory(execution.executionArn, 'ExecutionSucceeded', {
-              output: JSON.stringify(output ?? null),
-            });
-          }
+            },
+            'ExecutionSucceeded',
+          );
         },
         async (error: Error) => {
           await logs.catch(() => {});
           if (run.parked || run.stopped) return;
-          const errorName = failure?.Error ?? error.name;
-          const cause = typeof failure?.Cause === 'string' ? failure.Cause : error.message;
-          const status: ExecutionStatus = error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
-          if (
-            await this.options.store.finishExecution(execution.executionArn, {
-              status,
+          await finish(
+            {
+              status: 'FAILED',
               stopDate: new Date().toISOString(),
-              error: errorName,
-              cause,
-            })
-          ) {
-            await this.options.store.appendHistory(
-              execution.executionArn,
-              status === 'FAILED' ? 'ExecutionFailed' : 'ExecutionTimedOut',
-              { error: errorName, cause },
-            );
-          }
+              error: failure?.Error ?? error.name,
+              cause: typeof failure?.Cause === 'string' ? failure.Cause : error.message,
+            },
+            'ExecutionFailed',
+          );
         },
       )
+      .then(async () => {
+        if (run.parked) return;
+        // The run is over: whatever a branch still waits on (an aborted Parallel, a stop) ends with it.
+        this.halt(run, 'stopped');
+        await this.settleOpenWaits(execution.executionArn);
+      })
       .catch((error: unknown) =>
         this.log.error(`workflow ${execution.executionArn}: ${describeError(error)}`),
       )
       .finally(() => {
-        this.runs.delete(execution.executionArn);
+        if (this.runs.get(execution.executionArn) === run) this.runs.delete(execution.executionArn);
         this.settled.delete(done);
       });
     this.settled.add(done);
@@ -442,15 +476,15 @@ export class WorkflowRunner {
 
   private async runTask(
     execution: ExecutionRecord,
-    _machine: StateMachineSpec,
     state: string,
     spec: TaskSpec,
     input: Json,
     run: Run,
   ): Promise<Json> {
     if (run.parked || run.stopped) throw new RunParked();
-    if (spec.kind === 'task')
+    if (spec.kind === 'task') {
       return this.options.callService(spec.resource, input, { executionArn: execution.executionArn, state });
+    }
     const entryKey = this.entryKey(run, state, input);
     if (spec.kind === 'wait') {
       const { wait } = await this.options.store.waitFor({
@@ -470,13 +504,17 @@ export class WorkflowRunner {
     return this.callback(execution, state, spec, input, entryKey, run);
   }
 
-  /** A retry of a state within one run waits anew; the first entry after a resume finds its wait. */
+  /**
+   * Which wait an entry of a state is: the transition, the state, its input and the attempt within
+   * the transition. A run resumed in the same transition finds the waits it had (attempt 0 first:
+   * its recorded outcome comes back, a Retry then finds the next attempt's), a loop that comes back
+   * to the state is a new transition and waits anew.
+   */
   private entryKey(run: Run, state: string, input: Json): string {
-    const base = `${state}:${hash(input)}`;
-    let n = 0;
-    while (run.seen.has(`${base}:${n}`)) n++;
-    run.seen.add(`${base}:${n}`);
-    return n === 0 ? hash(input) : `${hash(input)}:retry:${randomUUID()}`;
+    const base = `${run.seq}:${state}:${hash(input)}`;
+    const attempt = run.attempts.get(base) ?? 0;
+    run.attempts.set(base, attempt + 1);
+    return `${base}:${attempt}`;
   }
 
   private async callback(
@@ -491,7 +529,10 @@ export class WorkflowRunner {
     const timeoutSeconds = spec.timeoutSecondsPath
       ? Number(readPath(input, spec.timeoutSecondsPath))
       : spec.timeoutSeconds;
-    const { wait, created } = await this.options.store.waitFor({
+    if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
+      throw new TaskFailed('States.Runtime', `${state}: TimeoutSecondsPath gives no positive number`);
+    }
+    const { wait } = await this.options.store.waitFor({
       id: `${randomUUID()}${randomUUID()}`.replace(/-/g, ''),
       kind: 'callback',
       executionArn: execution.executionArn,
@@ -509,10 +550,13 @@ export class WorkflowRunner {
         : {}),
       createdAt: new Date(now).toISOString(),
     });
+    if (run.parked || run.stopped) throw new RunParked();
     const answered = new Promise<Json>((resolve, reject) => this.waiters.set(wait.id, { resolve, reject }));
     answered.catch(() => {});
+    run.tokens.add(wait.id);
     try {
-      if (created) {
+      if (wait.status === 'WAITING' && !wait.submitted) {
+        // Asked once the token is recorded; asked again (same token) if a crash came between the two.
         await this.options.store.appendHistory(execution.executionArn, 'TaskSubmitted', {
           state,
           resource: spec.resource,
@@ -527,29 +571,33 @@ export class WorkflowRunner {
           await this.options.store.settleWait(wait.id, { status: 'FAILED', error: (error as Error).name });
           throw error;
         }
+        await this.options.store.markSubmitted(wait.id);
       }
-      const current = await this.options.store.getWait(wait.id);
-      if (current?.status === 'SUCCEEDED') return JSON.parse(current.output ?? 'null');
-      if (current?.status === 'FAILED')
-        throw new TaskFailed(current.error ?? 'States.TaskFailed', current.cause);
-      return await Promise.race([answered, this.deadlines(wait.id, run)]);
+      if (run.parked || run.stopped) throw new RunParked();
+      return await Promise.race([answered, this.outcome(wait.id, run)]);
     } finally {
+      run.tokens.delete(wait.id);
       this.waiters.delete(wait.id);
     }
   }
 
-  /** Rejects when the task's timeout or heartbeat deadline passes (re-read after each heartbeat). */
-  private async deadlines(token: string, run: Run): Promise<never> {
+  /**
+   * The wait's recorded outcome, or the timeout or heartbeat failure when its deadline passes (read
+   * again after each heartbeat). An answer recorded elsewhere (another process) is found here too.
+   */
+  private async outcome(token: string, run: Run): Promise<Json> {
     for (;;) {
       const wait = await this.options.store.getWait(token);
-      if (wait?.status !== 'WAITING') return new Promise<never>(() => {});
+      if (!wait) throw new TaskFailed('States.Runtime', 'the task token is gone');
+      if (wait.status === 'SUCCEEDED') return JSON.parse(wait.output ?? 'null');
+      if (wait.status === 'FAILED') throw new TaskFailed(wait.error ?? 'States.TaskFailed', wait.cause);
       const candidates = [wait.deadline, wait.heartbeatDeadline].filter((d): d is string => d !== undefined);
-      if (candidates.length === 0) return new Promise<never>(() => {});
-      const next = candidates.sort()[0] as string;
-      await this.sleepUntil(next, run);
-      const after = await this.options.store.getWait(token);
-      if (after?.status !== 'WAITING') return new Promise<never>(() => {});
+      const next = candidates.sort()[0];
+      await this.sleepUntil(next ?? new Date(Date.now() + MAX_TIMER_MS).toISOString(), run);
+      if (!next) continue;
       const now = new Date().toISOString();
+      const after = await this.options.store.getWait(token);
+      if (after?.status !== 'WAITING') continue;
       const error =
         after.deadline && after.deadline <= now
           ? 'States.Timeout'
@@ -562,10 +610,6 @@ export class WorkflowRunner {
           state: after.state,
           error,
         });
-        throw new TaskFailed(
-          error,
-          `${after.state} ${error === 'States.Timeout' ? 'timed out' : 'sent no heartbeat in time'}`,
-        );
       }
     }
   }
@@ -574,15 +618,21 @@ export class WorkflowRunner {
     const now = Date.now();
     const wait = spec.wait ?? {};
     const seconds = wait.SecondsPath ? Number(readPath(input, wait.SecondsPath)) : wait.Seconds;
-    if (seconds !== undefined) return new Date(now + seconds * 1000 * this.scale).toISOString();
+    if (seconds !== undefined && Number.isFinite(seconds)) {
+      return new Date(now + Math.max(0, seconds) * 1000 * this.scale).toISOString();
+    }
     const timestamp = wait.TimestampPath ? String(readPath(input, wait.TimestampPath)) : wait.Timestamp;
     const at = Date.parse(timestamp ?? '');
     return new Date(Number.isNaN(at) ? now : now + Math.max(0, at - now) * this.scale).toISOString();
   }
 
-  /** Sleeps until an absolute time, in slices (no timer overflow), woken early when the run is put away. */
+  /** Sleeps until an absolute time, in slices (no timer overflow); refused at once for a halted run. */
   private sleepUntil(deadline: string, run: Run): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (run.parked || run.stopped) {
+        reject(new RunParked());
+        return;
+      }
       let timer: NodeJS.Timeout | undefined;
       const wake = (reason: Error) => {
         clearTimeout(timer);
@@ -711,7 +761,7 @@ function convert(machine: AslDefinition): AslDefinition {
               TimeoutSeconds:
                 callback || state.TimeoutSeconds === undefined
                   ? INTERPRETER_TASK_LIMIT_SECONDS
-                  : state.TimeoutSeconds,
+                  : Math.min(state.TimeoutSeconds, INTERPRETER_TASK_LIMIT_SECONDS),
             },
           ];
         }

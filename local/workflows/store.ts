@@ -30,6 +30,8 @@ export interface ExecutionRecord {
   cause?: string;
   /** The top-level state to run from after a restart, and its input. */
   checkpoint: { state: string; input: string };
+  /** The transition the checkpoint is: moves at every top-level state (waits are keyed by it). */
+  seq?: number;
 }
 
 export interface HistoryEvent {
@@ -57,6 +59,8 @@ export interface WaitRecord {
   output?: string;
   error?: string;
   cause?: string;
+  /** A callback's service was called with the token (else a resumed run calls it again). */
+  submitted?: boolean;
   createdAt: string;
 }
 
@@ -148,21 +152,25 @@ export class WorkflowStore {
     return items.map((i) => strip<ExecutionRecord>(i) as ExecutionRecord);
   }
 
-  async setCheckpoint(arn: string, checkpoint: ExecutionRecord['checkpoint']): Promise<void> {
-    await this.doc
-      .send(
+  /** Records the state being entered; returns the transition number it is. */
+  async setCheckpoint(arn: string, checkpoint: ExecutionRecord['checkpoint']): Promise<number> {
+    try {
+      const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: executionKey(arn),
-          UpdateExpression: 'SET checkpoint = :c',
+          UpdateExpression: 'SET checkpoint = :c, seq = if_not_exists(seq, :zero) + :one',
           ConditionExpression: '#status = :running',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':c': checkpoint, ':running': 'RUNNING' },
+          ExpressionAttributeValues: { ':c': checkpoint, ':running': 'RUNNING', ':zero': 0, ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
         }),
-      )
-      .catch((error: Error) => {
-        if (error.name !== 'ConditionalCheckFailedException') throw error;
-      });
+      );
+      return Number(out.Attributes?.seq ?? 0);
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      return -1; // the execution has ended (stopped): nothing waits on this transition
+    }
   }
 
   /** Ends a running execution; false when it had already ended (a stop racing its end). */
@@ -261,8 +269,45 @@ export class WorkflowStore {
     await this.doc.send(
       new PutCommand({ TableName: this.tableName, Item: { ...waitKey(record.id), ...record } }),
     );
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...index, waitId: record.id } }));
-    return { wait: record, created: true };
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...index, waitId: record.id },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return { wait: record, created: true };
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      // Another entry recorded its wait first: that one is the entry's (ours is never handed out).
+      return this.waitFor(record);
+    }
+  }
+
+  /** The waits an execution has had, whatever their status. */
+  async executionWaits(executionArn: string): Promise<WaitRecord[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :entry)',
+        ExpressionAttributeValues: { ':pk': `EXEC#${executionArn}`, ':entry': 'ENTRY#' },
+        ConsistentRead: true,
+      }),
+    );
+    const waits = await Promise.all((out.Items ?? []).map((i) => this.getWait(String(i.waitId))));
+    return waits.filter((w): w is WaitRecord => w !== undefined);
+  }
+
+  async markSubmitted(id: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: waitKey(id),
+        UpdateExpression: 'SET submitted = :yes',
+        ExpressionAttributeValues: { ':yes': true },
+      }),
+    );
   }
 
   async getWait(id: string): Promise<WaitRecord | undefined> {

@@ -5,11 +5,12 @@
  * written twice. Adding a context adds its folder and one line to `contexts`.
  */
 import { z } from 'zod';
+import { fulfillment } from '../fulfillment/definition';
 import { inventory } from '../inventory/definition';
 import { orders } from '../orders/definition';
 import type { BusRule, ContextDefinition, FunctionDefinition, TableDefinition } from './definition';
 
-export const contexts: readonly ContextDefinition[] = [inventory, orders];
+export const contexts: readonly ContextDefinition[] = [inventory, orders, fulfillment];
 
 export { PLATFORM_ENV as ENV } from './config';
 export * from './definition';

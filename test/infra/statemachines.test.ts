@@ -76,6 +76,28 @@ describe('the local-runtime lint', () => {
     ]);
   });
 
+  it('refuses what the runner does not keep across a restart', () => {
+    const problems = lintStateMachine({
+      TimeoutSeconds: 60,
+      StartAt: 'A',
+      States: {
+        A: {
+          ...task,
+          TimeoutSecondsPath: '$.t',
+          HeartbeatSecondsPath: '$.h',
+          Parameters: { 'started.$': '$$.Execution.StartTime' },
+        },
+      },
+    });
+
+    expect(problems.map((p) => p.path)).toEqual([
+      '$.TimeoutSeconds',
+      '$.States.A.TimeoutSecondsPath',
+      '$.States.A.HeartbeatSecondsPath',
+      '$.States.A.Parameters',
+    ]);
+  });
+
   it('refuses a state name used twice across nested machines', () => {
     const problems = lintStateMachine({
       StartAt: 'A',

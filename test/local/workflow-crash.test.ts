@@ -33,6 +33,8 @@ describe('workflows across a kill -9', () => {
           resolve(__dirname, 'fixtures/runner-child.ts'),
           String(process.env.TEST_DYNAMODB_ENDPOINT),
           table,
+          // One hour is 36 s: the heartbeat (30 min) leaves 18 s for the kill and the restart.
+          '0.01',
         ],
         { cwd: resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] },
       );
@@ -100,8 +102,8 @@ describe('workflows across a kill -9', () => {
         );
         return all.every((d) => d.status !== 'RUNNING') ? all.map((d) => d.status) : undefined;
       },
-      'every execution to end',
-      20_000,
+      'every execution to end (the Wait is 12 s here)',
+      40_000,
     );
 
     expect(statuses).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
