@@ -628,6 +628,49 @@ describe('counts that never lose a sale', () => {
   });
 });
 
+describe('sourcing profiles over HTTP', () => {
+  const profile = {
+    defaults: { maxSplit: 2 },
+    strategies: [
+      {
+        name: 'nearest',
+        conditions: {},
+        filters: [
+          { name: 'enabled' },
+          { name: 'fulfilsDeliveryType' },
+          { name: 'channelAllowed' },
+          { name: 'notExcluded' },
+        ],
+        criteria: [{ name: 'fewestShipments' }, { name: 'distance' }],
+      },
+    ],
+    fallbacks: [],
+  };
+
+  it('refuses a profile that cannot route, writes a draft, and activates it after its dry run', async () => {
+    const broken = await ops('PUT', '/sourcing-profiles/regional', {
+      ...profile,
+      strategies: [{ ...profile.strategies[0], filters: [{ name: 'enabled' }] }],
+    });
+    const draft = await ops('PUT', '/sourcing-profiles/regional', profile);
+    const again = await ops('PUT', '/sourcing-profiles/regional', profile);
+    const activated = await ops('POST', '/sourcing-profiles/regional/versions/1/activate');
+    const read = await ops('GET', '/sourcing-profiles/regional');
+    const forChannel = await call('GET', '/sourcing-profiles/regional', 'local-web');
+
+    expect(broken).toMatchObject({ status: 422, body: { error: { code: 'PROFILE_INVALID' } } });
+    expect(broken.body.error.details.map((d: { path: string }) => d.path)).toContain('strategies.0.filters');
+    expect(draft).toMatchObject({ status: 201, body: { version: 1, status: 'draft' } });
+    expect(again).toMatchObject({ status: 200, body: { version: 1 } });
+    expect(activated).toMatchObject({
+      status: 200,
+      body: { activated: { status: 'active' }, dryRun: { version: 1 } },
+    });
+    expect(read.body).toMatchObject({ activeVersion: 1, versions: [{ version: 1, status: 'active' }] });
+    expect(forChannel.status).toBe(403);
+  });
+});
+
 describe('orders across channels', () => {
   it('shows a channel only its own orders, cancels once and gives the units back', async () => {
     await ops('PUT', '/inventory/OWN-1/STORE-1', { onHand: 4 });
