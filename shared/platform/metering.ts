@@ -70,9 +70,10 @@ class Meter {
     const usage = this.of(current());
     usage.dynamodbRequests += 1;
     usage.byCommand[command] = (usage.byCommand[command] ?? 0) + 1;
-    if (READS.has(command)) usage.readUnits += capacityUnits;
-    // DynamoDB Local reports a transaction's units as for plain writes; AWS bills them twice.
-    else usage.writeUnits += command === 'TransactWriteItems' ? 2 * capacityUnits : capacityUnits;
+    // DynamoDB Local reports a transaction's units as for plain requests; AWS bills them twice.
+    const units = command.startsWith('Transact') ? 2 * capacityUnits : capacityUnits;
+    if (READS.has(command)) usage.readUnits += units;
+    else usage.writeUnits += units;
   }
 
   events(count: number): void {

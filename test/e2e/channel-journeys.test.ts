@@ -654,6 +654,7 @@ describe('sourcing profiles over HTTP', () => {
     });
     const draft = await ops('PUT', '/sourcing-profiles/regional', profile);
     const again = await ops('PUT', '/sourcing-profiles/regional', profile);
+    const dry = await ops('POST', '/sourcing-profiles/regional/versions/1/dry-run');
     const activated = await ops('POST', '/sourcing-profiles/regional/versions/1/activate');
     const read = await ops('GET', '/sourcing-profiles/regional');
     const forChannel = await call('GET', '/sourcing-profiles/regional', 'local-web');
@@ -662,6 +663,10 @@ describe('sourcing profiles over HTTP', () => {
     expect(broken.body.error.details.map((d: { path: string }) => d.path)).toContain('strategies.0.filters');
     expect(draft).toMatchObject({ status: 201, body: { version: 1, status: 'draft' } });
     expect(again).toMatchObject({ status: 200, body: { version: 1 } });
+    expect(dry).toMatchObject({
+      status: 200,
+      body: { version: 1, wouldRouteDifferently: 0, unreplayable: 0 },
+    });
     expect(activated).toMatchObject({
       status: 200,
       body: { activated: { status: 'active' }, dryRun: { version: 1 } },

@@ -51,16 +51,27 @@ export class ProfileStore implements ProfileRepository {
     return out.Item ? strip<StoredProfile>(out.Item) : undefined;
   }
 
+  /** Every version, newest first, without its strategies (a listing, read page by page). */
   async versions(profileId: string): Promise<StoredProfile[]> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
-        ExpressionAttributeValues: { ':pk': `PROFILE#${profileId}`, ':v': 'V#' },
-        ConsistentRead: true,
-      }),
-    );
-    return (out.Items ?? []).map((i) => strip<StoredProfile>(i));
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
+          ExpressionAttributeValues: { ':pk': `PROFILE#${profileId}`, ':v': 'V#' },
+          ProjectionExpression: 'profileId, version, #status, createdAt, activatedAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items.map((i) => strip<StoredProfile>(i));
   }
 
   /** The version and the head's new latest in one transaction, conditional on the latest read. */
@@ -139,20 +150,24 @@ export class ProfileStore implements ProfileRepository {
   }
 
   async recentDecisions(limit: number): Promise<{ orderId: string; decision: DecisionRecord }[]> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'GSI1',
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': fulfillmentKeys.decisionsIndex },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map((i) => ({
-      orderId: String(i.orderId),
-      decision: i.decision as DecisionRecord,
-    }));
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'GSI1',
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': fulfillmentKeys.decisionsIndex },
+          ScanIndexForward: false,
+          Limit: limit - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length < limit);
+    return items.map((i) => ({ orderId: String(i.orderId), decision: i.decision as DecisionRecord }));
   }
 
   async putDecision(orderId: string, decision: DecisionRecord): Promise<void> {

@@ -74,7 +74,7 @@ describe('sourcing profiles', () => {
 
     expect(error).toMatchObject({ status: 422, code: 'PROFILE_INVALID' });
     expect(error.details.map((d) => d.path)).toContain('strategies.0.filters');
-    expect((await getProfile(ports, 'default')).versions).toHaveLength(1);
+    expect(await ports.profiles.head('default')).toBeUndefined();
   });
 
   it('writes each new content as the next draft version, and the same content again as that draft', async () => {
@@ -88,13 +88,16 @@ describe('sourcing profiles', () => {
     expect(await getProfileVersion(ports, 'default', 1)).toMatchObject({ status: 'active' });
   });
 
-  it('never loses a version when two are written at once', async () => {
-    await Promise.all([
-      putProfile(ports, 'default', byPriority),
-      putProfile(ports, 'default', { ...byPriority, defaults: { maxSplit: 2 } }),
-    ]);
+  it('never loses a version when several are written at once, the first write of default included', async () => {
+    const answers = await Promise.all(
+      [1, 2, 3, 4, 5].map((maxSplit) =>
+        putProfile(ports, 'default', { ...byPriority, defaults: { maxSplit } }),
+      ),
+    );
 
-    expect((await getProfile(ports, 'default')).versions.map((v) => v.version)).toEqual([3, 2, 1]);
+    expect(answers.map((a) => a.statusCode)).toEqual([201, 201, 201, 201, 201]);
+    expect((await getProfile(ports, 'default')).versions.map((v) => v.version)).toEqual([6, 5, 4, 3, 2, 1]);
+    expect(await getProfileVersion(ports, 'default', 1)).toMatchObject({ status: 'active' });
   });
 
   it('dry-runs a version over recent decisions: how many would route differently, with examples', async () => {
@@ -104,12 +107,32 @@ describe('sourcing profiles', () => {
     const report = await dryRun(ports, 'default', body.version);
     const unchanged = await dryRun(ports, 'default', 1);
 
-    expect(report).toMatchObject({ decisionsReplayed: 3, wouldRouteDifferently: 3 });
+    expect(report).toMatchObject({ decisionsReplayed: 3, wouldRouteDifferently: 3, unreplayable: 0 });
     expect(report.examples[0]).toMatchObject({
-      before: [{ locationId: 'S1' }],
-      after: [{ locationId: 'DC1' }],
+      before: { plan: [{ locationId: 'S1' }] },
+      after: { plan: [{ locationId: 'DC1' }] },
     });
     expect(unchanged).toMatchObject({ decisionsReplayed: 3, wouldRouteDifferently: 0 });
+  });
+
+  it('replays only its own profile’s decisions, and counts a record it cannot source again', async () => {
+    await recordDecisions(2);
+    const [one] = await ports.profiles.recentDecisions(1);
+    if (!one) throw new Error('no decision recorded');
+    await ports.profiles.putDecision('other', {
+      ...one.decision,
+      profileId: 'regional',
+      at: '2026-12-01T11:00:00.000Z',
+    });
+    await ports.profiles.putDecision('broken', {
+      ...one.decision,
+      at: '2026-12-01T11:00:01.000Z',
+      input: { ...one.decision.input, now: 'not a time' },
+    });
+
+    const report = await dryRun(ports, 'default', 1);
+
+    expect(report).toMatchObject({ decisionsReplayed: 2, unreplayable: 1, wouldRouteDifferently: 0 });
   });
 
   it('activates a draft after its dry run and retires the version before; the retired one stays retired', async () => {
