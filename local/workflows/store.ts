@@ -7,6 +7,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../../shared/platform/dynamodb';
 
 /**
  * Where the local workflow runner keeps what a durable engine keeps: executions with their
@@ -174,26 +175,34 @@ export class WorkflowStore {
   }
 
   /** Ends a running execution; false when it had already ended (a stop racing its end). */
-  async finishExecution(
+  finishExecution(
     arn: string,
     end: Pick<ExecutionRecord, 'status' | 'stopDate' | 'output' | 'error' | 'cause'>,
   ): Promise<boolean> {
-    const values: Record<string, unknown> = { ':running': 'RUNNING' };
+    return this.setWhile(executionKey(arn), end, 'RUNNING');
+  }
+
+  /**
+   * Sets the given fields (undefined ones left out) only while the item's status is `status`;
+   * false when it no longer is (or the item is gone).
+   */
+  private async setWhile(key: Record<string, string>, fields: Record<string, unknown>, status: string) {
     const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':current': status };
     const set: string[] = [];
-    for (const [key, value] of Object.entries(end)) {
+    for (const [name, value] of Object.entries(fields)) {
       if (value === undefined) continue;
-      names[`#${key}`] = key;
-      values[`:${key}`] = value;
-      set.push(`#${key} = :${key}`);
+      names[`#${name}`] = name;
+      values[`:${name}`] = value;
+      set.push(`#${name} = :${name}`);
     }
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: executionKey(arn),
+          Key: key,
           UpdateExpression: `SET ${set.join(', ')}`,
-          ConditionExpression: '#status = :running',
+          ConditionExpression: 'attribute_exists(PK) AND #status = :current',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -233,21 +242,12 @@ export class WorkflowStore {
   }
 
   async history(arn: string): Promise<HistoryEvent[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :hist)',
-          ExpressionAttributeValues: { ':pk': `EXEC#${arn}`, ':hist': 'HIST#' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :hist)',
+      ExpressionAttributeValues: { ':pk': `EXEC#${arn}`, ':hist': 'HIST#' },
+      ConsistentRead: true,
+    });
     return items.map((i) => strip<HistoryEvent>(i) as HistoryEvent);
   }
 
@@ -318,53 +318,14 @@ export class WorkflowStore {
   }
 
   /** Settles a waiting wait once; false if it was not waiting (already answered, timed out). */
-  async settleWait(
+  settleWait(
     id: string,
     outcome: Pick<WaitRecord, 'status' | 'output' | 'error' | 'cause'>,
   ): Promise<boolean> {
-    const names: Record<string, string> = { '#status': 'status' };
-    const values: Record<string, unknown> = { ':waiting': 'WAITING' };
-    const set: string[] = [];
-    for (const [key, value] of Object.entries(outcome)) {
-      if (value === undefined) continue;
-      names[`#${key}`] = key;
-      values[`:${key}`] = value;
-      set.push(`#${key} = :${key}`);
-    }
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: waitKey(id),
-          UpdateExpression: `SET ${set.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK) AND #status = :waiting',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return this.setWhile(waitKey(id), outcome, 'WAITING');
   }
 
-  async setHeartbeatDeadline(id: string, deadline: string): Promise<boolean> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: waitKey(id),
-          UpdateExpression: 'SET heartbeatDeadline = :d',
-          ConditionExpression: 'attribute_exists(PK) AND #status = :waiting',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':d': deadline, ':waiting': 'WAITING' },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+  setHeartbeatDeadline(id: string, deadline: string): Promise<boolean> {
+    return this.setWhile(waitKey(id), { heartbeatDeadline: deadline }, 'WAITING');
   }
 }

@@ -3,8 +3,7 @@ import {
   type ContextDefinition,
   contextTable,
   defineRoute,
-  type RouteSpec,
-  routeFunction,
+  ownTableRoutes,
   type TableDefinition,
 } from '../platform/definition';
 import { profileIdSchema, sourcingProfileInputSchema, versionSchema } from './schemas';
@@ -69,11 +68,7 @@ export const fulfillmentRoutes = {
   }),
 } as const;
 
-const api = (name: string, file: string, spec: RouteSpec, writes: boolean) =>
-  routeFunction('fulfillment', name, file, spec, {
-    reads: [FULFILLMENT_TABLE_KEY],
-    writes: writes ? [FULFILLMENT_TABLE_KEY] : [],
-  });
+const api = ownTableRoutes('fulfillment', FULFILLMENT_TABLE_KEY);
 
 export const fulfillment: ContextDefinition = {
   name: 'fulfillment',

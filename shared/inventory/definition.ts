@@ -3,8 +3,7 @@ import {
   type ContextDefinition,
   contextTable,
   defineRoute,
-  type RouteSpec,
-  routeFunction,
+  ownTableRoutes,
   type TableDefinition,
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
@@ -151,11 +150,7 @@ export const inventoryRoutes = {
   }),
 } as const;
 
-const api = (name: string, file: string, spec: RouteSpec, writes: boolean) =>
-  routeFunction('inventory', name, file, spec, {
-    reads: [INVENTORY_TABLE_KEY],
-    writes: writes ? [INVENTORY_TABLE_KEY] : [],
-  });
+const api = ownTableRoutes('inventory', INVENTORY_TABLE_KEY);
 
 export const inventory: ContextDefinition = {
   name: 'inventory',

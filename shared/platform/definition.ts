@@ -188,3 +188,8 @@ export const routeFunction = (
   putsEvents: false,
   ...(spec.access === 'public' ? {} : { apiKeys: true }),
 });
+
+/** The route functions of a context whose routes read its own table, and write it when they change things. */
+export const ownTableRoutes =
+  (context: string, table: TableKey) => (name: string, file: string, spec: RouteSpec, writes: boolean) =>
+    routeFunction(context, name, file, spec, { reads: [table], writes: writes ? [table] : [] });

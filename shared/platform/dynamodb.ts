@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type AttributeValue, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -99,4 +101,19 @@ export function assertFitsOneTransaction(items: number, stockMovements: number, 
     `The ${what} needs ${stockMovements} stock movements; split it into smaller ${what}s`,
     [{ path: 'lines', message: `at most ${allowed} stock movements per ${what}` }],
   );
+}
+
+/** Every item a query matches, page by page (a page stops at 1 MB). */
+export async function queryAll(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
@@ -16,20 +14,14 @@ import {
 } from '@aws-sdk/client-sfn';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
 import { handleStatesRequest, STATES_PATH } from '../../local/workflows/endpoint';
-import { substitute } from '../../local/workflows/lint';
-import { type AslDefinition, WorkflowRunner } from '../../local/workflows/runner';
+import { WorkflowRunner } from '../../local/workflows/runner';
 import { WorkflowStore } from '../../local/workflows/store';
+import { ASK_A_STORE_ARN, askAStore } from './ask-a-store';
 import { waitFor } from './support';
 
 /** The runner behind the Step Functions JSON protocol, driven by the real `@aws-sdk/client-sfn`. */
-const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:AskAStore';
-const definition = JSON.parse(
-  substitute(
-    readFileSync(resolve(__dirname, '../fixtures/workflows/ask-a-store.asl.json'), 'utf8'),
-    (name) =>
-      name === 'PrepareFunctionArn' ? 'arn:aws:lambda:us-east-1:000000000000:function:Prepare' : 'Notify',
-  ),
-) as AslDefinition;
+const ARN = ASK_A_STORE_ARN;
+const definition = askAStore();
 
 describe('the local Step Functions endpoint', () => {
   let runner: WorkflowRunner;

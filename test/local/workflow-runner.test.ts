@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
-import { substitute } from '../../local/workflows/lint';
-import {
-  type AslDefinition,
-  type CallService,
-  type StatesError,
-  WorkflowRunner,
-} from '../../local/workflows/runner';
+import { type CallService, type StatesError, WorkflowRunner } from '../../local/workflows/runner';
 import { WorkflowStore } from '../../local/workflows/store';
+import { ASK_A_STORE_ARN, askAStore, withState } from './ask-a-store';
 import { waitFor } from './support';
 
 /**
@@ -18,14 +11,8 @@ import { waitFor } from './support';
  * keep their deadline across a restart, executions resumed where they were, Step Functions errors.
  * One hour in the fixture is 3.6 s here (timeScale 0.001).
  */
-const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:AskAStore';
-const definition = JSON.parse(
-  substitute(
-    readFileSync(resolve(__dirname, '../fixtures/workflows/ask-a-store.asl.json'), 'utf8'),
-    (name) =>
-      name === 'PrepareFunctionArn' ? 'arn:aws:lambda:us-east-1:000000000000:function:Prepare' : 'Notify',
-  ),
-) as AslDefinition;
+const ARN = ASK_A_STORE_ARN;
+const definition = askAStore();
 
 describe('the local workflow runner', () => {
   let store: WorkflowStore;
@@ -36,10 +23,10 @@ describe('the local workflow runner', () => {
     if (resource.endsWith(':function:Prepare')) return { prepared: true };
     return { StatusCode: 200 };
   };
-  const runner = async () => {
+  const runner = async (machine = definition) => {
     const r = new WorkflowRunner({
       store,
-      stateMachines: [{ arn: ARN, name: 'AskAStore', definition }],
+      stateMachines: [{ arn: ARN, name: 'AskAStore', definition: machine }],
       callService,
       timeScale: 0.001,
     });
@@ -129,18 +116,7 @@ describe('the local workflow runner', () => {
 
   it('fails a task whose heartbeat does not come, and keeps waiting while heartbeats come', async () => {
     // A timeout of 4 h (14.4 s here) leaves the heartbeat (1.8 s) as the only deadline that can pass.
-    const patient = {
-      ...definition,
-      States: { ...definition.States, AskStore: { ...definition.States.AskStore, TimeoutSeconds: 14_400 } },
-    } as AslDefinition;
-    const r = new WorkflowRunner({
-      store,
-      stateMachines: [{ arn: ARN, name: 'AskAStore', definition: patient }],
-      callService,
-      timeScale: 0.001,
-    });
-    runners.push(r);
-    await r.start();
+    const r = await runner(withState(definition, 'AskStore', { TimeoutSeconds: 14_400 }));
     const silent = await r.startExecution({
       stateMachineArn: ARN,
       name: 'ord-3',
@@ -186,21 +162,7 @@ describe('the local workflow runner', () => {
 
   it('keeps a Wait’s absolute deadline across a restart instead of starting it again', async () => {
     // A Wait of 50 min (3 s here), so the restart surely comes before its deadline.
-    const longer = {
-      ...definition,
-      States: { ...definition.States, CoolOff: { ...definition.States.CoolOff, Seconds: 3000 } },
-    } as AslDefinition;
-    const make = async () => {
-      const r = new WorkflowRunner({
-        store,
-        stateMachines: [{ arn: ARN, name: 'AskAStore', definition: longer }],
-        callService,
-        timeScale: 0.001,
-      });
-      runners.push(r);
-      await r.start();
-      return r;
-    };
+    const make = () => runner(withState(definition, 'CoolOff', { Seconds: 3000 }));
     const first = await make();
     const { executionArn } = await first.startExecution({
       stateMachineArn: ARN,
@@ -234,24 +196,8 @@ describe('the local workflow runner', () => {
   });
 
   it('times a callback out at its deadline, also when the runner restarted in between', async () => {
-    const short = {
-      ...definition,
-      States: {
-        ...definition.States,
-        AskStore: { ...definition.States.AskStore, TimeoutSeconds: 1500, HeartbeatSeconds: undefined },
-      },
-    } as AslDefinition;
-    const make = async () => {
-      const r = new WorkflowRunner({
-        store,
-        stateMachines: [{ arn: ARN, name: 'AskAStore', definition: short }],
-        callService,
-        timeScale: 0.001,
-      });
-      runners.push(r);
-      await r.start();
-      return r;
-    };
+    const make = () =>
+      runner(withState(definition, 'AskStore', { TimeoutSeconds: 1500, HeartbeatSeconds: undefined }));
     const first = await make();
     const { executionArn } = await first.startExecution({
       stateMachineArn: ARN,

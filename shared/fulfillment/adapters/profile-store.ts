@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { transactWrite } from '../../platform/dynamodb';
+import { queryAll, transactWrite } from '../../platform/dynamodb';
 import type { DecisionRecord } from '../domain/sourcing';
 import type { ProfileHead, ProfileRepository, StoredProfile } from '../use-cases/ports';
 
@@ -53,24 +53,15 @@ export class ProfileStore implements ProfileRepository {
 
   /** Every version, newest first, without its strategies (a listing, read page by page). */
   async versions(profileId: string): Promise<StoredProfile[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
-          ExpressionAttributeValues: { ':pk': `PROFILE#${profileId}`, ':v': 'V#' },
-          ProjectionExpression: 'profileId, version, #status, createdAt, activatedAt',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
+      ExpressionAttributeValues: { ':pk': `PROFILE#${profileId}`, ':v': 'V#' },
+      ProjectionExpression: 'profileId, version, #status, createdAt, activatedAt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+    });
     return items.map((i) => strip<StoredProfile>(i));
   }
 

@@ -8,7 +8,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type TransactItem, transactWrite } from '../../platform/dynamodb';
+import { queryAll, type TransactItem, transactWrite } from '../../platform/dynamodb';
 import type { AllocationMove, AllocationState, CountedUnits } from '../domain/allocation';
 import { heldAttribute } from '../domain/allocation';
 import type { Hold, PositionChange } from '../domain/hold';
@@ -945,14 +945,7 @@ export class InventoryStore implements InventoryRepository {
     });
   }
 
-  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    return queryAll(this.doc, input);
   }
 }
