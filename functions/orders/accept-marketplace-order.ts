@@ -1,11 +1,12 @@
 import type { EventBridgeEvent } from 'aws-lambda';
+import { runtimeRoutingPlanner } from '../../shared/fulfillment';
 import { runtimeOrderPorts } from '../../shared/orders/adapters/runtime';
 import { acceptMarketplaceOrder } from '../../shared/orders/use-cases/accept-marketplace-order';
 import { eventBridgeClient } from '../../shared/platform/clients';
 import { PLATFORM_ENV, requireEnv } from '../../shared/platform/config';
 import { EventPublisher } from '../../shared/platform/events/publisher';
 
-const ports = runtimeOrderPorts();
+const ports = runtimeOrderPorts({ planner: runtimeRoutingPlanner() });
 const publisher = new EventPublisher(eventBridgeClient(), requireEnv(PLATFORM_ENV.eventBusName));
 
 /** `MarketplaceOrderPlaced` from `marketplace.<name>`, delivered by the bus rule. */

@@ -81,3 +81,47 @@ export const sourcingProfileInputSchema = z
 export type SourcingProfileInput = z.infer<typeof sourcingProfileInputSchema>;
 
 export const versionSchema = z.coerce.number().int().min(1).max(1_000_000);
+
+/** A fulfilment group's id: `<orderId>-G<n>` (also the name of its workflow execution). */
+export const groupIdSchema = z
+  .string()
+  .min(4)
+  .max(80)
+  .regex(/^[A-Za-z0-9_-]+-G\d+$/, 'a group id, `<orderId>-G<n>`');
+
+/** `POST …/reject`: why the location cannot do the work. */
+export const rejectAnswerSchema = z
+  .object({
+    reason: z.string().trim().min(1).max(200).describe('Why, in words the ops team will read'),
+    code: z
+      .enum(['NO_STOCK', 'DAMAGED', 'NO_STAFF', 'CLOSED', 'OTHER'])
+      .optional()
+      .describe('Why, as a code'),
+  })
+  .strict();
+
+/** `POST …/short-pick`: the lines the location could not find in full. */
+export const shortPickAnswerSchema = z
+  .object({
+    lines: z
+      .array(
+        z
+          .object({
+            sku: z.string().min(1).max(64),
+            quantityShort: z.number().int().min(1).max(10_000),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(100),
+    reason: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+/** `POST …/ship`: who carries the group, and how to follow it. */
+export const shipAnswerSchema = z
+  .object({
+    carrier: z.string().trim().min(1).max(64),
+    trackingNumber: z.string().trim().min(1).max(100),
+  })
+  .strict();

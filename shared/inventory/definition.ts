@@ -42,9 +42,17 @@ export const inventoryRoutes = {
     method: 'PUT',
     path: '/locations/{locationId}',
     access: 'ops',
-    summary: 'Create or replace a store or DC',
+    summary: 'Create or replace a store or DC (a new one comes with its API key, shown this once)',
     params: z.object({ locationId: locationIdSchema }),
     body: locationInputSchema,
+  }),
+  issueLocationKey: defineRoute({
+    method: 'POST',
+    path: '/locations/{locationId}/keys',
+    access: 'ops',
+    summary: "Issue another API key for a location's own systems (shown this once; earlier keys stay valid)",
+    params: z.object({ locationId: locationIdSchema }),
+    responses: { 201: { description: 'The key: `apiKey` is not shown again' } },
   }),
   setLocationStatus: defineRoute({
     method: 'PUT',
@@ -158,6 +166,7 @@ export const inventory: ContextDefinition = {
   functions: [
     api('PutLocation', 'put-location', inventoryRoutes.putLocation, true),
     api('SetLocationStatus', 'set-location-status', inventoryRoutes.setLocationStatus, true),
+    api('IssueLocationKey', 'issue-location-key', inventoryRoutes.issueLocationKey, true),
     api('ListLocations', 'list-locations', inventoryRoutes.listLocations, false),
     api('CountInventory', 'count-inventory', inventoryRoutes.countInventory, true),
     api('AdjustInventory', 'adjust-inventory', inventoryRoutes.adjustInventory, true),

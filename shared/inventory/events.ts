@@ -29,8 +29,10 @@ export const inventoryEvents = defineEvents('commerce.inventory', {
   InventoryAdjusted: z.object({
     sku: z.string(),
     locationId: z.string(),
-    kind: z.enum(['count', 'adjustment']),
+    kind: z.enum(['count', 'adjustment', 'fulfilment']),
     reason: z.string(),
+    /** A fulfilment: the order whose units left (shipped or collected). */
+    orderId: z.string().optional(),
     sourceSystem: z.string().optional(),
     sourceEventId: z.string().optional(),
     onHandBefore: z.number().int(),
@@ -82,7 +84,8 @@ export const inventoryEvents = defineEvents('commerce.inventory', {
 
 /** When each event is emitted, for the event catalogue (`docs/events.md`). */
 export const inventoryEventDescriptions = {
-  InventoryAdjusted: 'A count or an adjustment moved on hand or safety stock of a position',
+  InventoryAdjusted:
+    'A count, an adjustment or a fulfilment (units shipped or collected) moved on hand or safety stock of a position',
   InventoryReserved: 'An order or a hold reserved units of a position',
   InventoryReleased: 'Reserved units went back: an order was cancelled, a hold released or expired',
   HoldPlaced: 'A channel held stock for a cart, a POS basket or a pending marketplace order',

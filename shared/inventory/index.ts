@@ -6,7 +6,14 @@
 export { makeInventoryPorts, runtimeInventoryPorts } from './adapters/runtime';
 export type { StockReference } from './domain/hold';
 export { INVENTORY_TABLE_KEY } from './domain/record-events';
-export type { AllocatedLine, Allocation, SourcingDecision } from './domain/sourcing';
+export type {
+  AllocatedLine,
+  Allocation,
+  PlacementDecision,
+  ProfileDecision,
+  SourcingDecision,
+} from './domain/sourcing';
+export type { Location } from './domain/stock';
 export { inventoryEvents } from './events';
 export {
   countryCode,
@@ -18,6 +25,15 @@ export {
   locationIdSchema,
   skuSchema,
 } from './schemas';
+export { locationOfKey } from './use-cases/location-keys';
+export {
+  type Planner,
+  type PlanningCandidate,
+  type PlanOutcome,
+  type PlanRequest,
+  placeAllocations,
+  readPlanningCandidates,
+} from './use-cases/placement';
 export type { InventoryPorts } from './use-cases/ports';
 export {
   type StockPlan,

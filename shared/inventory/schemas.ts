@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelSchema } from '../platform/principals';
+import { CHANNELS, channelSchema } from '../platform/principals';
 
 /**
  * The inventory context's request schemas: the one definition from which request validation,
@@ -48,6 +48,46 @@ export const locationInputSchema = z.object({
     .max(2)
     .refine((values) => new Set(values).size === values.length, 'no repeated values'),
   priority: z.number().int().min(0).max(1000).optional(),
+  /** The channels whose orders it fulfils; absent: every channel. */
+  channels: z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length).optional(),
+  /** Orders (fulfilment groups) a day it can take; absent: no limit. */
+  dailyCapacity: z.number().int().min(1).max(1_000_000).optional(),
+  /** What one shipment from here costs, in minor units of the network's currency. */
+  costPerShipmentMinor: z.number().int().min(0).max(100_000_000).optional(),
+  /** Last carrier collection of the day, `HH:MM` UTC: a group dispatched before it ships today. */
+  carrierCutoff: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour, UTC')
+    .optional(),
+  /** How long it has for each step of a fulfilment before the work is rerouted (or goes back to stock). */
+  sla: z
+    .object({
+      acceptWithinSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 86_400)
+        .optional(),
+      dispatchWithinSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(14 * 86_400)
+        .optional(),
+      transferWithinSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(14 * 86_400)
+        .optional(),
+      holdPickupForSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(14 * 86_400)
+        .optional(),
+    })
+    .optional(),
 });
 export type LocationInput = z.infer<typeof locationInputSchema>;
 

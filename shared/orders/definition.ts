@@ -57,12 +57,17 @@ const api = (name: string, file: string, spec: RouteSpec, tables: { reads: strin
   routeFunction('orders', name, file, spec, tables);
 
 const both = [INVENTORY_TABLE_KEY, ORDERS_TABLE_KEY];
+/**
+ * The intake also reads the routing profile (the fulfillment context's table, by its key, so that
+ * this definition does not load that context): its planner decides where a ship order's lines go.
+ */
+const intakeReads = [...both, 'fulfillment'];
 
 export const orders: ContextDefinition = {
   name: 'orders',
   tables: [ordersTable],
   functions: [
-    api('PlaceOrder', 'place-order', orderRoutes.placeOrder, { reads: both, writes: both }),
+    api('PlaceOrder', 'place-order', orderRoutes.placeOrder, { reads: intakeReads, writes: both }),
     api('GetOrder', 'get-order', orderRoutes.getOrder, { reads: [ORDERS_TABLE_KEY], writes: [] }),
     api('ListOrders', 'list-orders', orderRoutes.listOrders, { reads: [ORDERS_TABLE_KEY], writes: [] }),
     api('CancelOrder', 'cancel-order', orderRoutes.cancelOrder, { reads: both, writes: both }),
@@ -71,7 +76,7 @@ export const orders: ContextDefinition = {
       entry: 'functions/orders/accept-marketplace-order.ts',
       description: 'Marketplace orders from the bus into the one order intake',
       trigger: { kind: 'event', rule: 'MarketplaceOrderPlaced' },
-      reads: both,
+      reads: intakeReads,
       writes: both,
       putsEvents: true,
     },

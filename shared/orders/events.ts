@@ -21,7 +21,26 @@ const orderSummarySchema = z.object({
 /** What the orders context publishes, under `commerce.orders`. */
 export const orderEvents = defineEvents('commerce.orders', {
   OrderCreated: orderSummarySchema,
-  OrderCancelled: orderSummarySchema,
+  OrderCancelled: orderSummarySchema.extend({
+    /** `request`: a channel or ops cancelled it; `unfulfillable`: fulfilment could fill none of it. */
+    cause: z.enum(['request', 'unfulfillable']),
+  }),
+  OrderFulfilled: orderSummarySchema.extend({
+    fulfilled: z.array(z.object({ sku: z.string(), quantity: z.number().int() })),
+    cancelled: z.array(z.object({ sku: z.string(), quantity: z.number().int() })),
+  }),
+  LineCancelled: z.object({
+    orderId: z.string(),
+    channel: z.enum(CHANNELS),
+    channelOrderId: z.string().optional(),
+    sku: z.string(),
+    /** Units cancelled by this change. */
+    quantity: z.number().int(),
+    /** Units of the line cancelled in all. */
+    cancelledQuantity: z.number().int(),
+    orderedQuantity: z.number().int(),
+    reason: z.string(),
+  }),
   MarketplaceOrderRejected: z.object({
     marketplace: z.string(),
     marketplaceOrderId: z.string().optional(),
@@ -32,6 +51,11 @@ export const orderEvents = defineEvents('commerce.orders', {
 /** When each event is emitted, for the event catalogue (`docs/events.md`). */
 export const orderEventDescriptions = {
   OrderCreated: 'An order was written, with its allocations (any channel, HTTP or marketplace)',
-  OrderCancelled: 'An order was cancelled and what it held released',
+  OrderCancelled:
+    'An order was cancelled and what it held released (`cause`: a request, or nothing could be fulfilled)',
+  OrderFulfilled:
+    'Every line of an order was shipped, collected or cancelled, and at least one unit delivered',
+  LineCancelled:
+    'Fulfilment could not fill units of a line (no location can, or a pickup was never collected): tell the customer',
   MarketplaceOrderRejected: 'A marketplace order was refused; `reason` is the error the intake gave',
 } satisfies Record<keyof typeof orderEvents.events, string>;

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { optionalEnv, PLATFORM_ENV } from './config';
 import { meterDynamoDb, meterEventBridge, meteringEnabled } from './metering';
@@ -28,4 +29,14 @@ export function eventBridgeClient(): EventBridgeClient {
   const client = new EventBridgeClient({ ...(endpoint ? { endpoint } : {}) });
   if (meteringEnabled()) meterEventBridge(client);
   return client;
+}
+
+let states: SFNClient | undefined;
+
+/** The Step Functions client (locally, the embedded runner's endpoint), one per process. */
+export function stepFunctionsClient(): SFNClient {
+  if (states) return states;
+  const endpoint = optionalEnv(PLATFORM_ENV.stepFunctionsEndpoint);
+  states = new SFNClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3 });
+  return states;
 }

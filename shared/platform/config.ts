@@ -12,6 +12,8 @@ export const PLATFORM_ENV = {
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Optional endpoint override for EventBridge (the embedded runtime points it at the local bus). */
   eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT',
+  /** Optional endpoint override for Step Functions (the embedded runtime points it at its local runner). */
+  stepFunctionsEndpoint: 'STEPFUNCTIONS_ENDPOINT',
 } as const;
 
 /** Reads a required environment variable; throws with its name when it is missing or empty. */

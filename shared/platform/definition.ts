@@ -74,7 +74,9 @@ export type Trigger =
   | { kind: 'event'; rule: string }
   | { kind: 'stream'; tables: TableKey[] }
   /** `localEverySeconds`: the embedded runtime's rate, where waiting a minute would only slow a demo. */
-  | { kind: 'schedule'; everySeconds: number; localEverySeconds?: number };
+  | { kind: 'schedule'; everySeconds: number; localEverySeconds?: number }
+  /** A Task of a workflow (by its name): the state machine invokes it, with the state's parameters as event. */
+  | { kind: 'workflow'; workflow: string };
 
 /** What a function may touch; CDK turns it into grants, the local runtime ignores it. */
 export interface FunctionDefinition {
@@ -89,6 +91,10 @@ export interface FunctionDefinition {
   putsEvents: boolean;
   /** Needs the API key id → principal map. */
   apiKeys?: boolean;
+  /** Workflows (by name) it starts, stops and describes: it gets each one's ARN in its `envVar`. */
+  startsWorkflows?: string[];
+  /** Workflows (by name) whose waiting tasks it answers (SendTaskSuccess/Failure/Heartbeat). */
+  answersWorkflows?: string[];
   /** Defaults: {@link FUNCTION_DEFAULTS}. */
   timeoutSeconds?: number;
   memoryMb?: number;
@@ -149,6 +155,28 @@ export interface InboundEvent {
   detail: z.ZodType;
 }
 
+/**
+ * A Step Functions state machine (Standard, JSONPath ASL) from a file under `statemachines/`. The
+ * file's `${Placeholder}`s are filled with function ARNs (`functions`) and state machine ARNs
+ * (`workflows`): by CDK's `definitionSubstitutions` on AWS, by the local runner at home. Every Task
+ * function it names has a `workflow` trigger naming it back.
+ */
+export interface WorkflowDefinition {
+  /** Logical name, PascalCase: the construct id in CDK and the state machine name locally. */
+  name: string;
+  /** The ASL file, relative to the project root. */
+  file: string;
+  description: string;
+  /** Placeholder → the function (by definition name) whose ARN fills it. */
+  functions: Record<string, string>;
+  /** Placeholder → the state machine (by workflow name) whose ARN fills it. */
+  workflows?: Record<string, string>;
+  /** The variable through which a function that starts or answers it learns its ARN. */
+  envVar: string;
+  /** Starts child executions of these workflows (`states:startExecution.sync:2`). */
+  startsWorkflows?: string[];
+}
+
 /** One bounded context's declaration. */
 export interface ContextDefinition {
   name: string;
@@ -161,6 +189,8 @@ export interface ContextDefinition {
   inboundEvents?: InboundEvent[];
   /** Present when the context's records become domain events. */
   eventSource?: EventSourceDefinition;
+  /** The state machines it runs. */
+  workflows?: WorkflowDefinition[];
 }
 
 /** Declares a route, keeping its schemas' types for the handler that serves it. */
@@ -186,7 +216,9 @@ export const routeFunction = (
   trigger: http(spec),
   ...tables,
   putsEvents: false,
-  ...(spec.access === 'public' ? {} : { apiKeys: true }),
+  // A location's own systems authenticate with the location's key, checked by the handler (the
+  // gateway's keys are the channels' and operations').
+  ...(spec.access === 'public' || spec.access === 'location' ? {} : { apiKeys: true }),
 });
 
 /** The route functions of a context whose routes read its own table, and write it when they change things. */

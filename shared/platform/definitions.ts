@@ -8,7 +8,13 @@ import { z } from 'zod';
 import { fulfillment } from '../fulfillment/definition';
 import { inventory } from '../inventory/definition';
 import { orders } from '../orders/definition';
-import type { BusRule, ContextDefinition, FunctionDefinition, TableDefinition } from './definition';
+import type {
+  BusRule,
+  ContextDefinition,
+  FunctionDefinition,
+  TableDefinition,
+  WorkflowDefinition,
+} from './definition';
 
 export const contexts: readonly ContextDefinition[] = [inventory, orders, fulfillment];
 
@@ -102,3 +108,6 @@ export const loadEventSources = () => Promise.all(eventSources.map((s) => s.load
 export const eventCatalogue: Record<string, Record<string, z.ZodType>> = Object.fromEntries(
   contexts.flatMap((c) => (c.events ? [[c.events.source, c.events.events]] : [])),
 );
+
+/** Every state machine, from every context. */
+export const workflows: WorkflowDefinition[] = contexts.flatMap((c) => c.workflows ?? []);

@@ -94,6 +94,23 @@ function declaredHeaders(spec: RouteSpec, event: APIGatewayProxyEvent): Record<s
   );
 }
 
+/** Resolves a location's own API key to its location id (undefined: no such key). */
+export type LocationKeyResolver = (apiKey: string) => Promise<string | undefined>;
+
+/** A location route: the caller is the location whose key the `x-api-key` header carries. */
+async function authoriseLocation(
+  event: APIGatewayProxyEvent,
+  resolve: LocationKeyResolver,
+): Promise<Principal> {
+  const supplied = Object.entries(event.headers ?? {}).find(
+    ([name]) => name.toLowerCase() === 'x-api-key',
+  )?.[1];
+  const locationId = supplied ? await resolve(supplied) : undefined;
+  if (!locationId)
+    throw new DomainError(403, 'INVALID_API_KEY', "A location's valid x-api-key header is required");
+  return `location:${locationId}`;
+}
+
 /** Who the caller is, and whether the route lets them in. A public route runs with no rights. */
 function authorise(spec: RouteSpec, event: APIGatewayProxyEvent): Principal {
   if (spec.access === 'public') return 'anonymous';
@@ -121,11 +138,15 @@ function authorise(spec: RouteSpec, event: APIGatewayProxyEvent): Principal {
 /** Authenticates, authorises and validates; replaces the proxy event with an ApiRequest. */
 function parseRequest<S extends RouteSpec>(
   spec: S,
+  locationKeys?: LocationKeyResolver,
 ): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
-    before: (request) => {
+    before: async (request) => {
       const event = request.event;
-      const principal = authorise(spec, event);
+      const principal =
+        spec.access === 'location' && locationKeys
+          ? await authoriseLocation(event, locationKeys)
+          : authorise(spec, event);
       const parsed = {
         principal,
         channel: principal as Channel,
@@ -174,8 +195,14 @@ function httpErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult
 export function httpApi<S extends RouteSpec>(
   spec: S,
   fn: (request: ApiRequest<S>) => Promise<ApiResult>,
+  options: { locationKeys?: LocationKeyResolver } = {},
 ): ApiHandler {
-  if (spec.access !== 'public') keyPrincipals(); // at cold start, not at the first request
+  if (spec.access === 'location' && !options.locationKeys) {
+    throw new Error(
+      `${spec.method} ${spec.path} is a location route: give httpApi the location key resolver`,
+    );
+  }
+  if (spec.access !== 'public' && spec.access !== 'location') keyPrincipals(); // at cold start
   const core = async (request: ApiRequest<S>): Promise<APIGatewayProxyResult> => {
     const result = await fn(request);
     return {
@@ -187,5 +214,5 @@ export function httpApi<S extends RouteSpec>(
   return middy(core as unknown as (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>)
     .use(injectLambdaContext(logger))
     .use(httpErrors())
-    .use(parseRequest(spec)) as unknown as ApiHandler;
+    .use(parseRequest(spec, options.locationKeys)) as unknown as ApiHandler;
 }

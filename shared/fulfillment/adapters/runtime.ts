@@ -1,9 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../platform/clients';
+import { type InventoryPorts, runtimeInventoryPorts, stockReservations } from '../../inventory';
+import { OrderStore, ordersTable } from '../../orders';
+import { documentClient, stepFunctionsClient } from '../../platform/clients';
 import { requireEnv } from '../../platform/config';
 import { fulfillmentTable } from '../definition';
-import type { FulfillmentPorts } from '../use-cases/ports';
+import type { FulfillmentPorts, FulfilmentPorts, WorkflowPort } from '../use-cases/ports';
+import { profilePlanner } from '../use-cases/routing';
+import { FulfilmentStore } from './fulfilment-store';
 import { ProfileStore } from './profile-store';
+import { StepFunctionsWorkflows, workflowArnsFromEnv } from './workflows';
 
 /** The fulfillment ports over its table; tests build them over DynamoDB Local. */
 export function makeFulfillmentPorts(
@@ -20,4 +25,45 @@ let ports: FulfillmentPorts | undefined;
 export function runtimeFulfillmentPorts(): FulfillmentPorts {
   ports ??= makeFulfillmentPorts(documentClient(), requireEnv(fulfillmentTable.envVar));
   return ports;
+}
+
+/**
+ * The ports of the fulfilment workflow and the location API: the fulfillment and orders tables, the
+ * inventory pool (whose transaction, clock and ids they share, so a group, its order and the stock
+ * they move commit as one) and the workflows.
+ */
+export function makeFulfilmentPorts(
+  doc: DynamoDBDocumentClient,
+  tables: { fulfillment: string; orders: string },
+  inventory: InventoryPorts,
+  workflows: WorkflowPort,
+): FulfilmentPorts {
+  return {
+    groups: new FulfilmentStore(doc, tables.fulfillment),
+    profiles: new ProfileStore(doc, tables.fulfillment),
+    orders: new OrderStore(doc, tables.orders),
+    stock: stockReservations(inventory),
+    inventory,
+    workflows,
+    transact: inventory.transact,
+    now: inventory.now,
+  };
+}
+
+let fulfilmentPorts: FulfilmentPorts | undefined;
+
+/** The fulfilment ports of a handler, built at cold start from its environment. */
+export function runtimeFulfilmentPorts(): FulfilmentPorts {
+  fulfilmentPorts ??= makeFulfilmentPorts(
+    documentClient(),
+    { fulfillment: requireEnv(fulfillmentTable.envVar), orders: requireEnv(ordersTable.envVar) },
+    runtimeInventoryPorts(),
+    new StepFunctionsWorkflows(stepFunctionsClient(), workflowArnsFromEnv()),
+  );
+  return fulfilmentPorts;
+}
+
+/** The intake's planner: the sourcing engine under the active routing profile, read from the fulfillment table. */
+export function runtimeRoutingPlanner() {
+  return profilePlanner(new ProfileStore(documentClient(), requireEnv(fulfillmentTable.envVar)));
 }

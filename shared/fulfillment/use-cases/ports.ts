@@ -1,4 +1,9 @@
+import type { InventoryPorts, StockReservations } from '../../inventory';
+import type { OrderRepository } from '../../orders';
+import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
+import type { FulfilmentGroup, RecordedAnswer } from '../domain/group';
 import type { SourcingProfile } from '../domain/profile';
+import type { RoutingRecord } from '../domain/routing';
 import type { DecisionRecord } from '../domain/sourcing';
 
 /** A stored version of a profile: immutable content, a status that moves draft → active → retired. */
@@ -29,5 +34,73 @@ export interface ProfileRepository {
 
 export interface FulfillmentPorts {
   profiles: ProfileRepository;
+  now(): string;
+}
+
+/** Where an order's fulfilment stands: its group and routing counters, and the locations that failed it. */
+export interface FulfilmentHead {
+  orderId: string;
+  /** The number of the next group (`${orderId}-G${n}`). */
+  nextGroup: number;
+  nextRouting: number;
+  /** Locations that rejected, were short or silent on this order: never asked again for it. */
+  excluded: string[];
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What recording a location's answer found: new, the same answer again, or another answer first. */
+export type AnswerOutcome = 'recorded' | 'repeat' | 'conflict';
+
+/** What the fulfilment use cases need from the fulfillment table. */
+export interface GroupRepository {
+  head(orderId: string): Promise<FulfilmentHead | undefined>;
+  groups(orderId: string): Promise<FulfilmentGroup[]>;
+  group(orderId: string, groupId: string): Promise<FulfilmentGroup | undefined>;
+  routings(orderId: string): Promise<RoutingRecord[]>;
+  /** The groups waiting on a location, oldest first. */
+  workList(locationId: string, limit: number): Promise<FulfilmentGroup[]>;
+  putHeadOp(head: FulfilmentHead): TransactItem;
+  updateHeadOp(previous: FulfilmentHead, next: FulfilmentHead): TransactItem;
+  putGroupOp(group: FulfilmentGroup): TransactItem;
+  /** Replaces a group, conditional on the version read. */
+  updateGroupOp(previous: FulfilmentGroup, next: FulfilmentGroup): TransactItem;
+  putRoutingOp(record: RoutingRecord): TransactItem;
+  decisionOp(orderId: string, decision: DecisionRecord): TransactItem;
+  recordAnswer(group: FulfilmentGroup, answer: RecordedAnswer): Promise<AnswerOutcome>;
+}
+
+/** One entry of a workflow execution's history, for the timeline. */
+export interface WorkflowHistoryEntry {
+  at: string;
+  type: string;
+  execution: string;
+  state?: string;
+}
+
+/** The fulfilment workflows (Step Functions, or the embedded runner through the same API). */
+export interface WorkflowPort {
+  /** Starts the order's one execution (named after it); a second start finds it. */
+  startOrder(orderId: string): Promise<'started' | 'exists'>;
+  /** Stops an execution by name; one that ended or never was is left alone. */
+  stop(kind: 'order' | 'group', name: string, cause: string): Promise<void>;
+  /** Completes a waiting task; `notWaiting` when it no longer waits (answered, timed out, ended). */
+  answer(
+    token: string,
+    outcome: { output: unknown } | { error: string; cause: string },
+  ): Promise<'delivered' | 'notWaiting'>;
+  history(kind: 'order' | 'group', name: string): Promise<WorkflowHistoryEntry[]>;
+}
+
+/** Everything fulfilment moves: its groups, the orders, the stock they hold, in one transaction. */
+export interface FulfilmentPorts {
+  groups: GroupRepository;
+  profiles: ProfileRepository;
+  orders: OrderRepository;
+  stock: StockReservations;
+  inventory: Pick<InventoryPorts, 'inventory' | 'now'>;
+  workflows: WorkflowPort;
+  transact(items: TransactItem[]): Promise<{ kind: 'committed' } | CancelledTransaction>;
   now(): string;
 }

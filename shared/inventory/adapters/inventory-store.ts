@@ -26,6 +26,7 @@ import {
 import type {
   AdjustmentRecord,
   InventoryRepository,
+  LocationKey,
   RecomputeJob,
   RuleBook,
   SkuCursor,
@@ -54,6 +55,8 @@ export const inventoryKeys = {
     PK: `SKU#${r.sku}`,
     SK: `REC#${r.locationId}#${r.occurredAt}#${r.sourceSystem ?? '-'}#${r.sourceEventId ?? r.receivedAt}`,
   }),
+  /** A location's API key, by the SHA-256 of its secret (the secret itself is never stored). */
+  locationKey: (keyHash: string) => ({ PK: `LOCKEY#${keyHash}`, SK: 'KEY' }),
   recomputeJob: { PK: 'JOB#AVAILABILITY', SK: 'JOB' },
   rulesVersion: { PK: 'RULES#VERSION', SK: 'VERSION' },
   activeHoldsIndex: 'HOLD#ACTIVE',
@@ -320,6 +323,51 @@ export class InventoryStore implements InventoryRepository {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
+  }
+
+  /**
+   * Reserved units leave the location (shipped, collected): on hand and reserved fall together, so
+   * available does not move; refused unless that many are reserved and on hand.
+   */
+  fulfilOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: inventoryKeys.position(sku, allocation.locationId),
+        UpdateExpression:
+          'SET #reserved = #reserved - :q, #onHand = #onHand - :q, ' +
+          '#version = #version + :one, #updatedAt = :now, #lastChange = :change',
+        ConditionExpression: 'attribute_exists(#pk) AND #reserved >= :q AND #onHand >= :q',
+        ExpressionAttributeNames: {
+          '#pk': 'PK',
+          '#reserved': 'reserved',
+          '#onHand': 'onHand',
+          '#version': 'version',
+          '#updatedAt': 'updatedAt',
+          '#lastChange': 'lastChange',
+        },
+        ExpressionAttributeValues: { ':q': allocation.quantity, ':one': 1, ':now': now, ':change': change },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  async putLocationKey(key: LocationKey): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...inventoryKeys.locationKey(key.keyHash), ...key },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'PK' },
+      }),
+    );
+  }
+
+  async locationKey(keyHash: string): Promise<LocationKey | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: inventoryKeys.locationKey(keyHash) }),
+    );
+    return out.Item ? stripKeys<LocationKey>(out.Item) : undefined;
   }
 
   /** Moves onHand by `delta`, creating the position on a first receipt; never below zero on hand. */

@@ -1,6 +1,6 @@
 import type { Principal } from '../../platform/principals';
 import type { Delivery } from '../schemas';
-import type { AllocatedLine, SourcingDecision } from './sourcing';
+import type { AllocatedLine, PlacementDecision } from './sourcing';
 
 /** What a movement of reserved units refers to: an order, a hold, an adjustment or a count. */
 export interface StockReference {
@@ -12,7 +12,8 @@ export interface StockReference {
 
 /** Why a position last changed; the stream publisher turns it into the inventory event. */
 export interface PositionChange {
-  type: 'count' | 'adjustment' | 'reserve' | 'release';
+  /** `fulfil`: reserved units left the location (shipped, collected): on hand and reserved both fall. */
+  type: 'count' | 'adjustment' | 'reserve' | 'release' | 'fulfil';
   ref: StockReference;
   reason?: string;
 }
@@ -26,7 +27,7 @@ export interface Hold {
   status: HoldStatus;
   lines: AllocatedLine[];
   delivery: Delivery;
-  decision: SourcingDecision;
+  decision: PlacementDecision;
   expiresAt: string;
   createdAt: string;
   updatedAt: string;

@@ -27,8 +27,9 @@ export interface StockRecord {
   delta?: number;
   /** The adjustment's own reason (damaged, sale, receipt). */
   note?: string;
-  onHandBefore: number;
-  onHandAfter: number;
+  /** Absent for a fulfilment's movement, which is not read before it is written. */
+  onHandBefore?: number;
+  onHandAfter?: number;
 }
 
 export type StockRecordReason = 'OLDER_THAN_LAST_COUNT' | 'BEFORE_LAST_COUNT';

@@ -69,6 +69,20 @@ export function eventsFromChange(change: RecordChange): DomainEvent[] {
             reservedAfter,
           }),
         ];
+      case 'fulfil':
+        return [
+          inventoryEvents.event('InventoryAdjusted', id, at, {
+            sku,
+            locationId,
+            kind: 'fulfilment',
+            reason: lastChange.reason ?? 'fulfilled',
+            orderId: lastChange.ref.id,
+            onHandBefore: num(prev?.onHand),
+            onHandAfter: num(next.onHand),
+            safetyStockBefore: num(prev?.safetyStock),
+            safetyStockAfter: num(next.safetyStock),
+          }),
+        ];
       case 'count':
       case 'adjustment': {
         const moved =

@@ -41,6 +41,21 @@ export interface SourcingDecision {
   chosen: { locationId: string; reason: string; lines: { sku: string; quantity: number }[] }[];
 }
 
+/**
+ * A placement another context decided (the fulfillment context's sourcing profiles): what it says,
+ * the profile version, and its full record (which replays to the same plan).
+ */
+export interface ProfileDecision {
+  rule: 'sourcing-profile';
+  summary: string;
+  profileId: string;
+  profileVersion: number;
+  record: Record<string, unknown>;
+}
+
+/** Why an order's lines were placed where they were: a profile's decision, or the built-in placement's. */
+export type PlacementDecision = SourcingDecision | ProfileDecision;
+
 export type SourcingResult =
   | { ok: true; lines: AllocatedLine[]; decision: SourcingDecision }
   | { ok: false; short: ShortLine[] };

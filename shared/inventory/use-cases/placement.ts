@@ -6,6 +6,7 @@ import {
   type AllocationState,
   availabilityByMethod,
   type Constraint,
+  constrainedAt,
   recomputeAllocation,
   reservationMove,
   rulesFor,
@@ -13,9 +14,9 @@ import {
 } from '../domain/allocation';
 import { insufficientStock, unknownLocation } from '../domain/errors';
 import type { PositionChange } from '../domain/hold';
-import type { AllocatedLine } from '../domain/sourcing';
-import { type SourcingResult, sourceOrder } from '../domain/sourcing';
-import { type ChannelRule, type Location, locationsAt, type Position } from '../domain/stock';
+import type { AllocatedLine, PlacementDecision, ProfileDecision } from '../domain/sourcing';
+import { sourceOrder } from '../domain/sourcing';
+import { type ChannelRule, type Location, locationsAt, type Position, sellable } from '../domain/stock';
 import type { Delivery, LineInput } from '../schemas';
 import type { InventoryPorts, InventoryRepository, RuleBook } from './ports';
 
@@ -220,15 +221,137 @@ async function settleAllocation(
   );
 }
 
+/** A location as a planner sees it: as it fulfils now, with what the channel may take there of each SKU. */
+export interface PlanningCandidate {
+  location: Location;
+  /** Units of each SKU the channel may take at this location (its channel rules applied). */
+  stock: Record<string, number>;
+}
+
+/** What a planner is asked: place these lines for this channel, from these candidates. */
+export interface PlanRequest {
+  orderId: string;
+  channel: Principal;
+  lines: LineInput[];
+  delivery: Delivery;
+  candidates: PlanningCandidate[];
+  /** Locations that must not be chosen (they rejected or failed this order's work). */
+  excludedLocationIds?: string[];
+  now: string;
+}
+
+/** A planner's answer: each line at its locations, and why; `unfilled` lines it could not place. */
+export interface PlanOutcome {
+  lines: AllocatedLine[];
+  unfilled: { sku: string; quantity: number; reason: string }[];
+  decision: ProfileDecision;
+}
+
+/**
+ * Who decides where an order's lines go, when given (the fulfillment context's sourcing profiles).
+ * Placement keeps the guarantees: a planner only sees what the channel may take, and what it
+ * decides is reserved with the same conditional writes as any placement.
+ */
+export interface Planner {
+  plan(request: PlanRequest): Promise<PlanOutcome>;
+}
+
+/** The candidates of a decision: every location as it fulfils now, with the channel's units of each SKU. */
+export function planningCandidates(
+  picture: StockPicture,
+  channel: Principal,
+  skus: string[],
+): PlanningCandidate[] {
+  const stock = new Map<string, Record<string, number>>();
+  for (const sku of skus) {
+    const { constraints } = availabilityByMethod(
+      sku,
+      channel,
+      picture.positions.get(sku) ?? [],
+      picture.locations,
+      picture.rules,
+      picture.allocations.get(sku),
+    );
+    for (const position of picture.positions.get(sku) ?? []) {
+      const units = constrainedAt(position.locationId, sellable(position), constraints);
+      if (units <= 0) continue;
+      const own = stock.get(position.locationId) ?? {};
+      own[sku] = units;
+      stock.set(position.locationId, own);
+    }
+  }
+  return [...picture.locations.values()].map((location) => ({
+    location,
+    stock: stock.get(location.locationId) ?? {},
+  }));
+}
+
+/**
+ * The network as a planner sees it for these SKUs and this channel, read consistently: for a
+ * reroute, which places what it decides with {@link placeAllocations}.
+ */
+export async function readPlanningCandidates(
+  ports: Pick<InventoryPorts, 'inventory' | 'now'>,
+  channel: Principal,
+  skus: string[],
+): Promise<PlanningCandidate[]> {
+  const picture = await loadStockPicture(ports, skus, { consistent: true });
+  return planningCandidates(picture, channel, skus);
+}
+
+/**
+ * The transaction items that reserve lines already placed (by a planner, for a reroute): each
+ * position's conditional reservation and each SKU's channel-rule guards, as for any order.
+ */
+export async function placeAllocations(
+  ports: Pick<InventoryPorts, 'inventory' | 'now'>,
+  channel: Principal,
+  lines: AllocatedLine[],
+  change: PositionChange,
+  now: string,
+): Promise<{ lines: AllocatedLine[]; stockOps: TransactItem[] }> {
+  const picture = await loadStockPicture(
+    ports,
+    lines.map((l) => l.sku),
+    { settle: true },
+  );
+  const placed = withRuleMoves(picture, channel, lines, { rule: 'sourcing-profile' } as PlacementDecision);
+  return { lines: placed.lines, stockOps: reservationItems(ports, placed, change, now) };
+}
+
+/** Each line's channel-rule move, and the lines with the units their share rules count. */
+function withRuleMoves(
+  picture: StockPicture,
+  channel: Principal,
+  lines: AllocatedLine[],
+  decision: PlacementDecision,
+): PlacedLines {
+  const moves = new Map<string, AllocationMove>();
+  const placed = lines.map((line) => {
+    const state = picture.allocations.get(line.sku);
+    const move = state
+      ? reservationMove(channel, rulesFor(picture.rules, line.sku), state.ruleSet, line.allocations)
+      : undefined;
+    if (!move) return line;
+    moves.set(line.sku, move);
+    return move.counted.length > 0 ? { ...line, counted: move.counted } : line;
+  });
+  return { lines: placed, decision, moves };
+}
+
 /**
  * Reads the network and decides where the lines go, for an order or a hold. Unknown SKUs and
  * locations are the caller's mistake (422, with the field); shortage is a fact of the moment (409).
+ * With a `planner`, a ship order's lines go where it decides when it places every line; otherwise
+ * (and for pickup, which reserves at the chosen store) the built-in placement decides, which may
+ * split a line across locations: what availability shows a channel is always what it can order.
  */
 export async function placeLines(
   ports: Pick<InventoryPorts, 'inventory' | 'now'>,
   channel: Principal,
   lines: LineInput[],
   delivery: Delivery,
+  options: { planner?: Planner; orderId?: string } = {},
 ): Promise<PlacedLines> {
   const picture = await loadStockPicture(
     ports,
@@ -298,23 +421,33 @@ export async function placeLines(
     constraints,
   });
   if (!result.ok) throw insufficientStock(result.short);
-  const moves = new Map<string, AllocationMove>();
-  const placed = result.lines.map((line) => {
-    const state = picture.allocations.get(line.sku);
-    const move = state
-      ? reservationMove(channel, rulesFor(picture.rules, line.sku), state.ruleSet, line.allocations)
-      : undefined;
-    if (!move) return line;
-    moves.set(line.sku, move);
-    return move.counted.length > 0 ? { ...line, counted: move.counted } : line;
-  });
-  return { lines: placed, decision: result.decision, moves };
+  if (options.planner && delivery.type === 'ship') {
+    const skus = lines.map((l) => l.sku);
+    const planned = await options.planner.plan({
+      orderId: options.orderId ?? '',
+      channel,
+      lines,
+      delivery,
+      candidates: planningCandidates(picture, channel, skus),
+      now: ports.now(),
+    });
+    // Within the channel's limits by construction; a planner that leaves a line unplaced (it never
+    // splits a line across locations) yields to the built-in placement, which can.
+    if (planned.unfilled.length === 0 && withinLimits(planned.lines, channelLimit)) {
+      return withRuleMoves(picture, channel, planned.lines, planned.decision);
+    }
+  }
+  return withRuleMoves(picture, channel, result.lines, result.decision);
 }
+
+/** Whether placed lines take no more of each SKU than the channel may get by this delivery. */
+const withinLimits = (lines: AllocatedLine[], limits: Map<string, number>) =>
+  lines.every((l) => l.allocations.reduce((n, a) => n + a.quantity, 0) <= (limits.get(l.sku) ?? 0));
 
 /** Where the lines go, and how each SKU's channel rules move with them. */
 export interface PlacedLines {
   lines: AllocatedLine[];
-  decision: Extract<SourcingResult, { ok: true }>['decision'];
+  decision: PlacementDecision;
   moves: Map<string, AllocationMove>;
 }
 

@@ -2,9 +2,10 @@ import type { TransactItem } from '../../platform/dynamodb';
 import { DomainError } from '../../platform/errors';
 import type { Channel } from '../../platform/principals';
 import type { Hold, PositionChange } from '../domain/hold';
-import type { AllocatedLine, SourcingDecision } from '../domain/sourcing';
+import type { StockRecord } from '../domain/movement';
+import type { AllocatedLine, PlacementDecision } from '../domain/sourcing';
 import type { Delivery, LineInput } from '../schemas';
-import { placeLines, releaseItems, reservationItems } from './placement';
+import { type Planner, placeLines, releaseItems, reservationItems } from './placement';
 import type { InventoryPorts } from './ports';
 
 /** What another context (orders) asks of the inventory pool for one of its records. */
@@ -22,7 +23,7 @@ export interface StockRequest {
 /** Where the units come from and the transaction items that take them, to commit with the order. */
 export interface StockPlan {
   lines: AllocatedLine[];
-  decision: SourcingDecision;
+  decision: PlacementDecision;
   stockOps: TransactItem[];
 }
 
@@ -38,9 +39,38 @@ export interface StockReservations {
   explainHoldFailure(request: StockRequest): Promise<void>;
   /** Gives the units of allocated lines back, as transaction items. */
   releaseOps(orderId: string, lines: AllocatedLine[], reason: string, now: string): TransactItem[];
+  /**
+   * The units of allocated lines leave their locations (shipped, collected): on hand and reserved
+   * fall together, share rules no longer count them, and each position's history records the
+   * movement (so a count taken before it and received after keeps it). `movementId` names the
+   * movement (a fulfilment group): the same id again writes the same history record.
+   */
+  fulfilOps(
+    orderId: string,
+    movementId: string,
+    lines: AllocatedLine[],
+    reason: string,
+    now: string,
+  ): TransactItem[];
+  /**
+   * Units come back on hand at a location outside any reservation (a transfer that reached a pickup
+   * store and was never collected), with their history record.
+   */
+  restockOps(
+    orderId: string,
+    movementId: string,
+    locationId: string,
+    lines: { sku: string; quantity: number }[],
+    reason: string,
+    now: string,
+  ): TransactItem[];
 }
 
-export function stockReservations(ports: InventoryPorts): StockReservations {
+/**
+ * `planner`: who decides where a ship order's lines go when it can place every line whole (the
+ * fulfillment context's sourcing profiles); the built-in placement decides otherwise, and for pickup.
+ */
+export function stockReservations(ports: InventoryPorts, planner?: Planner): StockReservations {
   return {
     async reserve(request) {
       const { channel, orderId, now } = request;
@@ -58,7 +88,10 @@ export function stockReservations(ports: InventoryPorts): StockReservations {
           ],
         };
       }
-      const placed = await placeLines(ports, channel, request.lines, request.delivery);
+      const placed = await placeLines(ports, channel, request.lines, request.delivery, {
+        planner,
+        orderId,
+      });
       const change: PositionChange = { type: 'reserve', ref: { type: 'order', id: orderId } };
       return {
         lines: placed.lines,
@@ -73,6 +106,55 @@ export function stockReservations(ports: InventoryPorts): StockReservations {
       const change: PositionChange = { type: 'release', ref: { type: 'order', id: orderId }, reason };
       return releaseItems(ports, lines, change, now);
     },
+    fulfilOps(orderId, movementId, lines, reason, now) {
+      const change: PositionChange = { type: 'fulfil', ref: { type: 'order', id: orderId }, reason };
+      return lines.flatMap((line) => [
+        ...line.allocations.flatMap((a) => [
+          ports.inventory.fulfilOp(line.sku, a, change, now),
+          ports.inventory.stockRecordOp(
+            movementRecord(line.sku, a.locationId, -a.quantity, movementId, reason, now),
+          ),
+        ]),
+        ...(line.counted && line.counted.length > 0
+          ? [ports.inventory.allocationReleaseOp(line.sku, line.counted)]
+          : []),
+      ]);
+    },
+    restockOps(orderId, movementId, locationId, lines, reason, now) {
+      const change: PositionChange = { type: 'adjustment', ref: { type: 'order', id: orderId }, reason };
+      return lines.flatMap((line) => [
+        ports.inventory.adjustOp(line.sku, locationId, line.quantity, change, now),
+        ports.inventory.stockRecordOp(
+          movementRecord(line.sku, locationId, line.quantity, movementId, reason, now),
+        ),
+      ]);
+    },
+  };
+}
+
+/**
+ * A fulfilment's movement in a position's history. Its before/after figures are not read (the
+ * movement is one conditional write among others); `delta` is what a later count adds up.
+ */
+function movementRecord(
+  sku: string,
+  locationId: string,
+  delta: number,
+  movementId: string,
+  reason: string,
+  now: string,
+): StockRecord {
+  return {
+    kind: 'adjustment',
+    sku,
+    locationId,
+    occurredAt: now,
+    receivedAt: now,
+    sourceSystem: 'fulfilment',
+    sourceEventId: movementId,
+    applied: true,
+    delta,
+    note: reason,
   };
 }
 

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactItem } from '../../platform/dynamodb';
 import type { Order } from '../domain/order';
-import type { OrderRepository } from '../use-cases/ports';
+import type { OrderRepository, OrderUpdate } from '../use-cases/ports';
 
 /** Key layout of the orders table. */
 export const orderKeys = {
@@ -80,6 +80,47 @@ export class OrderStore implements OrderRepository {
           ':one': 1,
           ':version': order.version,
           ':entry': [{ status: to, at: now }],
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  /**
+   * Writes what fulfilment or a cancel changed (status, lines, groups), conditional on the version
+   * read: the order record is where an order's concurrent changes meet. History grows on a new status.
+   */
+  updateOp(order: Order, next: OrderUpdate, now: string): TransactItem {
+    const statusChanged = next.status !== order.status;
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: orderKeys.order(order.orderId),
+        UpdateExpression: [
+          'SET #status = :status, #lines = :lines, #updatedAt = :now, #version = #version + :one',
+          ...(next.groups ? [', #groups = :groups'] : []),
+          ...(next.cancelCause ? [', #cancelCause = :cause'] : []),
+          ...(statusChanged ? [', #history = list_append(#history, :entry)'] : []),
+        ].join(''),
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#lines': 'lines',
+          '#updatedAt': 'updatedAt',
+          '#version': 'version',
+          ...(next.groups ? { '#groups': 'groups' } : {}),
+          ...(next.cancelCause ? { '#cancelCause': 'cancelCause' } : {}),
+          ...(statusChanged ? { '#history': 'history' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':status': next.status,
+          ':lines': next.lines,
+          ':now': now,
+          ':one': 1,
+          ':version': order.version,
+          ...(next.groups ? { ':groups': next.groups } : {}),
+          ...(next.cancelCause ? { ':cause': next.cancelCause } : {}),
+          ...(statusChanged ? { ':entry': [{ status: next.status, at: now }] } : {}),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type InventoryPorts, runtimeInventoryPorts, stockReservations } from '../../inventory';
+import { type InventoryPorts, type Planner, runtimeInventoryPorts, stockReservations } from '../../inventory';
 import { documentClient } from '../../platform/clients';
 import { requireEnv } from '../../platform/config';
 import { IdempotencyStore } from '../../platform/idempotency/store';
@@ -16,11 +16,12 @@ export function makeOrderPorts(
   doc: DynamoDBDocumentClient,
   ordersTableName: string,
   inventory: InventoryPorts,
+  planner?: Planner,
 ): OrderPorts {
   return {
     orders: new OrderStore(doc, ordersTableName),
     orderKeys: new IdempotencyStore(doc, ordersTableName),
-    stock: stockReservations(inventory),
+    stock: stockReservations(inventory, planner),
     transact: inventory.transact,
     now: inventory.now,
     newId: inventory.newId,
@@ -32,10 +33,16 @@ let queryPorts: OrderQueryPorts | undefined;
 
 /**
  * The ports of a handler that places or cancels orders, built when its module loads: a missing
- * table name fails the cold start, naming the variable.
+ * table name fails the cold start, naming the variable. The intake's handlers pass the planner
+ * (the fulfillment context's sourcing profiles) that decides where a ship order's lines go.
  */
-export function runtimeOrderPorts(): OrderPorts {
-  ports ??= makeOrderPorts(documentClient(), requireEnv(ordersTable.envVar), runtimeInventoryPorts());
+export function runtimeOrderPorts(options: { planner?: Planner } = {}): OrderPorts {
+  ports ??= makeOrderPorts(
+    documentClient(),
+    requireEnv(ordersTable.envVar),
+    runtimeInventoryPorts(),
+    options.planner,
+  );
   return ports;
 }
 

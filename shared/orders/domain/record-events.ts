@@ -1,7 +1,8 @@
 import type { AllocatedLine } from '../../inventory';
-import { type DomainEvent, type RecordChange, recordEventId } from '../../platform/events/envelope';
+import { type DomainEvent, type RecordChange, recordEventId, stableId } from '../../platform/events/envelope';
 import type { Channel } from '../../platform/principals';
 import { orderEvents } from '../events';
+import type { OrderLine } from './order';
 
 /**
  * The domain events one committed change of the orders table stands for. Pure: the stream record
@@ -26,8 +27,38 @@ export function eventsFromChange(change: RecordChange): DomainEvent[] {
     delivery: next.delivery as Record<string, unknown>,
   };
   if (change.eventName === 'INSERT') return [orderEvents.event('OrderCreated', id, at, summary)];
-  if (prev?.status !== next.status && next.status === 'CANCELLED') {
-    return [orderEvents.event('OrderCancelled', id, at, summary)];
+  const lines = next.lines as OrderLine[];
+  const before = new Map(((prev?.lines ?? []) as OrderLine[]).map((l) => [l.sku, l]));
+  const events: DomainEvent[] = [];
+  for (const line of lines) {
+    const was = before.get(line.sku)?.cancelledQuantity ?? 0;
+    const now = line.cancelledQuantity ?? 0;
+    if (now <= was) continue;
+    events.push(
+      orderEvents.event('LineCancelled', stableId(`${id}:${line.sku}`), at, {
+        orderId: summary.orderId,
+        channel: summary.channel,
+        ...(summary.channelOrderId ? { channelOrderId: summary.channelOrderId } : {}),
+        sku: line.sku,
+        quantity: now - was,
+        cancelledQuantity: now,
+        orderedQuantity: line.quantity,
+        reason: line.cancelReason ?? 'could not be fulfilled',
+      }),
+    );
   }
-  return [];
+  if (prev?.status !== next.status && next.status === 'CANCELLED') {
+    const cause = next.cancelCause === 'unfulfillable' ? 'unfulfillable' : 'request';
+    events.push(orderEvents.event('OrderCancelled', id, at, { ...summary, cause }));
+  }
+  if (prev?.status !== next.status && next.status === 'COMPLETED') {
+    events.push(
+      orderEvents.event('OrderFulfilled', id, at, {
+        ...summary,
+        fulfilled: lines.map((l) => ({ sku: l.sku, quantity: l.fulfilledQuantity ?? 0 })),
+        cancelled: lines.map((l) => ({ sku: l.sku, quantity: l.cancelledQuantity ?? 0 })),
+      }),
+    );
+  }
+  return events;
 }

@@ -9,7 +9,13 @@ import {
 import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../../platform/errors';
 import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { Channel, Principal } from '../../platform/principals';
-import { canTransition, type Order, orderView } from '../domain/order';
+import {
+  canTransition,
+  DISPATCHED_GROUP_STATUSES,
+  ENDED_GROUP_STATUSES,
+  type Order,
+  orderView,
+} from '../domain/order';
 import type { OrderInput } from '../schemas';
 import type { OrderPorts, OrderQueryPorts } from './ports';
 
@@ -155,29 +161,58 @@ export async function listOrdersByChannelOrderId(
   return { items: orders.filter((o) => visibleTo(o, principal)).map(orderView) };
 }
 
-/** Cancels an order and gives back every unit it holds; cancelling a cancelled order is a no-op. */
+/**
+ * Cancels an order and gives back every unit it holds now (its lines' current allocations, wherever
+ * fulfilment moved them), in one transaction with the order record; cancelling a cancelled order is
+ * a no-op. Refused once a unit has left a location (shipped, on its way to a pickup store, or
+ * collected): that is a return. Fulfilment hears `OrderCancelled` and stops the order's workflow.
+ */
 export async function cancelOrder(ports: OrderPorts, principal: Principal, orderId: string) {
   for (let attempt = 1; ; attempt++) {
     const order = await visibleOrder(ports, principal, orderId);
     if (order.status === 'CANCELLED') return orderView(order);
-    if (!canTransition(order.status, 'CANCELLED')) {
-      throw new DomainError(
-        409,
-        'ORDER_NOT_CANCELLABLE',
-        `Order ${orderId} is ${order.status}: a location has started work on it`,
-        [{ path: 'orderId', message: `cannot be cancelled in status ${order.status}`, status: order.status }],
-      );
+    const dispatched = (order.groups ?? []).filter((g) => DISPATCHED_GROUP_STATUSES.includes(g.status));
+    if (!canTransition(order.status, 'CANCELLED') || dispatched.length > 0) {
+      const why =
+        dispatched.length > 0
+          ? `${dispatched.map((g) => `${g.groupId} is ${g.status}`).join(', ')}: units have left a location`
+          : `the order is ${order.status}`;
+      throw new DomainError(409, 'ORDER_NOT_CANCELLABLE', `Order ${orderId} cannot be cancelled: ${why}`, [
+        {
+          path: 'orderId',
+          message: `cannot be cancelled in status ${order.status}`,
+          status: order.status,
+          ...(dispatched.length > 0
+            ? { groups: dispatched.map((g) => ({ groupId: g.groupId, status: g.status })) }
+            : {}),
+        },
+      ]);
     }
     const now = ports.now();
+    const held = order.lines.filter((l) => l.allocations.length > 0);
+    const next = {
+      status: 'CANCELLED' as const,
+      lines: order.lines.map((l) => ({ ...l, allocations: [] })),
+      ...(order.groups
+        ? {
+            groups: order.groups.map((g) =>
+              ENDED_GROUP_STATUSES.includes(g.status)
+                ? g
+                : { ...g, status: 'CANCELLED' as const, updatedAt: now },
+            ),
+          }
+        : {}),
+      cancelCause: 'request' as const,
+    };
     const items: TransactItem[] = [
-      ports.orders.transitionOp(order, 'CANCELLED', now),
-      ...ports.stock.releaseOps(orderId, order.lines, 'order cancelled', now),
+      ports.orders.updateOp(order, next, now),
+      ...ports.stock.releaseOps(orderId, held, 'order cancelled', now),
     ];
     const result = await ports.transact(items);
     if (result.kind === 'committed') {
       return orderView({
         ...order,
-        status: 'CANCELLED',
+        ...next,
         updatedAt: now,
         version: order.version + 1,
         history: [...order.history, { status: 'CANCELLED', at: now }],

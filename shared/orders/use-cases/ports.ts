@@ -9,9 +9,14 @@ export interface OrderRepository {
   /** Claims a channel order id for one order; fails the transaction when another has it. */
   channelOrderGuardOp(scope: string, channelOrderId: string, orderId: string): TransactItem;
   transitionOp(order: Order, to: Order['status'], now: string): TransactItem;
+  /** Status, lines and groups as fulfilment or a cancel leave them; conditional on the version read. */
+  updateOp(order: Order, next: OrderUpdate, now: string): TransactItem;
   get(orderId: string): Promise<Order | undefined>;
   findByChannelOrderId(channelOrderId: string, channel?: string): Promise<Order[]>;
 }
+
+/** What fulfilment or a cancel writes on an order. */
+export type OrderUpdate = Pick<Order, 'status' | 'lines'> & Partial<Pick<Order, 'groups' | 'cancelCause'>>;
 
 /** Reading orders needs only the orders table. */
 export interface OrderQueryPorts {

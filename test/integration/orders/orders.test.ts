@@ -1,4 +1,4 @@
-import { MAX_DECISION_CANDIDATES } from '../../../shared/inventory/domain/sourcing';
+import { MAX_DECISION_CANDIDATES, type SourcingDecision } from '../../../shared/inventory/domain/sourcing';
 import { getInventory, putLocation } from '../../../shared/inventory/use-cases/stock';
 import {
   cancelOrder,
@@ -203,8 +203,9 @@ describe('placeOrder', () => {
     const order = await ports.orders.get((created.body as { orderId: string }).orderId);
 
     expect(created.statusCode).toBe(201);
-    expect(order?.decision.candidates).toHaveLength(MAX_DECISION_CANDIDATES);
-    expect(order?.decision.candidatesOmitted).toBe(1_000 - MAX_DECISION_CANDIDATES);
+    const decision = order?.decision as SourcingDecision;
+    expect(decision.candidates).toHaveLength(MAX_DECISION_CANDIDATES);
+    expect(decision.candidatesOmitted).toBe(1_000 - MAX_DECISION_CANDIDATES);
   });
 
   it('refuses a second order with the same channel order id under another key', async () => {
@@ -254,26 +255,73 @@ describe('reading and cancelling orders', () => {
     expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 0, available: 5 });
   });
 
-  it('refuses to cancel an order a location has started work on, and keeps its units reserved', async () => {
+  it('refuses to cancel an order once units have left a location, and keeps what it still holds', async () => {
     const created = await intake(ports, 'k1', shipOrder([{ sku: 'TEE', quantity: 2 }]));
     const { orderId } = created.body as { orderId: string };
     const now = new Date().toISOString();
-    // What fulfillment will do: route the order, then a location accepts it.
-    for (const to of ['ROUTED', 'IN_FULFILLMENT'] as const) {
-      const order = await ports.orders.get(orderId);
-      expect(await ports.transact([ports.orders.transitionOp(order!, to, now)])).toEqual({
-        kind: 'committed',
-      });
-    }
+    // What fulfillment does: the order is routed, then its group ships.
+    const order = await ports.orders.get(orderId);
+    const shipped = {
+      status: 'IN_FULFILLMENT' as const,
+      lines: order!.lines,
+      groups: [
+        {
+          groupId: `${orderId}-G1`,
+          locationId: 'DC1',
+          lines: [{ sku: 'TEE', quantity: 2 }],
+          status: 'SHIPPED' as const,
+          updatedAt: now,
+        },
+      ],
+    };
+    expect(await ports.transact([ports.orders.updateOp(order!, shipped, now)])).toEqual({
+      kind: 'committed',
+    });
 
     const error = await rejection(cancelOrder(ports, 'web', orderId));
 
     expect(error).toMatchObject({
       status: 409,
       code: 'ORDER_NOT_CANCELLABLE',
-      details: [{ path: 'orderId', status: 'IN_FULFILLMENT' }],
+      details: [
+        {
+          path: 'orderId',
+          status: 'IN_FULFILLMENT',
+          groups: [{ groupId: `${orderId}-G1`, status: 'SHIPPED' }],
+        },
+      ],
     });
     expect((await getOrder(ports, 'web', orderId)).status).toBe('IN_FULFILLMENT');
     expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 2, available: 3 });
+  });
+
+  it('cancels an order in fulfilment while nothing has left, releasing what its lines hold now', async () => {
+    const created = await intake(ports, 'k1', shipOrder([{ sku: 'TEE', quantity: 2 }]));
+    const { orderId } = created.body as { orderId: string };
+    const now = new Date().toISOString();
+    const order = await ports.orders.get(orderId);
+    const accepted = {
+      status: 'IN_FULFILLMENT' as const,
+      lines: order!.lines,
+      groups: [
+        {
+          groupId: `${orderId}-G1`,
+          locationId: 'DC1',
+          lines: [{ sku: 'TEE', quantity: 2 }],
+          status: 'ACCEPTED' as const,
+          updatedAt: now,
+        },
+      ],
+    };
+    await ports.transact([ports.orders.updateOp(order!, accepted, now)]);
+
+    const cancelled = await cancelOrder(ports, 'web', orderId);
+
+    expect(cancelled).toMatchObject({
+      status: 'CANCELLED',
+      cancelCause: 'request',
+      groups: [{ status: 'CANCELLED' }],
+    });
+    expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 0, available: 5 });
   });
 });

@@ -22,6 +22,7 @@ function fakePorts(options: { cancel?: (items: FakeOp[]) => CancelledTransaction
     channelOrderGuardOp: (scope, channelOrderId, orderId) =>
       ({ op: 'guard', scope, channelOrderId, orderId }) as unknown as TransactItem,
     transitionOp: (order, to, now) => ({ op: 'transition', order, to, now }) as unknown as TransactItem,
+    updateOp: (order, next, now) => ({ op: 'update', order, next, now }) as unknown as TransactItem,
     get: async (orderId) => orders.get(orderId),
     findByChannelOrderId: async () => [],
   };
@@ -38,6 +39,10 @@ function fakePorts(options: { cancel?: (items: FakeOp[]) => CancelledTransaction
     explainHoldFailure: async () => {},
     releaseOps: (orderId, lines) =>
       lines.map((l) => ({ op: 'release', orderId, sku: l.sku }) as unknown as TransactItem),
+    fulfilOps: (orderId, _movement, lines) =>
+      lines.map((l) => ({ op: 'fulfil', orderId, sku: l.sku }) as unknown as TransactItem),
+    restockOps: (orderId, _movement, locationId, lines) =>
+      lines.map((l) => ({ op: 'restock', orderId, locationId, sku: l.sku }) as unknown as TransactItem),
   };
   let ids = 0;
   const ports: OrderPorts = {
@@ -54,6 +59,10 @@ function fakePorts(options: { cancel?: (items: FakeOp[]) => CancelledTransaction
         if (op.op === 'remember') {
           const record = op.record as IdempotencyRecord;
           keys.set(`${record.scope}#${record.key}`, record);
+        }
+        if (op.op === 'update') {
+          const order = op.order as Order;
+          orders.set(order.orderId, { ...order, ...(op.next as Partial<Order>) });
         }
         if (op.op === 'transition') {
           const order = op.order as Order;
@@ -149,10 +158,10 @@ describe('placeOrder', () => {
 });
 
 describe('the order status machine', () => {
-  it('lets an order be cancelled only before a location starts work on it', () => {
+  it('lets an order be cancelled until it is completed (a shipment is checked on its groups)', () => {
     const cancellable = ORDER_STATUSES.filter((status) => canTransition(status, 'CANCELLED'));
 
-    expect(cancellable).toEqual(['CREATED', 'ROUTED']);
+    expect(cancellable).toEqual(['CREATED', 'ROUTED', 'IN_FULFILLMENT', 'READY_FOR_PICKUP']);
   });
 
   it('has no way out of a final status', () => {
@@ -168,7 +177,20 @@ describe('cancelOrder', () => {
     const { ports, committed, orders } = fakePorts();
     const placed = await placeOrder(ports, command);
     const orderId = (placed.body as { orderId: string }).orderId;
-    orders.set(orderId, { ...orders.get(orderId)!, status: 'SHIPPED' });
+    const order = orders.get(orderId)!;
+    orders.set(orderId, {
+      ...order,
+      status: 'IN_FULFILLMENT',
+      groups: [
+        {
+          groupId: `${orderId}-G1`,
+          locationId: 'DC1',
+          lines: [{ sku: 'TEE', quantity: 1 }],
+          status: 'SHIPPED',
+          updatedAt: order.createdAt,
+        },
+      ],
+    });
 
     await expect(cancelOrder(ports, 'web', orderId)).rejects.toMatchObject({
       status: 409,
@@ -185,7 +207,7 @@ describe('cancelOrder', () => {
     const cancelled = await cancelOrder(ports, 'web', orderId);
 
     expect(cancelled.status).toBe('CANCELLED');
-    expect(committed[1]?.map((op) => op.op)).toEqual(['transition', 'release']);
+    expect(committed[1]?.map((op) => op.op)).toEqual(['update', 'release']);
   });
 
   it("does not let a channel see or cancel another channel's order", async () => {

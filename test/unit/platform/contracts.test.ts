@@ -6,6 +6,7 @@ import Ajv from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handler as getApiDocument, serverUrl } from '../../../functions/platform/get-api-document';
 import { matchesPattern } from '../../../local/event-pattern';
+import { eventsFromChange as fulfillmentEventsFromChange } from '../../../shared/fulfillment/domain/record-events';
 import { eventsFromChange as inventoryEventsFromChange } from '../../../shared/inventory/domain/record-events';
 import { inventoryEvents } from '../../../shared/inventory/events';
 import { eventsFromChange as orderEventsFromChange } from '../../../shared/orders/domain/record-events';
@@ -15,7 +16,14 @@ import { asyncApiDocument, catalogueEntries } from '../../../shared/platform/con
 import { apiDocument, errorStatuses } from '../../../shared/platform/contracts/openapi';
 import { busRules, eventCatalogue, functions } from '../../../shared/platform/definitions';
 import type { DomainEvent } from '../../../shared/platform/events/envelope';
-import { orderCancel, orderInsert, positionChange } from '../../fixtures/domain/stream-records';
+import {
+  groupChange,
+  orderCancel,
+  orderChange,
+  orderInsert,
+  positionChange,
+  routingInsert,
+} from '../../fixtures/domain/stream-records';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const generated = contractFiles();
@@ -321,6 +329,52 @@ describe('the event catalogue', () => {
     }),
     ...orderEventsFromChange(orderInsert()),
     ...orderEventsFromChange(orderCancel()),
+    ...orderEventsFromChange(
+      orderChange(
+        { status: 'IN_FULFILLMENT' },
+        {
+          status: 'COMPLETED',
+          lines: [
+            {
+              sku: 'A',
+              quantity: 2,
+              allocations: [],
+              fulfilledQuantity: 1,
+              cancelledQuantity: 1,
+              cancelReason: 'pickup expired',
+            },
+          ],
+        },
+      ),
+    ),
+    ...inventoryEventsFromChange(
+      positionChange({
+        before: { onHand: 10, reserved: 2, version: 10 },
+        after: { onHand: 8, reserved: 0, version: 11 },
+        lastChange: { type: 'fulfil', ref: { type: 'order', id: 'ord-1' }, reason: 'shipped (ord-1-G1)' },
+      }),
+    ),
+    ...fulfillmentEventsFromChange(routingInsert('route')),
+    ...fulfillmentEventsFromChange(routingInsert('reroute')),
+    ...(
+      [
+        [undefined, 'PENDING'],
+        ['PENDING', 'REQUESTED'],
+        ['REQUESTED', 'ACCEPTED'],
+        ['REQUESTED', 'REJECTED'],
+        ['ACCEPTED', 'SHIPPED'],
+        ['ACCEPTED', 'READY_FOR_PICKUP'],
+        ['READY_FOR_PICKUP', 'PICKED_UP'],
+        ['READY_FOR_PICKUP', 'PICKUP_EXPIRED'],
+      ] as const
+    ).flatMap(([from, to]) =>
+      fulfillmentEventsFromChange(
+        groupChange(from, to, {
+          ...(to === 'REJECTED' ? { reason: 'no staff' } : {}),
+          ...(to === 'SHIPPED' ? { carrier: 'DPD', trackingNumber: '15501234' } : {}),
+        }),
+      ),
+    ),
     orderEvents.event('MarketplaceOrderRejected', 'id-2', at, {
       marketplace: 'acme',
       marketplaceOrderId: 'ACME-77',

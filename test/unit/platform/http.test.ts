@@ -22,11 +22,15 @@ const event = (apiKeyId?: string, extra: Partial<APIGatewayProxyEvent> = {}) =>
   }) as unknown as APIGatewayProxyEvent;
 const context = { functionName: 'Test', awsRequestId: 'r-1' } as Context;
 
+/** A location's own key (its secret, as its systems send it) → the location. */
+const LOCATION_KEYS: Record<string, string> = { 'lk-secret-lon': 'STORE-LON' };
+
 const whoAmI = (access: 'public' | 'channel' | 'ops' | 'any' | 'location') =>
-  httpApi(defineRoute({ method: 'GET', path: '/x', access, summary: 'who am I' }), async ({ principal }) => ({
-    statusCode: 200,
-    body: { principal },
-  }));
+  httpApi(
+    defineRoute({ method: 'GET', path: '/x', access, summary: 'who am I' }),
+    async ({ principal }) => ({ statusCode: 200, body: { principal } }),
+    { locationKeys: async (key) => LOCATION_KEYS[key] },
+  );
 
 const call = async (
   handler: ReturnType<typeof whoAmI>,
@@ -56,11 +60,27 @@ describe('httpApi', () => {
     expect((await call(whoAmI('channel'), 'key-ops')).status).toBe(403);
     expect((await call(whoAmI('ops'), 'key-web')).status).toBe(403);
     expect((await call(whoAmI('any'), 'key-lon')).status).toBe(403);
-    expect((await call(whoAmI('location'), 'key-web')).status).toBe(403);
-    expect(await call(whoAmI('location'), 'key-lon')).toEqual({
+    expect(
+      (await call(whoAmI('location'), 'key-web', { headers: { 'x-api-key': 'local-web' } })).status,
+    ).toBe(403);
+    expect(
+      (await call(whoAmI('location'), undefined, { headers: { 'x-api-key': 'unknown' } })).body.error.code,
+    ).toBe('INVALID_API_KEY');
+    expect(await call(whoAmI('location'), undefined, { headers: { 'X-Api-Key': 'lk-secret-lon' } })).toEqual({
       status: 200,
       body: { principal: 'location:STORE-LON' },
     });
+    expect((await call(whoAmI('ops'), undefined, { headers: { 'x-api-key': 'lk-secret-lon' } })).status).toBe(
+      403,
+    );
+  });
+
+  it('refuses to build a location route without a way to resolve location keys', () => {
+    expect(() =>
+      httpApi(defineRoute({ method: 'GET', path: '/x', access: 'location', summary: 'x' }), async () => ({
+        statusCode: 200,
+      })),
+    ).toThrow('location key resolver');
   });
 
   it('validates declared headers by their documented name, matched case-insensitively', async () => {

@@ -1,0 +1,199 @@
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll, type TransactItem } from '../../platform/dynamodb';
+import type { FulfilmentGroup, RecordedAnswer } from '../domain/group';
+import type { RoutingRecord } from '../domain/routing';
+import type { DecisionRecord } from '../domain/sourcing';
+import type { AnswerOutcome, FulfilmentHead, GroupRepository } from '../use-cases/ports';
+import { fulfillmentKeys } from './profile-store';
+
+/** Key layout of an order's fulfilment in the fulfillment table: one partition per order. */
+export const fulfilmentKeys = {
+  head: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'FULFILMENT' }),
+  group: (orderId: string, groupId: string) => ({ PK: `ORDER#${orderId}`, SK: `GROUP#${groupId}` }),
+  routing: (orderId: string, sequence: number) => ({
+    PK: `ORDER#${orderId}`,
+    SK: `ROUTE#${String(sequence).padStart(4, '0')}`,
+  }),
+  /** GSI1: a location's work list, oldest first. */
+  work: (locationId: string) => `WORK#${locationId}`,
+};
+
+const strip = <T>(item: Record<string, unknown>): T => {
+  const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ...rest } = item;
+  return rest as T;
+};
+
+const notExists = {
+  ConditionExpression: 'attribute_not_exists(#pk)',
+  ExpressionAttributeNames: { '#pk': 'PK' },
+};
+
+/** Orders' fulfilment: heads, groups (the work lists) and routing records. */
+export class FulfilmentStore implements GroupRepository {
+  constructor(
+    readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  private groupItem(group: FulfilmentGroup): Record<string, unknown> {
+    return {
+      ...fulfilmentKeys.group(group.orderId, group.groupId),
+      // Only work that waits on a location is in a work list.
+      ...(group.waiting
+        ? {
+            GSI1PK: fulfilmentKeys.work(group.waiting.actor),
+            GSI1SK: `${group.waiting.since}#${group.groupId}`,
+          }
+        : {}),
+      ...group,
+    };
+  }
+
+  async head(orderId: string): Promise<FulfilmentHead | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: fulfilmentKeys.head(orderId), ConsistentRead: true }),
+    );
+    return out.Item ? strip<FulfilmentHead>(out.Item) : undefined;
+  }
+
+  async groups(orderId: string): Promise<FulfilmentGroup[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+      ExpressionAttributeValues: { ':pk': `ORDER#${orderId}`, ':prefix': 'GROUP#' },
+      ConsistentRead: true,
+    });
+    return items.map((i) => strip<FulfilmentGroup>(i));
+  }
+
+  async group(orderId: string, groupId: string): Promise<FulfilmentGroup | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: fulfilmentKeys.group(orderId, groupId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? strip<FulfilmentGroup>(out.Item) : undefined;
+  }
+
+  async routings(orderId: string): Promise<RoutingRecord[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+      ExpressionAttributeValues: { ':pk': `ORDER#${orderId}`, ':prefix': 'ROUTE#' },
+      ConsistentRead: true,
+    });
+    return items.map((i) => strip<RoutingRecord>(i));
+  }
+
+  async workList(locationId: string, limit: number): Promise<FulfilmentGroup[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: 'GSI1',
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'GSI1PK' },
+      ExpressionAttributeValues: { ':pk': fulfilmentKeys.work(locationId) },
+      Limit: limit,
+    });
+    return items.slice(0, limit).map((i) => strip<FulfilmentGroup>(i));
+  }
+
+  putHeadOp(head: FulfilmentHead): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...fulfilmentKeys.head(head.orderId), ...head },
+        ...notExists,
+      },
+    };
+  }
+
+  updateHeadOp(previous: FulfilmentHead, next: FulfilmentHead): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...fulfilmentKeys.head(next.orderId), ...next, version: previous.version + 1 },
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': previous.version },
+      },
+    };
+  }
+
+  putGroupOp(group: FulfilmentGroup): TransactItem {
+    return { Put: { TableName: this.tableName, Item: this.groupItem(group), ...notExists } };
+  }
+
+  updateGroupOp(previous: FulfilmentGroup, next: FulfilmentGroup): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: this.groupItem({ ...next, version: previous.version + 1 }),
+        ConditionExpression: '#version = :version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':version': previous.version },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+  }
+
+  putRoutingOp(record: RoutingRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...fulfilmentKeys.routing(record.orderId, record.sequence), ...record },
+        ...notExists,
+      },
+    };
+  }
+
+  /** The decision in the index the dry run of a profile replays from. */
+  decisionOp(orderId: string, decision: DecisionRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...fulfillmentKeys.decision(orderId, decision.at),
+          GSI1PK: fulfillmentKeys.decisionsIndex,
+          GSI1SK: `${decision.at}#${orderId}`,
+          orderId,
+          decision,
+        },
+      },
+    };
+  }
+
+  /**
+   * Records a location's answer to the task it is asked now (`token`), unless another answer to
+   * that task was recorded first; the same answer again is a repeat.
+   */
+  async recordAnswer(group: FulfilmentGroup, answer: RecordedAnswer): Promise<AnswerOutcome> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: fulfilmentKeys.group(group.orderId, group.groupId),
+          UpdateExpression: 'SET #answer = :answer',
+          ConditionExpression:
+            '#waiting.#token = :token AND (attribute_not_exists(#answer) OR #answer.#token <> :token OR #answer.#action = :action)',
+          ExpressionAttributeNames: {
+            '#answer': 'answer',
+            '#waiting': 'waiting',
+            '#token': 'token',
+            '#action': 'action',
+          },
+          ExpressionAttributeValues: { ':answer': answer, ':token': answer.token, ':action': answer.action },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const before = out.Attributes?.answer as RecordedAnswer | undefined;
+      return before?.token === answer.token && before.action === answer.action ? 'repeat' : 'recorded';
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return 'conflict';
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,350 @@
+import {
+  type AllocatedLine,
+  type Location,
+  type Planner,
+  placeAllocations,
+  readPlanningCandidates,
+} from '../../inventory';
+import type { OrderLine } from '../../orders';
+import {
+  type FulfilmentGroup,
+  failureOf,
+  type GroupLine,
+  groupIdOf,
+  type WorkflowGroup,
+  workflowGroup,
+} from '../domain/group';
+import { allocatedLines, profileDecision, sourcePlan, UNFILLED_REASONS } from '../domain/planning';
+import type { SourcingProfile } from '../domain/profile';
+import type { RoutingRecord } from '../domain/routing';
+import type { DecisionRecord, SourcingGroup } from '../domain/sourcing';
+import {
+  groupAllocations,
+  linesCancelled,
+  linesWith,
+  linesWithout,
+  OrderCancelled,
+  orderWith,
+  timesFor,
+  untilCommitted,
+} from './fulfilment-state';
+import type { FulfilmentPorts, ProfileRepository } from './ports';
+import { activeProfile } from './profiles';
+
+/**
+ * Routing: which locations fulfil an order's lines. The intake already reserved them (with the
+ * sourcing engine as its planner when it can place every line whole, see {@link profilePlanner});
+ * the first routing turns that reservation into groups. A reroute moves a failed group's lines to
+ * other locations, never asking a location that failed this order again.
+ */
+
+/** A second's copy of the active routing profile per execution environment: every order reads it. */
+const PROFILE_TTL_MS = 1_000;
+let cachedProfile: { at: number; value: Promise<SourcingProfile> } | undefined;
+
+/** The active version of the routing profile (`default`: the built-in one until ops write their own). */
+export function routingProfile(profiles: ProfileRepository): Promise<SourcingProfile> {
+  if (cachedProfile && Date.now() - cachedProfile.at < PROFILE_TTL_MS) return cachedProfile.value;
+  const value = activeProfile({ profiles, now: () => new Date().toISOString() });
+  cachedProfile = { at: Date.now(), value };
+  value.catch(() => {
+    cachedProfile = undefined;
+  });
+  return value;
+}
+
+/** The sourcing engine as the inventory pool's planner, under the active routing profile. */
+export function profilePlanner(profiles: ProfileRepository): Planner {
+  return {
+    async plan(request) {
+      const result = sourcePlan(request, await routingProfile(profiles));
+      return {
+        lines: allocatedLines(result.groups),
+        unfilled: result.unfilled.map((u) => ({ sku: u.sku, quantity: u.quantity, reason: u.reason })),
+        decision: profileDecision(result),
+      };
+    },
+  };
+}
+
+const isProfileDecision = (d: {
+  rule: string;
+}): d is {
+  rule: 'sourcing-profile';
+  summary: string;
+  profileId: string;
+  profileVersion: number;
+  record: Record<string, unknown>;
+} => d.rule === 'sourcing-profile';
+
+/** Groups as the workflow runs them: the first routing's, in number order. */
+const firstGroups = (groups: FulfilmentGroup[]) =>
+  groups
+    .filter((g) => !g.replaces)
+    .sort((a, b) => a.groupId.localeCompare(b.groupId, 'en', { numeric: true }))
+    .map(workflowGroup);
+
+/**
+ * The first routing of an order: one group per location that holds its units, the decision that
+ * put them there (FulfillmentRouted), the order ROUTED. Idempotent: a second call returns the groups.
+ */
+export async function routeOrder(
+  ports: FulfilmentPorts,
+  orderId: string,
+): Promise<{ groups: WorkflowGroup[] }> {
+  return untilCommitted<{ groups: WorkflowGroup[] }>(ports, `Order ${orderId}`, async () => {
+    const [order, head] = await Promise.all([ports.orders.get(orderId), ports.groups.head(orderId)]);
+    if (!order) throw new Error(`Order ${orderId} does not exist`);
+    if (head) return { done: { groups: firstGroups(await ports.groups.groups(orderId)) } };
+    if (order.status === 'CANCELLED') throw new OrderCancelled(orderId);
+    const now = ports.now();
+    const byLocation = new Map<string, GroupLine[]>();
+    for (const line of order.lines) {
+      for (const a of line.allocations) {
+        byLocation.set(a.locationId, [
+          ...(byLocation.get(a.locationId) ?? []),
+          { sku: line.sku, quantity: a.quantity },
+        ]);
+      }
+    }
+    const locations = await locationsById(ports, [
+      ...byLocation.keys(),
+      ...(order.delivery.type === 'pickup' ? [order.delivery.locationId] : []),
+    ]);
+    const pickupStore =
+      order.delivery.type === 'pickup' ? locations.get(order.delivery.locationId) : undefined;
+    const groups: FulfilmentGroup[] = [...byLocation].map(([locationId, lines], i) => ({
+      orderId,
+      groupId: groupIdOf(orderId, i + 1),
+      channel: order.channel,
+      locationId,
+      lines,
+      delivery: order.delivery,
+      status: 'PENDING',
+      times: timesFor(locations.get(locationId), pickupStore),
+      history: [{ status: 'PENDING', at: now }],
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    }));
+    const decision = order.decision;
+    const record: RoutingRecord = {
+      orderId,
+      sequence: 1,
+      kind: 'route',
+      at: now,
+      groups: groups.map((g) => ({ groupId: g.groupId, locationId: g.locationId, lines: g.lines })),
+      unfilled: [],
+      explanation: decision.summary,
+      ...(isProfileDecision(decision)
+        ? { profileId: decision.profileId, profileVersion: decision.profileVersion }
+        : {}),
+      decision: (isProfileDecision(decision) ? decision.record : decision) as unknown as Record<
+        string,
+        unknown
+      >,
+    };
+    const items = [
+      ports.groups.putHeadOp({
+        orderId,
+        nextGroup: groups.length + 1,
+        nextRouting: 2,
+        excluded: [],
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      ...groups.map((g) => ports.groups.putGroupOp(g)),
+      ports.groups.putRoutingOp(record),
+      ...(isProfileDecision(decision)
+        ? [ports.groups.decisionOp(orderId, decision.record as unknown as DecisionRecord)]
+        : []),
+      ports.orders.updateOp(order, { ...orderWith(order, groups), status: 'ROUTED' }, now),
+    ];
+    return { items, result: { groups: groups.map(workflowGroup) } };
+  });
+}
+
+async function locationsById(ports: FulfilmentPorts, ids: string[]): Promise<Map<string, Location>> {
+  const unique = [...new Set(ids)];
+  const found = await Promise.all(unique.map((id) => ports.inventory.inventory.getLocation(id)));
+  return new Map(found.flatMap((l) => (l ? [[l.locationId, l] as const] : [])));
+}
+
+/**
+ * A location failed a group (rejected it, was short, or did not answer in time): the group ends
+ * with the reason and its units at that location go back, the location is never asked again for
+ * this order, and the lines are re-sourced without it and reserved again (Rerouted); lines nothing
+ * can fill are cancelled (LineCancelled). Returns the replacement groups for the workflow to run.
+ * Idempotent: each half is recorded, so a retried task finishes what was left and repeats nothing.
+ */
+export async function rerouteGroup(
+  ports: FulfilmentPorts,
+  command: { orderId: string; groupId: string; failure?: { Error?: string; Cause?: string } },
+): Promise<{ groups: WorkflowGroup[] }> {
+  const { orderId, groupId } = command;
+  await failGroup(ports, orderId, groupId, failureOf(command.failure));
+  return untilCommitted<{ groups: WorkflowGroup[] }>(ports, `Order ${orderId}`, async () => {
+    const [order, head, group, routings] = await Promise.all([
+      ports.orders.get(orderId),
+      ports.groups.head(orderId),
+      ports.groups.group(orderId, groupId),
+      ports.groups.routings(orderId),
+    ]);
+    if (!order || !head || !group) throw new Error(`Order ${orderId} has no group ${groupId}`);
+    const done = routings.find((r) => r.replaces?.groupId === groupId);
+    if (done) {
+      const groups = await ports.groups.groups(orderId);
+      return { done: { groups: groups.filter((g) => g.replaces === groupId).map(workflowGroup) } };
+    }
+    if (order.status === 'CANCELLED') throw new OrderCancelled(orderId);
+    const now = ports.now();
+    const skus = group.lines.map((l) => l.sku);
+    const [candidates, profile] = await Promise.all([
+      readPlanningCandidates(ports.inventory, order.channel, skus),
+      routingProfile(ports.profiles),
+    ]);
+    const result = sourcePlan(
+      {
+        orderId,
+        channel: order.channel,
+        lines: group.lines,
+        delivery: order.delivery,
+        candidates,
+        excludedLocationIds: head.excluded,
+        now,
+      },
+      profile,
+    );
+    const placed = await placeAllocations(
+      ports.inventory,
+      order.channel,
+      allocatedLines(result.groups),
+      { type: 'reserve', ref: { type: 'order', id: orderId } },
+      now,
+    );
+    const locations = await locationsById(ports, [
+      ...result.groups.map((g) => g.locationId),
+      ...(order.delivery.type === 'pickup' ? [order.delivery.locationId] : []),
+    ]);
+    const pickupStore =
+      order.delivery.type === 'pickup' ? locations.get(order.delivery.locationId) : undefined;
+    const replacements = result.groups.map(
+      (g: SourcingGroup, i): FulfilmentGroup => ({
+        orderId,
+        groupId: groupIdOf(orderId, head.nextGroup + i),
+        channel: order.channel,
+        locationId: g.locationId,
+        lines: g.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+        delivery: order.delivery,
+        ...(g.transferTo ? { transferTo: g.transferTo } : {}),
+        status: 'PENDING',
+        times: timesFor(locations.get(g.locationId), pickupStore),
+        replaces: groupId,
+        history: [{ status: 'PENDING', at: now, note: `replaces ${groupId}` }],
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      }),
+    );
+    const unfilled = result.unfilled.map((u) => ({
+      sku: u.sku,
+      quantity: u.quantity,
+      reason: UNFILLED_REASONS[u.reason],
+    }));
+    const lines: OrderLine[] = linesCancelled(
+      linesWith(order.lines, placed.lines as AllocatedLine[]),
+      unfilled,
+    );
+    const record: RoutingRecord = {
+      orderId,
+      sequence: head.nextRouting,
+      kind: 'reroute',
+      at: now,
+      groups: replacements.map((g) => ({
+        groupId: g.groupId,
+        locationId: g.locationId,
+        lines: g.lines,
+        ...(g.transferTo ? { transferTo: g.transferTo } : {}),
+      })),
+      unfilled,
+      explanation: `${groupId} ${group.status.toLowerCase().replace('_', ' ')} at ${group.locationId} (${group.reason ?? 'no reason given'}). ${result.decision.explanation}`,
+      profileId: result.decision.profileId,
+      profileVersion: result.decision.profileVersion,
+      decision: result.decision as unknown as Record<string, unknown>,
+      replaces: {
+        groupId,
+        locationId: group.locationId,
+        status: group.status,
+        reason: group.reason ?? group.status,
+      },
+      excludedLocationIds: head.excluded,
+    };
+    const items = [
+      ...placed.stockOps,
+      ...replacements.map((g) => ports.groups.putGroupOp(g)),
+      ports.groups.putRoutingOp(record),
+      ports.groups.decisionOp(orderId, result.decision),
+      ports.groups.updateHeadOp(head, {
+        ...head,
+        nextGroup: head.nextGroup + replacements.length,
+        nextRouting: head.nextRouting + 1,
+        updatedAt: now,
+      }),
+      ports.orders.updateOp(order, orderWith(order, replacements, lines), now),
+    ];
+    return { items, result: { groups: replacements.map(workflowGroup) } };
+  });
+}
+
+/**
+ * The first half of a reroute: the group ends (REJECTED, SHORT_PICKED or TIMED_OUT, with why), the
+ * units it still holds at its location go back, and the location is excluded from the order.
+ */
+async function failGroup(
+  ports: FulfilmentPorts,
+  orderId: string,
+  groupId: string,
+  failure: ReturnType<typeof failureOf>,
+): Promise<void> {
+  await untilCommitted<undefined>(ports, `Order ${orderId}`, async () => {
+    const [order, head, group] = await Promise.all([
+      ports.orders.get(orderId),
+      ports.groups.head(orderId),
+      ports.groups.group(orderId, groupId),
+    ]);
+    if (!order || !head || !group) throw new Error(`Order ${orderId} has no group ${groupId}`);
+    if (['REJECTED', 'SHORT_PICKED', 'TIMED_OUT'].includes(group.status)) return { done: undefined };
+    if (order.status === 'CANCELLED' || group.status === 'CANCELLED') throw new OrderCancelled(orderId);
+    const now = ports.now();
+    // A transfer that never arrived left its source already: nothing is reserved to give back.
+    const holds = ['PENDING', 'REQUESTED', 'ACCEPTED'].includes(group.status);
+    const { waiting: _waiting, ...rest } = group;
+    const failed: FulfilmentGroup = {
+      ...rest,
+      status: failure.status,
+      reason: failure.reason,
+      history: [...group.history, { status: failure.status, at: now, note: failure.reason }],
+      updatedAt: now,
+    };
+    const lines = holds ? linesWithout(order.lines, group) : order.lines;
+    const items = [
+      ports.groups.updateGroupOp(group, failed),
+      ports.groups.updateHeadOp(head, {
+        ...head,
+        excluded: [...new Set([...head.excluded, group.locationId])],
+        updatedAt: now,
+      }),
+      ports.orders.updateOp(order, orderWith(order, [failed], lines), now),
+      ...(holds
+        ? ports.stock.releaseOps(
+            orderId,
+            groupAllocations(order, group),
+            `${failure.status.toLowerCase()} at ${group.locationId}`,
+            now,
+          )
+        : []),
+    ];
+    return { items, result: undefined };
+  });
+}
