@@ -6,7 +6,7 @@ import { DataStack } from './stacks/data-stack';
 export interface CommerceStacks {
   /** Tables, bus, archive, audit log. */
   readonly data: DataStack;
-  /** Functions, API, rules, schedule, stream publisher, dashboard. */
+  /** Functions, workflows, API, rules, schedule, stream publisher, dashboard. */
   readonly api: ApiStack;
 }
 

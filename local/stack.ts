@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -9,8 +10,10 @@ import {
   type FunctionDefinition,
   functions,
   LOCAL_API_KEYS,
+  workflows as sharedWorkflows,
   type TableKey,
   tables,
+  type WorkflowDefinition,
 } from '../shared/platform/definitions';
 import { acquireDataDir, type DataDirLock } from './data-dir-lock';
 import { DeadLetterQueue } from './dead-letters';
@@ -27,11 +30,16 @@ import {
 import { allowRequireOfImportOnlyPackages } from './esm-interop';
 import { EVENTBRIDGE_PATH, LocalEventBus, type RetryPolicy } from './event-bus';
 import { type ApiServer, createApiServer, httpRoutes } from './http-server';
-import type { LocalHandler } from './lambda';
+import { LOCAL_ACCOUNT_ID, type LocalHandler } from './lambda';
 import { consoleLogger, type LocalLogger } from './log';
 import { type Scheduler, scheduledJobs, startScheduler } from './scheduler';
 import { seedDemoNetwork } from './seed';
 import { StreamPoller } from './stream-poller';
+import { STATES_PATH, statesEndpoints } from './workflows/endpoint';
+import { substitute } from './workflows/lint';
+import { type AslDefinition, type StateMachineSpec, WorkflowRunner } from './workflows/runner';
+import { localFunctionArn, localServices } from './workflows/services';
+import { WorkflowStore } from './workflows/store';
 
 /** The project root: function entries in the definitions are relative to it. */
 export const PROJECT_ROOT = resolve(__dirname, '..');
@@ -74,6 +82,16 @@ export interface LocalStackOptions {
    * the URL under which the API already answers to the runtime itself.
    */
   beforeOpen?: (context: { internalUrl: string; dataDir?: string }) => Promise<void>;
+  /**
+   * Multiplies the workflows' durations (Wait states, task timeouts such as a location's SLA,
+   * heartbeats): below 1 shortens them, for demos and tests. Default 1.
+   */
+  workflowTimeScale?: number;
+  /**
+   * The state machines to run; default every context's (`workflows` of the definitions). Tests pass
+   * fixtures whose Tasks name the same functions (their `file` may be absolute).
+   */
+  workflows?: readonly WorkflowDefinition[];
 }
 
 /** Milliseconds from the start of {@link startLocalStack}; DynamoDB Local boots while the handlers load. */
@@ -95,6 +113,15 @@ export interface LocalStack {
   port: number;
   /** The EventBridge endpoint the handlers use (`EVENTBRIDGE_ENDPOINT`). */
   eventBridgeEndpoint: string;
+  /**
+   * The Step Functions endpoint for outside callers (`@aws-sdk/client-sfn`, the AWS CLI's
+   * `--endpoint-url`); the handlers use the same one under {@link internalUrl}.
+   */
+  stepFunctionsEndpoint: string;
+  /** Each workflow's local state machine ARN, by workflow name. */
+  stateMachineArns: Record<string, string>;
+  /** The durable workflow runner behind the Step Functions endpoint: executions, task tokens, timers. */
+  workflows: WorkflowRunner;
   dynamodbEndpoint: string;
   tableNames: Record<TableKey, string>;
   /** The local `commerce` bus: `events()`, `whenIdle()`, `putEvents()`. */
@@ -114,7 +141,8 @@ export interface LocalStack {
 /**
  * Starts the whole system on this machine from the shared definitions: DynamoDB Local with the
  * tables, the API (HTTP → API Gateway proxy events), the `commerce` bus, the stream poller feeding
- * the publisher, and the scheduled functions — all running the same handler modules as AWS.
+ * the publisher, the scheduled functions, and the workflows (the same ASL files, run by the durable
+ * local runner behind a Step Functions endpoint) — all running the same handler modules as AWS.
  *
  * Handlers read their configuration from `process.env` when their module loads, so this sets the
  * environment first and imports them after. One stack per process: modules load once.
@@ -132,6 +160,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const prefix = options.tablePrefix ?? 'commerce-';
   const persistDir = options.inMemory || !options.dataDir ? undefined : resolve(options.dataDir);
   const timings: StartupTimings = { dynamodbMs: 0, handlersMs: 0, tablesMs: 0, totalMs: 0 };
+  const timeScale = options.workflowTimeScale ?? 1;
+  if (!(Number.isFinite(timeScale) && timeScale > 0)) {
+    throw new Error(`workflowTimeScale must be a positive number, not ${timeScale}`);
+  }
+  // Read and filled before anything starts: a definition that cannot run fails the start at once.
+  const workflowDefinitions = options.workflows ?? sharedWorkflows;
+  const stateMachines = localStateMachines(workflowDefinitions, functions, region);
+  const stateMachineArns = Object.fromEntries(stateMachines.map((m) => [m.name, m.arn]));
   const cleanups: (() => Promise<void> | void)[] = [];
   let api: ApiServer | undefined;
   const stopAll = async () => {
@@ -202,12 +238,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         : undefined,
     });
     cleanups.push(() => bus.stop());
+    // Built before the API so its endpoint is mounted from the start (503 to outside callers until
+    // the stack opens); it runs nothing until start(), once the tables exist and the handlers load.
+    const runner = new WorkflowRunner({
+      store: new WorkflowStore(dynamodb, `${prefix}Workflows`),
+      stateMachines,
+      callService: localServices({ functions, handlers, region }),
+      timeScale,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      log,
+    });
     const server: ApiServer = createApiServer({
       routes: httpRoutes(functions),
       handlers,
       apiKeys: LOCAL_API_KEYS,
       region,
-      endpoints: bus.endpoints(),
+      endpoints: [...bus.endpoints(), ...statesEndpoints(runner)],
       log,
       initialState: 'starting',
       internalPrefix: INTERNAL_PREFIX,
@@ -228,6 +275,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const url = `http://127.0.0.1:${port}`;
     const internalUrl = `${url}${INTERNAL_PREFIX}`;
     const eventBridgeEndpoint = `${url}${EVENTBRIDGE_PATH}`;
+    const stepFunctionsEndpoint = `${url}${STATES_PATH}`;
 
     // The handlers' environment, then the handlers.
     const env: Record<string, string> = {
@@ -237,6 +285,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       // The publisher puts events while the API still holds outside callers off (startup, shutdown).
       [ENV.eventBridgeEndpoint]: `${internalUrl}${EVENTBRIDGE_PATH}`,
+      // Likewise the handlers that start executions and answer task tokens.
+      [ENV.stepFunctionsEndpoint]: `${internalUrl}${STATES_PATH}`,
+      ...Object.fromEntries(workflowDefinitions.map((w) => [w.envVar, stateMachineArns[w.name] ?? ''])),
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -256,6 +307,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tablesStarted = Date.now();
     await createTables(dynamodb, prefix);
     timings.tablesMs = Date.now() - tablesStarted;
+
+    // Workflows, resumed where the last run left them. Started before the stream poller and the bus's
+    // resumed deliveries, not after: both can reach handlers that start executions (a new order's
+    // fulfilment), which need the runner's table and a running runner. Its tasks need only the
+    // handlers and the tables, which are there; their events reach the bus, which is up.
+    const resumed = await runner.start();
+    cleanups.push(() => runner.stop());
+    if (resumed > 0) log.info(`local stack: resumed ${resumed} running workflow execution(s)`);
 
     // Streams → publisher.
     const streamFunction = functions.find((fn) => fn.trigger.kind === 'stream');
@@ -306,6 +365,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       internalUrl,
       port,
       eventBridgeEndpoint,
+      stepFunctionsEndpoint,
+      stateMachineArns,
+      workflows: runner,
       dynamodbEndpoint,
       tableNames,
       bus,
@@ -319,6 +381,68 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+/** The ARN a workflow's state machine has locally (its name, the local account and region). */
+export const localStateMachineArn = (region: string, name: string): string =>
+  `arn:aws:states:${region}:${LOCAL_ACCOUNT_ID}:stateMachine:${name}`;
+
+/**
+ * The state machines of the workflow definitions as the local runner runs them: each ASL file with
+ * its `${Placeholder}`s filled as CDK's `definitionSubstitutions` fill them on AWS — a function
+ * placeholder with the function's local ARN, a workflow placeholder with the state machine's local
+ * ARN. A placeholder the definition does not declare, or a declared function or workflow that does
+ * not exist, is an error naming it (CDK would deploy a machine that fails at run time).
+ */
+export function localStateMachines(
+  workflows: readonly WorkflowDefinition[],
+  functionDefinitions: readonly FunctionDefinition[],
+  region: string,
+): StateMachineSpec[] {
+  const functionNames = new Set(functionDefinitions.map((fn) => fn.name));
+  const workflowNames = new Set<string>();
+  for (const workflow of workflows) {
+    if (workflowNames.has(workflow.name)) throw new Error(`Two workflows are named ${workflow.name}`);
+    workflowNames.add(workflow.name);
+  }
+  return workflows.map((workflow) => {
+    const declared = `workflow ${workflow.name} (${workflow.file})`;
+    for (const [placeholder, name] of Object.entries(workflow.functions)) {
+      if (!functionNames.has(name)) {
+        throw new Error(`${declared}: \${${placeholder}} names function ${name}, which is not defined`);
+      }
+    }
+    for (const [placeholder, name] of Object.entries(workflow.workflows ?? {})) {
+      if (!workflowNames.has(name)) {
+        throw new Error(`${declared}: \${${placeholder}} names workflow ${name}, which is not defined`);
+      }
+    }
+    const undeclared = new Set<string>();
+    const text = substitute(readFileSync(resolve(PROJECT_ROOT, workflow.file), 'utf8'), (placeholder) => {
+      // Own properties only: a placeholder such as `${constructor}` is not declared by any object.
+      if (Object.hasOwn(workflow.functions, placeholder)) {
+        return localFunctionArn(region, workflow.functions[placeholder] as string);
+      }
+      if (workflow.workflows && Object.hasOwn(workflow.workflows, placeholder)) {
+        return localStateMachineArn(region, workflow.workflows[placeholder] as string);
+      }
+      undeclared.add(placeholder);
+      return '';
+    });
+    if (undeclared.size > 0) {
+      const names = [...undeclared].map((p) => `\${${p}}`).join(', ');
+      throw new Error(
+        `${declared} uses ${names}, which its definition declares neither in functions nor in workflows`,
+      );
+    }
+    let definition: AslDefinition;
+    try {
+      definition = JSON.parse(text) as AslDefinition;
+    } catch (error) {
+      throw new Error(`${declared} is not valid JSON: ${(error as Error).message}`);
+    }
+    return { arn: localStateMachineArn(region, workflow.name), name: workflow.name, definition };
+  });
 }
 
 /** The embedded runtime talks to this machine only; a remote endpoint here would be a mistake. */

@@ -6,6 +6,7 @@
  *   npm start -- --no-seed         start empty
  *   npm start -- --data-dir <dir>  keep the data elsewhere
  *   npm start -- --reseed          seed the demo network again (resets its stock counts)
+ *   npm start -- --time-scale 0.01 workflow Wait and SLA durations × 0.01 (demos, tests)
  *   PORT=4000 npm start            another port (default 3000)
  *
  * The API answers 503 STARTING until everything behind it runs (and the demo network is seeded);
@@ -26,13 +27,15 @@ interface CliOptions {
   reseed: boolean;
   dataDir: string;
   quiet: boolean;
+  timeScale: number;
 }
 
-const USAGE = `Usage: npm start -- [--in-memory] [--no-seed] [--reseed] [--data-dir <dir>] [--quiet]
+const USAGE = `Usage: npm start -- [--in-memory] [--no-seed] [--reseed] [--data-dir <dir>] [--time-scale <x>] [--quiet]
   --in-memory        throwaway run, nothing written to disk
   --no-seed          do not load the demo network
   --reseed           load the demo network again even if this data dir has it
   --data-dir <dir>   where data persists (default .data/ in the project root); one runtime at a time
+  --time-scale <x>   workflow Wait and SLA durations × x (e.g. 0.01: a 4-hour SLA in 2.4 minutes)
   --quiet            warnings and errors only
 Environment: PORT (default 3000).`;
 
@@ -43,6 +46,7 @@ function parseArgs(argv: string[]): CliOptions {
     reseed: false,
     dataDir: DEFAULT_DATA_DIR,
     quiet: false,
+    timeScale: 1,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -56,12 +60,26 @@ function parseArgs(argv: string[]): CliOptions {
       options.dataDir = resolve(dir);
       i += 1;
     } else if (arg?.startsWith('--data-dir=')) options.dataDir = resolve(arg.slice('--data-dir='.length));
+    else if (arg === '--time-scale') {
+      options.timeScale = timeScale(argv[i + 1]);
+      i += 1;
+    } else if (arg?.startsWith('--time-scale='))
+      options.timeScale = timeScale(arg.slice('--time-scale='.length));
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
     } else fail(`Unknown option ${arg}\n${USAGE}`);
   }
   return options;
+}
+
+/** A positive factor for workflow durations; anything else ends the start with the usage. */
+function timeScale(value: string | undefined): number {
+  const scale = Number(value);
+  if (value === undefined || value.trim() === '' || !Number.isFinite(scale) || scale <= 0) {
+    fail(`--time-scale needs a positive number (e.g. 0.01), not ${value ?? 'nothing'}\n${USAGE}`);
+  }
+  return scale;
 }
 
 function seconds(ms: number): string {
@@ -156,6 +174,7 @@ async function main(): Promise<void> {
     inMemory: options.inMemory,
     quiet: options.quiet,
     log,
+    workflowTimeScale: options.timeScale,
     beforeOpen: async ({ internalUrl, dataDir }) => {
       const seedStarted = Date.now();
       seeded = await seed(internalUrl, dataDir, options);
@@ -179,6 +198,9 @@ connected-commerce, embedded
 ${keys}
   Bus           ${stack.eventBridgeEndpoint}  (EventBridge PutEvents)
   Bus events    ${stack.url}/_local/events?detailType=…&source=…
+  Workflows     ${stack.stepFunctionsEndpoint}  (Step Functions: ${Object.keys(stack.stateMachineArns).join(', ')}${
+    options.timeScale === 1 ? '' : `; durations × ${options.timeScale}`
+  })
   Dead letters  ${stack.url}/_local/dlq
   DynamoDB      ${stack.dynamodbEndpoint}  (tables ${Object.values(stack.tableNames).join(', ')})
   Data          ${data}

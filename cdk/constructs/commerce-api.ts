@@ -101,7 +101,9 @@ export interface CommerceApiProps {
  *
  * The channel of a request comes from its API key: functions with `apiKeys: true` receive
  * `API_KEY_CHANNELS`, a JSON map from API key id to principal, and look up
- * `requestContext.identity.apiKeyId` in it.
+ * `requestContext.identity.apiKeyId` in it. A method requires a gateway key exactly when its function
+ * has `apiKeys: true`: public routes need none, and the routes a location's own systems call
+ * (`access: 'location'`) need none either, because their handler checks the location's own key.
  */
 export class CommerceApi extends Construct {
   /** The REST API. */
@@ -230,7 +232,7 @@ export class CommerceApi extends Construct {
       {
         id: 'AwsSolutions-APIG4',
         reason:
-          'Channels authenticate with one API key each, and the channel of a request is derived from its key id (never from the body); GET /health and GET /openapi.json are public by design.',
+          "Channels authenticate with one API key each, and the channel of a request is derived from its key id (never from the body); a location's work routes are authorised by their handler against that location's own key; GET /health and GET /openapi.json are public by design.",
       },
       {
         id: 'AwsSolutions-COG4',

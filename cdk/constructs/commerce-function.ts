@@ -10,6 +10,8 @@ import { Construct } from 'constructs';
 import { ENV, FUNCTION_DEFAULTS, type FunctionDefinition } from '../../shared/platform/definitions';
 import type { CommerceTable } from './commerce-table';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { wildcardResourceFinding } from './nag';
+import type { CommerceWorkflow } from './workflows';
 
 /** The repository root: `entry` paths in the definitions are relative to it. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -124,7 +126,7 @@ export class CommerceFunction extends Construct {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, for stream consumers, dynamodb:ListStreams support no resource-level permissions; every data action is scoped to named table, index, stream, bus or queue ARNs.',
+        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, for stream consumers, dynamodb:ListStreams support no resource-level permissions; every data action is scoped to named table, index, stream, bus, queue or state machine ARNs.',
     });
   }
 
@@ -167,6 +169,46 @@ export class CommerceFunction extends Construct {
       });
     }
     return this.asyncFailures;
+  }
+
+  /**
+   * Lets the function start, stop, list and describe a workflow's executions and read their history,
+   * and tells it the state machine's ARN through the workflow's env var
+   * (`FULFILLMENT_STATE_MACHINE_ARN`).
+   */
+  public grantStartWorkflow(workflow: CommerceWorkflow): void {
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['states:StartExecution', 'states:ListExecutions'],
+      resourceArns: [workflow.stateMachine.stateMachineArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['states:DescribeExecution', 'states:StopExecution', 'states:GetExecutionHistory'],
+      resourceArns: [workflow.executionsArn],
+    });
+    this.function.addEnvironment(workflow.definition.envVar, workflow.stateMachine.stateMachineArn);
+    Validations.of(this).acknowledge({
+      id: wildcardResourceFinding(this, workflow.executionsArn),
+      reason: `Executions of ${workflow.definition.name} are named at run time after their business id (an order id, a group id), so describing, stopping and reading them names every execution of that one state machine; nothing wider.`,
+    });
+  }
+
+  /**
+   * Lets the function answer a workflow's waiting tasks (SendTaskSuccess, SendTaskFailure,
+   * SendTaskHeartbeat) and tells it the state machine's ARN through the workflow's env var.
+   *
+   * Scoped to the state machine, as CDK's `grantTaskResponse` does: Step Functions authorises a
+   * callback against the state machine whose execution issued the token, although the Service
+   * Authorization Reference lists no resource type for these actions.
+   */
+  public grantAnswerWorkflow(workflow: CommerceWorkflow): void {
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      resourceArns: [workflow.stateMachine.stateMachineArn],
+    });
+    this.function.addEnvironment(workflow.definition.envVar, workflow.stateMachine.stateMachineArn);
   }
 
   /** Gives the function the API key id → channel map (`API_KEY_CHANNELS`), a JSON object. */

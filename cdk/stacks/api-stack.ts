@@ -11,6 +11,7 @@ import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { EventRules } from '../constructs/event-rules';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { StreamSubscriptions } from '../constructs/stream-subscriptions';
+import { Workflows } from '../constructs/workflows';
 
 /** What the API stack takes from the data stack. */
 export interface ApiStackProps extends StackProps {
@@ -24,10 +25,14 @@ export interface ApiStackProps extends StackProps {
 
 /**
  * The stateless half: one Lambda function per entry of `functions`, with grants from its `reads`,
- * `writes` and `putsEvents`; the REST API with per-channel keys; the bus rules, the schedule and the
- * stream subscriptions of the outbox publisher, each with a dead-letter queue; and the operations
- * dashboard with an alarm per dead-letter queue. Safe to destroy and redeploy: it holds no data
- * beyond what sits in dead-letter queues.
+ * `writes`, `putsEvents`, `startsWorkflows` and `answersWorkflows`; one state machine per entry of
+ * `workflows`; the REST API with per-channel keys; the bus rules, the schedule and the stream
+ * subscriptions of the outbox publisher, each with a dead-letter queue; and the operations dashboard
+ * with an alarm per dead-letter queue and per workflow. Safe to destroy and redeploy: it holds no data
+ * beyond what sits in dead-letter queues (and running executions, which a destroy stops).
+ *
+ * The state machines live here, next to the functions they invoke and that start them: the data
+ * stack knows nothing of either, so the two stacks keep a one-way dependency.
  */
 export class ApiStack extends Stack {
   /** The functions, by definition name. */
@@ -38,13 +43,15 @@ export class ApiStack extends Stack {
   public readonly eventRules: EventRules;
   /** Stream subscriptions of the outbox publisher. */
   public readonly streams: StreamSubscriptions;
-  /** Dashboard and dead-letter alarms. */
+  /** The workflows' state machines. */
+  public readonly workflows: Workflows;
+  /** Dashboard, dead-letter and workflow alarms. */
   public readonly operations: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, {
       description:
-        'connected-commerce: functions, REST API, event rules, schedule, stream publisher, dashboard',
+        'connected-commerce: functions, workflows, REST API, event rules, schedule, stream publisher, dashboard',
       ...props,
     });
 
@@ -67,6 +74,22 @@ export class ApiStack extends Stack {
     }
     this.functions = built;
     const all = [...built.values()];
+
+    this.workflows = new Workflows(this, 'Workflows', { functions: built });
+    for (const fn of all) {
+      for (const name of fn.definition.startsWorkflows ?? []) {
+        fn.grantStartWorkflow(this.workflows.get(name));
+      }
+      for (const name of fn.definition.answersWorkflows ?? []) {
+        fn.grantAnswerWorkflow(this.workflows.get(name));
+      }
+    }
+    for (const workflow of this.workflows.stateMachines.values()) {
+      new CfnOutput(this, `${workflow.definition.name}StateMachineArn`, {
+        value: workflow.stateMachine.stateMachineArn,
+        description: `ARN of the ${workflow.definition.name} state machine: ${workflow.definition.description}`,
+      });
+    }
 
     this.api = new CommerceApi(this, 'CommerceApi', { functions: all, clients: apiClientsOf(this) });
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the commerce API' });
@@ -93,6 +116,7 @@ export class ApiStack extends Stack {
       api: this.api.api,
       functions: all,
       deadLetterQueues,
+      workflows: [...this.workflows.stateMachines.values()],
     });
     new CfnOutput(this, 'DeadLetterQueueUrls', {
       value: this.toJsonString(

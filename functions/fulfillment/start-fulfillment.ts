@@ -3,7 +3,7 @@ import { StepFunctionsWorkflows, workflowArnsFromEnv } from '../../shared/fulfil
 import { startFulfillment } from '../../shared/fulfillment/use-cases/lifecycle';
 import { stepFunctionsClient } from '../../shared/platform/clients';
 
-const workflows = new StepFunctionsWorkflows(stepFunctionsClient(), workflowArnsFromEnv());
+const workflows = new StepFunctionsWorkflows(stepFunctionsClient(), workflowArnsFromEnv(['order']));
 
 /** `OrderCreated` (rule FulfilNewOrders): the order's fulfilment execution, named after the order. */
 export const handler = (event: EventBridgeEvent<'OrderCreated', { data: { orderId: string } }>) =>

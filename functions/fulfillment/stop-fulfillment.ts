@@ -2,7 +2,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { runtimeFulfilmentPorts } from '../../shared/fulfillment/adapters/runtime';
 import { stopFulfillment } from '../../shared/fulfillment/use-cases/lifecycle';
 
-const ports = runtimeFulfilmentPorts();
+const ports = runtimeFulfilmentPorts(['order', 'group']);
 
 /** `OrderCancelled` (rule StopCancelledOrders): a cancelled order's fulfilment stops. */
 export const handler = async (

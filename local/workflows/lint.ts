@@ -3,9 +3,11 @@
  * JSONata (`QueryLanguage`), `Arguments`, `Output`, `Assign`; a Task without `TimeoutSeconds` (the
  * interpreter would give it 60 s, AWS a year); a state name used twice across nested machines (the
  * runner finds a state's overrides by name); and what the runner does not enforce across a restart:
- * a machine-wide `TimeoutSeconds`, `TimeoutSecondsPath` on a Task that is not a callback,
- * `HeartbeatSecondsPath`, and `$$.Execution.Input` / `$$.Execution.StartTime` (a resumed run would
- * see its checkpoint's instead). Returns one problem per finding, with its path.
+ * a machine-wide `TimeoutSeconds`, `TimeoutSecondsPath` on a Task the runner does not wait on itself
+ * (only callbacks and child executions have durable deadlines), `HeartbeatSecondsPath`,
+ * `HeartbeatSeconds` on a child execution (nothing would beat), and `$$.Execution.Input` /
+ * `$$.Execution.StartTime` (a resumed run would see its checkpoint's instead). Returns one problem
+ * per finding, with its path.
  */
 export interface LintProblem {
   path: string;
@@ -15,6 +17,16 @@ export interface LintProblem {
 type Node = Record<string, unknown>;
 
 const UNSUPPORTED_FIELDS = ['Arguments', 'Output', 'Assign'] as const;
+
+/** A callback task: it waits for SendTaskSuccess/SendTaskFailure with its token. */
+export const isCallbackResource = (resource: string): boolean => resource.endsWith('.waitForTaskToken');
+
+/**
+ * The optimized integration that starts a child execution and waits for it to end: `.sync:2`
+ * (its result carries the child's Input and Output as JSON) or `.sync` (as JSON text).
+ */
+export const isChildExecutionResource = (resource: string): boolean =>
+  /^arn:aws:states:::states:startExecution\.sync(:2)?$/.test(resource);
 
 export function lintStateMachine(definition: unknown): LintProblem[] {
   const problems: LintProblem[] = [];
@@ -50,11 +62,21 @@ export function lintStateMachine(definition: unknown): LintProblem[] {
           problems.push({ path: `${at}.${field}`, message: `${field} is JSONata-only and not run locally` });
         }
       }
-      const callback = String(state.Resource ?? '').endsWith('.waitForTaskToken');
-      if (state.Type === 'Task' && state.TimeoutSecondsPath !== undefined && !callback) {
+      const resource = String(state.Resource ?? '');
+      const child = state.Type === 'Task' && isChildExecutionResource(resource);
+      // The runner keeps the deadline of what it waits on itself; the interpreter's own timer would
+      // start again from zero after a restart.
+      const waited = isCallbackResource(resource) || child;
+      if (state.Type === 'Task' && state.TimeoutSecondsPath !== undefined && !waited) {
         problems.push({
           path: `${at}.TimeoutSecondsPath`,
-          message: 'only a callback task may take its timeout from a path',
+          message: 'only a callback or child execution task may take its timeout from a path',
+        });
+      }
+      if (child && state.HeartbeatSeconds !== undefined) {
+        problems.push({
+          path: `${at}.HeartbeatSeconds`,
+          message: 'a child execution sends no heartbeats; use TimeoutSeconds',
         });
       }
       if (state.HeartbeatSecondsPath !== undefined) {

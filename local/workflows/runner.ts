@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describeError, type LocalLogger, silentLogger } from '../log';
-import { lintStateMachine } from './lint';
-import type { ExecutionRecord, ExecutionStatus, WaitRecord, WorkflowStore } from './store';
+import { isCallbackResource, isChildExecutionResource, lintStateMachine } from './lint';
+import type { ChildExecution, ExecutionRecord, ExecutionStatus, WaitRecord, WorkflowStore } from './store';
 
 /**
  * The local Step Functions engine: `aws-local-stepfunctions` interprets the states, and this adds
@@ -14,7 +14,11 @@ import type { ExecutionRecord, ExecutionStatus, WaitRecord, WorkflowStore } from
  * - Wait states are timers with absolute deadlines, so neither survives a restart as "start again";
  * - `start()` resumes every running execution at its checkpoint: a task waiting for its callback
  *   keeps the same token and deadline; a resumed state is run again, so tasks must be idempotent
- *   (they are: the same holds on AWS, which retries them).
+ *   (they are: the same holds on AWS, which retries them);
+ * - `states:startExecution.sync:2` (and `.sync`) tasks start a child execution and wait for it as
+ *   for a callback: the wait is recorded before the child is started, the child's record names the
+ *   wait, and the child's end settles it (on `start()` too, for a child that ended while the parent
+ *   was not told). Stopping a parent stops the children it waits on.
  * Durations can be scaled (`timeScale`) to shorten waits and SLAs for tests and demos.
  */
 
@@ -87,14 +91,23 @@ class TaskFailed extends Error {
 /** Thrown into a run that is being put away (the runner stops): the execution stays RUNNING. */
 class RunParked extends Error {}
 
+type Waiter = { resolve(output: Json): void; reject(error: Error): void };
+type WaitOutcome = Pick<WaitRecord, 'status' | 'output' | 'error' | 'cause'>;
+
 const TOKEN_PLACEHOLDER = '__LOCAL_TASK_TOKEN__';
+/**
+ * AWS reads a task's `TimeoutSecondsPath` from the state's input, but the interpreter hands an
+ * override the task's parameters: the converted copy carries the value in its Parameters under this
+ * name, and the runner takes it out before the service sees them.
+ */
+const CARRIED_TIMEOUT = '__localTimeoutSeconds';
 /** The interpreter's own limit on a task is set this high; the runner enforces the real deadlines. */
 const INTERPRETER_TASK_LIMIT_SECONDS = 20 * 24 * 3600;
 /** Node timers overflow past 2^31 − 1 ms: long sleeps are taken in slices. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface TaskSpec {
-  kind: 'callback' | 'task' | 'wait';
+  kind: 'callback' | 'task' | 'wait' | 'child';
   resource: string;
   timeoutSeconds?: number;
   timeoutSecondsPath?: string;
@@ -134,6 +147,9 @@ function readPath(document: Json, path: string): Json {
     );
 }
 
+/** A task token: long and random, as AWS's are (they are handed to services and people). */
+const newToken = (): string => `${randomUUID()}${randomUUID()}`.replace(/-/g, '');
+
 const replaceToken = (value: Json, token: string): Json => {
   if (value === TOKEN_PLACEHOLDER) return token;
   if (Array.isArray(value)) return value.map((v) => replaceToken(v, token));
@@ -147,13 +163,15 @@ export class WorkflowRunner {
   private readonly machines: Map<string, StateMachineSpec>;
   private readonly specs = new Map<string, Map<string, TaskSpec>>();
   private readonly runs = new Map<string, Run>();
-  private readonly waiters = new Map<string, { resolve(output: Json): void; reject(error: Error): void }>();
+  private readonly waiters = new Map<string, Waiter>();
   private readonly settled = new Set<Promise<unknown>>();
   private readonly log: LocalLogger;
   private readonly scale: number;
   private readonly region: string;
   private readonly accountId: string;
   private stopping = false;
+  /** Timeouts carried from a state's input (see {@link CARRIED_TIMEOUT}), by the entry they are for. */
+  private readonly carried = new Map<string, Json>();
 
   constructor(private readonly options: WorkflowRunnerOptions) {
     for (const machine of options.stateMachines) {
@@ -173,10 +191,14 @@ export class WorkflowRunner {
     this.accountId = options.accountId ?? '000000000000';
   }
 
-  /** Resumes every execution that was running when the runner last stopped (or was killed). */
+  /**
+   * Resumes every execution that was running when the runner last stopped (or was killed), after
+   * reconciling parents with their children (see {@link reconcileChildren}).
+   */
   async start(): Promise<number> {
     this.stopping = false;
     await this.options.store.ensureTable();
+    await this.reconcileChildren(await this.options.store.listExecutions());
     const running = (await this.options.store.listExecutions()).filter((e) => e.status === 'RUNNING');
     for (const execution of running) {
       if (!this.machines.has(execution.stateMachineArn)) continue;
@@ -186,6 +208,24 @@ export class WorkflowRunner {
       this.launch(execution);
     }
     return running.length;
+  }
+
+  /**
+   * What a crash can leave between a parent and a child, put right before anything resumes: a
+   * child that ended before its parent's wait was settled settles it now (so the resumed parent
+   * finds its outcome), and a running child whose parent no longer waits on it (the parent was
+   * stopped, timed out or ended) is stopped, as it would have been.
+   */
+  private async reconcileChildren(executions: ExecutionRecord[]): Promise<void> {
+    for (const execution of executions) {
+      if (!execution.parentWaitId) continue;
+      if (execution.status !== 'RUNNING') {
+        await this.reportToParent(execution);
+        continue;
+      }
+      const wait = await this.options.store.getWait(execution.parentWaitId);
+      if (wait && wait.status !== 'WAITING') await this.stopAbandonedChild(wait);
+    }
   }
 
   /** Puts every run away without ending it: they resume on the next start. */
@@ -212,8 +252,15 @@ export class WorkflowRunner {
   /**
    * StartExecution: idempotent by name, as on AWS for a running execution with the same input; the
    * same name with another input, or of an execution that has ended, is ExecutionAlreadyExists.
+   * `parent` (a `.sync` task's child) links the child to the wait its parent's task is in: the same
+   * name started by someone else is ExecutionAlreadyExists too, since its end would reach no one.
    */
-  async startExecution(request: { stateMachineArn: string; name?: string; input?: string }) {
+  async startExecution(request: {
+    stateMachineArn: string;
+    name?: string;
+    input?: string;
+    parent?: { executionArn: string; waitId: string };
+  }) {
     const machine = this.machines.get(request.stateMachineArn);
     if (!machine)
       throw new StatesError(
@@ -238,10 +285,18 @@ export class WorkflowRunner {
       status: 'RUNNING',
       startDate: new Date().toISOString(),
       checkpoint: { state: machine.definition.StartAt, input },
+      ...(request.parent
+        ? { parentExecutionArn: request.parent.executionArn, parentWaitId: request.parent.waitId }
+        : {}),
     };
     if (!(await this.options.store.createExecution(record))) {
       const existing = await this.options.store.getExecution(executionArn);
-      if (existing && existing.status === 'RUNNING' && existing.input === input) {
+      if (
+        existing &&
+        existing.status === 'RUNNING' &&
+        existing.input === input &&
+        existing.parentWaitId === request.parent?.waitId
+      ) {
         return { executionArn, startDate: existing.startDate };
       }
       throw new StatesError('ExecutionAlreadyExists', `Execution already exists: ${executionArn}`);
@@ -272,39 +327,98 @@ export class WorkflowRunner {
     return this.options.store.history(executionArn);
   }
 
-  /** StopExecution: the execution ends ABORTED; what it waits on is settled as failed. */
+  /**
+   * StopExecution: the execution ends ABORTED; what it waits on is settled as failed, the children
+   * it waits on are stopped with it (recursively), and a parent waiting on it gets its failure.
+   */
   async stopExecution(executionArn: string, error?: string, cause?: string) {
+    return this.abort(executionArn, { error, cause });
+  }
+
+  /**
+   * Ends an execution ABORTED (`stoppedWithParent`: the parent whose end stopped it, recorded in its
+   * history). Whether this call or a concurrent one ended it, its children are stopped before this
+   * returns, so a stop is over, down the whole tree, when it answers.
+   */
+  private async abort(
+    executionArn: string,
+    how: { error?: string; cause?: string; stoppedWithParent?: string },
+  ): Promise<{ stopDate: string }> {
     await this.describeExecution(executionArn);
     const stopDate = new Date().toISOString();
-    if (
-      await this.options.store.finishExecution(executionArn, { status: 'ABORTED', stopDate, error, cause })
-    ) {
-      await this.options.store.appendHistory(executionArn, 'ExecutionAborted', { error, cause });
+    const { error, cause } = how;
+    const stopped = await this.options.store.finishExecution(executionArn, {
+      status: 'ABORTED',
+      stopDate,
+      error,
+      cause,
+    });
+    if (stopped) {
+      await this.options.store.appendHistory(executionArn, 'ExecutionAborted', {
+        error,
+        cause,
+        ...(how.stoppedWithParent ? { stoppedWithParent: how.stoppedWithParent } : {}),
+      });
       const run = this.runs.get(executionArn);
       if (run) this.halt(run, 'stopped');
-      await this.settleOpenWaits(executionArn);
     }
+    await this.settleOpenWaits(executionArn);
+    if (stopped) await this.executionEnded(executionArn);
     return { stopDate };
   }
 
-  /** After an execution ended, its open waits can no longer be answered. */
+  /**
+   * After an execution ended, its open waits can no longer be answered, and the children it waited
+   * on are stopped, recursively. Does AWS stop them? The Step Functions guide does not say it in so
+   * many words, but the IAM policy it documents for `startExecution.sync` ("IAM policies for AWS
+   * Step Functions", Synchronous) grants `states:StopExecution` on the child machine's executions,
+   * which the asynchronous form does not get: Step Functions stops the child of a `.sync` task it no
+   * longer waits on (parent stopped, task timed out). Third-party reports measured against AWS say
+   * the same (stop or time out the parent and the child is stopped). Checked on 2026-12-04.
+   */
   private async settleOpenWaits(executionArn: string): Promise<void> {
     for (const wait of await this.options.store.executionWaits(executionArn)) {
       if (wait.status === 'WAITING') {
         await this.options.store.settleWait(wait.id, { status: 'FAILED', error: 'States.ExecutionEnded' });
       }
+      // Whatever settled the wait (this, a concurrent end, a timeout before a crash), a child that
+      // still runs is stopped.
+      await this.stopAbandonedChild(wait);
     }
   }
 
+  /** Stops the child of a child wait that no longer waits, if it still runs and is that wait's. */
+  private async stopAbandonedChild(wait: WaitRecord): Promise<void> {
+    if (wait.kind !== 'child' || !wait.child) return;
+    const child = await this.options.store.getExecution(wait.child.executionArn);
+    if (child?.status !== 'RUNNING' || child.parentWaitId !== wait.id) return;
+    await this.abort(child.executionArn, { stoppedWithParent: wait.executionArn });
+  }
+
+  /** An execution ended: a parent waiting on it (a `.sync` task) gets its outcome. */
+  private async executionEnded(executionArn: string): Promise<void> {
+    const execution = await this.options.store.getExecution(executionArn);
+    if (execution) await this.reportToParent(execution);
+  }
+
+  /**
+   * Settles the parent's wait with an ended child's outcome, once (a wait that no longer waits is
+   * left as it is: the parent timed out, was stopped, or was told already).
+   */
+  private async reportToParent(child: ExecutionRecord): Promise<void> {
+    if (!child.parentWaitId || child.status === 'RUNNING') return;
+    const wait = await this.options.store.getWait(child.parentWaitId);
+    if (wait?.kind !== 'child' || wait.status !== 'WAITING') return;
+    await this.resolveWait(wait, childOutcome(child, wait.resource ?? ''));
+  }
+
   async sendTaskSuccess(token: string, output: string): Promise<void> {
-    const parsed = parseJson(output, 'InvalidOutput');
-    await this.settle(token, { status: 'SUCCEEDED', output }, (w) => w.resolve(parsed));
+    parseJson(output, 'InvalidOutput');
+    await this.settle(token, { status: 'SUCCEEDED', output });
   }
 
   async sendTaskFailure(token: string, error = 'States.TaskFailed', cause?: string): Promise<void> {
-    await this.settle(token, { status: 'FAILED', error, cause }, (w) =>
-      w.reject(new TaskFailed(error, cause)),
-    );
+    await this.settle(token, { status: 'FAILED', error, cause });
   }
 
   async sendTaskHeartbeat(token: string): Promise<void> {
@@ -325,14 +439,18 @@ export class WorkflowRunner {
     return wait;
   }
 
-  private async settle(
-    token: string,
-    outcome: Pick<WaitRecord, 'status' | 'output' | 'error' | 'cause'>,
-    wake: (waiter: { resolve(output: Json): void; reject(error: Error): void }) => void,
-  ): Promise<void> {
+  /** A callback's answer: refused once the task no longer waits (answered, timed out, ended). */
+  private async settle(token: string, outcome: WaitOutcome): Promise<void> {
     const wait = await this.waitingCallback(token);
-    if (!(await this.options.store.settleWait(token, outcome)))
-      throw new StatesError('TaskTimedOut', 'Task timed out');
+    if (!(await this.resolveWait(wait, outcome))) throw new StatesError('TaskTimedOut', 'Task timed out');
+  }
+
+  /**
+   * Records a waiting wait's outcome (once: false if it no longer waited) and wakes the run waiting
+   * on it in this process; a run elsewhere, or resumed later, reads the recorded outcome.
+   */
+  private async resolveWait(wait: WaitRecord, outcome: WaitOutcome): Promise<boolean> {
+    if (!(await this.options.store.settleWait(wait.id, outcome))) return false;
     await this.options.store.appendHistory(
       wait.executionArn,
       outcome.status === 'SUCCEEDED' ? 'TaskSucceeded' : 'TaskFailed',
@@ -342,8 +460,10 @@ export class WorkflowRunner {
         ...(outcome.error ? { error: outcome.error, cause: outcome.cause } : {}),
       },
     );
-    const waiter = this.waiters.get(token);
-    if (waiter) wake(waiter);
+    const waiter = this.waiters.get(wait.id);
+    if (outcome.status === 'SUCCEEDED') waiter?.resolve(JSON.parse(outcome.output ?? 'null'));
+    else waiter?.reject(new TaskFailed(outcome.error ?? 'States.TaskFailed', outcome.cause));
+    return true;
   }
 
   /** Runs an execution from its checkpoint until it ends, is stopped, or the runner stops. */
@@ -402,6 +522,8 @@ export class WorkflowRunner {
         context: {
           Task: { Token: TOKEN_PLACEHOLDER },
           Execution: { Id: execution.executionArn, Name: execution.name },
+          // `$$.StateMachine.Id`: how a machine starts children of itself (`StateMachineArn.$`).
+          StateMachine: { Id: machine.arn, Name: machine.name },
         },
         noThrowOnAbort: true,
       },
@@ -428,6 +550,7 @@ export class WorkflowRunner {
           ...(end.output ? { output: end.output } : {}),
           ...(end.error ? { error: end.error, cause: end.cause } : {}),
         });
+        await this.executionEnded(execution.executionArn);
       }
     };
     const done = started.result
@@ -485,7 +608,10 @@ export class WorkflowRunner {
     if (spec.kind === 'task') {
       return this.options.callService(spec.resource, input, { executionArn: execution.executionArn, state });
     }
+    const split = WorkflowRunner.carriedTimeout(input);
+    input = split.input;
     const entryKey = this.entryKey(run, state, input);
+    if (split.carried !== undefined) this.carried.set(entryKey, split.carried);
     if (spec.kind === 'wait') {
       const { wait } = await this.options.store.waitFor({
         id: randomUUID(),
@@ -501,7 +627,17 @@ export class WorkflowRunner {
       await this.options.store.settleWait(wait.id, { status: 'SUCCEEDED' });
       return input;
     }
+    if (spec.kind === 'child') return this.childExecution(execution, state, spec, input, entryKey, run);
     return this.callback(execution, state, spec, input, entryKey, run);
+  }
+
+  /** The parameters as the state's `Parameters` give them, and the timeout carried from its input. */
+  private static carriedTimeout(input: Json): { input: Json; carried?: Json } {
+    if (!input || typeof input !== 'object' || Array.isArray(input) || !(CARRIED_TIMEOUT in input)) {
+      return { input };
+    }
+    const { [CARRIED_TIMEOUT]: carried, ...rest } = input as Record<string, Json>;
+    return { input: rest, carried };
   }
 
   /**
@@ -517,6 +653,27 @@ export class WorkflowRunner {
     return `${base}:${attempt}`;
   }
 
+  /** A task's absolute deadline from its `TimeoutSeconds` (or `TimeoutSecondsPath`), if it has one. */
+  private taskDeadline(
+    state: string,
+    spec: TaskSpec,
+    input: Json,
+    now: number,
+    entryKey: string,
+  ): { deadline?: string } {
+    const carried = this.carried.get(entryKey);
+    this.carried.delete(entryKey);
+    const timeoutSeconds = spec.timeoutSecondsPath
+      ? Number(carried !== undefined ? carried : readPath(input, spec.timeoutSecondsPath))
+      : spec.timeoutSeconds;
+    if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
+      throw new TaskFailed('States.Runtime', `${state}: TimeoutSecondsPath gives no positive number`);
+    }
+    return timeoutSeconds
+      ? { deadline: new Date(now + timeoutSeconds * 1000 * this.scale).toISOString() }
+      : {};
+  }
+
   private async callback(
     execution: ExecutionRecord,
     state: string,
@@ -526,22 +683,14 @@ export class WorkflowRunner {
     run: Run,
   ): Promise<Json> {
     const now = Date.now();
-    const timeoutSeconds = spec.timeoutSecondsPath
-      ? Number(readPath(input, spec.timeoutSecondsPath))
-      : spec.timeoutSeconds;
-    if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0)) {
-      throw new TaskFailed('States.Runtime', `${state}: TimeoutSecondsPath gives no positive number`);
-    }
     const { wait } = await this.options.store.waitFor({
-      id: `${randomUUID()}${randomUUID()}`.replace(/-/g, ''),
+      id: newToken(),
       kind: 'callback',
       executionArn: execution.executionArn,
       state,
       entryKey,
       status: 'WAITING',
-      ...(timeoutSeconds
-        ? { deadline: new Date(now + timeoutSeconds * 1000 * this.scale).toISOString() }
-        : {}),
+      ...this.taskDeadline(state, spec, input, now, entryKey),
       ...(spec.heartbeatSeconds
         ? {
             heartbeatSeconds: spec.heartbeatSeconds,
@@ -550,29 +699,115 @@ export class WorkflowRunner {
         : {}),
       createdAt: new Date(now).toISOString(),
     });
+    return this.waitOn(wait, run, async () => {
+      if (wait.status !== 'WAITING' || wait.submitted) return;
+      // Asked once the token is recorded; asked again (same token) if a crash came between the two.
+      await this.options.store.appendHistory(execution.executionArn, 'TaskSubmitted', {
+        state,
+        resource: spec.resource,
+      });
+      const service = spec.resource.replace(/\.waitForTaskToken$/, '');
+      try {
+        await this.options.callService(service, replaceToken(input, wait.id), {
+          executionArn: execution.executionArn,
+          state,
+        });
+      } catch (error) {
+        await this.options.store.settleWait(wait.id, { status: 'FAILED', error: (error as Error).name });
+        throw error;
+      }
+      await this.options.store.markSubmitted(wait.id);
+    });
+  }
+
+  /**
+   * A `states:startExecution.sync(:2)` task: the child is recorded in the wait before it is started
+   * (with a generated name if the task gives none, kept for a resumed entry), started with a link to
+   * the wait, and waited on like a callback with the task's deadline. A resumed entry finds the same
+   * wait and the same child (StartExecution is not asked twice), and one whose child already ended
+   * is settled at once.
+   */
+  private async childExecution(
+    execution: ExecutionRecord,
+    state: string,
+    spec: TaskSpec,
+    input: Json,
+    entryKey: string,
+    run: Run,
+  ): Promise<Json> {
+    const now = Date.now();
+    const request = childRequest(state, input);
+    const name = request.name ?? randomUUID();
+    const { wait } = await this.options.store.waitFor({
+      id: newToken(),
+      kind: 'child',
+      executionArn: execution.executionArn,
+      state,
+      entryKey,
+      status: 'WAITING',
+      resource: spec.resource,
+      child: {
+        stateMachineArn: request.stateMachineArn,
+        name,
+        executionArn: this.executionArn(request.stateMachineArn, name),
+        input: request.input,
+      },
+      ...this.taskDeadline(state, spec, input, now, entryKey),
+      createdAt: new Date(now).toISOString(),
+    });
+    const child = wait.child;
+    if (!child) throw new TaskFailed('States.Runtime', `${state}: the wait has no child execution`);
+    return this.waitOn(wait, run, async () => {
+      if (wait.status !== 'WAITING') return;
+      if (!wait.submitted) {
+        await this.startChild(execution, wait, child);
+        await this.options.store.markSubmitted(wait.id);
+      }
+      const started = await this.options.store.getExecution(child.executionArn);
+      if (started?.parentWaitId === wait.id) await this.reportToParent(started);
+    });
+  }
+
+  /**
+   * Starts a child wait's execution, unless it was started before a restart. A refusal
+   * (ExecutionAlreadyExists, StateMachineDoesNotExist…) fails the task under the name AWS gives it,
+   * `StepFunctions.<Code>Exception`.
+   */
+  private async startChild(parent: ExecutionRecord, wait: WaitRecord, child: ChildExecution): Promise<void> {
+    const existing = await this.options.store.getExecution(child.executionArn);
+    if (existing?.parentWaitId === wait.id) return;
+    await this.options.store.appendHistory(parent.executionArn, 'TaskSubmitted', {
+      state: wait.state,
+      resource: wait.resource,
+      executionArn: child.executionArn,
+    });
+    try {
+      await this.startExecution({
+        stateMachineArn: child.stateMachineArn,
+        name: child.name,
+        input: child.input,
+        parent: { executionArn: parent.executionArn, waitId: wait.id },
+      });
+    } catch (error) {
+      if (!(error instanceof StatesError)) throw error;
+      const refusal = { error: `StepFunctions.${error.code}Exception`, cause: error.message };
+      await this.resolveWait(wait, { status: 'FAILED', ...refusal });
+      throw new TaskFailed(refusal.error, refusal.cause);
+    }
+  }
+
+  /**
+   * Waits for a callback's or a child's wait to be settled: `prepare` (which asks the service or
+   * starts the child, if not done before a restart) runs once the run's waiter is registered, so an
+   * outcome that comes at once is not missed.
+   */
+  private async waitOn(wait: WaitRecord, run: Run, prepare: () => Promise<void>): Promise<Json> {
     if (run.parked || run.stopped) throw new RunParked();
     const answered = new Promise<Json>((resolve, reject) => this.waiters.set(wait.id, { resolve, reject }));
     answered.catch(() => {});
     run.tokens.add(wait.id);
     try {
-      if (wait.status === 'WAITING' && !wait.submitted) {
-        // Asked once the token is recorded; asked again (same token) if a crash came between the two.
-        await this.options.store.appendHistory(execution.executionArn, 'TaskSubmitted', {
-          state,
-          resource: spec.resource,
-        });
-        const service = spec.resource.replace(/\.waitForTaskToken$/, '');
-        try {
-          await this.options.callService(service, replaceToken(input, wait.id), {
-            executionArn: execution.executionArn,
-            state,
-          });
-        } catch (error) {
-          await this.options.store.settleWait(wait.id, { status: 'FAILED', error: (error as Error).name });
-          throw error;
-        }
-        await this.options.store.markSubmitted(wait.id);
-      }
+      await prepare();
       if (run.parked || run.stopped) throw new RunParked();
       return await Promise.race([answered, this.outcome(wait.id, run)]);
     } finally {
@@ -584,6 +819,7 @@ export class WorkflowRunner {
   /**
    * The wait's recorded outcome, or the timeout or heartbeat failure when its deadline passes (read
    * again after each heartbeat). An answer recorded elsewhere (another process) is found here too.
+   * A child wait that times out stops its child, as AWS does for a `.sync` task.
    */
   private async outcome(token: string, run: Run): Promise<Json> {
     for (;;) {
@@ -610,6 +846,7 @@ export class WorkflowRunner {
           state: after.state,
           error,
         });
+        await this.stopAbandonedChild(after);
       }
     }
   }
@@ -662,13 +899,87 @@ function parseJson(text: string, code: string): Json {
   }
 }
 
+/**
+ * The StartExecution request of a `.sync` task's parameters: `StateMachineArn`, an optional `Name`,
+ * and `Input` as an object (sent as its JSON) or as JSON text (sent as it is); none is `{}`.
+ */
+function childRequest(
+  state: string,
+  parameters: Json,
+): { stateMachineArn: string; name?: string; input: string } {
+  const fields = (parameters && typeof parameters === 'object' ? parameters : {}) as Record<string, Json>;
+  const { StateMachineArn: stateMachineArn, Name: name, Input: input } = fields;
+  if (typeof stateMachineArn !== 'string' || stateMachineArn === '') {
+    throw new TaskFailed('States.Runtime', `${state}: StateMachineArn must be a string`);
+  }
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new TaskFailed('States.Runtime', `${state}: Name must be a non-empty string`);
+  }
+  if (typeof input === 'string') {
+    try {
+      JSON.parse(input);
+    } catch {
+      throw new TaskFailed(
+        'StepFunctions.InvalidExecutionInputException',
+        `${state}: Input is not valid JSON`,
+      );
+    }
+  }
+  return {
+    stateMachineArn,
+    ...(name !== undefined ? { name } : {}),
+    input: typeof input === 'string' ? input : JSON.stringify(input ?? {}),
+  };
+}
+
+/**
+ * An ended child as a `.sync` task sees it: the child's DescribeExecution in PascalCase, keys in
+ * alphabetical order and dates in epoch milliseconds, as AWS returns it; `.sync:2` has `Input` and
+ * `Output` as JSON values, `.sync` as JSON text. (Redrive fields are left out: nothing is redriven
+ * locally.)
+ */
+function describeChild(child: ExecutionRecord, resource: string): Record<string, Json> {
+  const payload = (text: string): Json => (resource.endsWith(':2') ? JSON.parse(text) : text);
+  return {
+    ...(child.cause !== undefined ? { Cause: child.cause } : {}),
+    ...(child.error !== undefined ? { Error: child.error } : {}),
+    ExecutionArn: child.executionArn,
+    Input: payload(child.input),
+    InputDetails: { Included: true },
+    Name: child.name,
+    ...(child.output !== undefined
+      ? { Output: payload(child.output), OutputDetails: { Included: true } }
+      : {}),
+    StartDate: Date.parse(child.startDate),
+    StateMachineArn: child.stateMachineArn,
+    Status: child.status,
+    ...(child.stopDate ? { StopDate: Date.parse(child.stopDate) } : {}),
+  };
+}
+
+/**
+ * What the parent's task gets when its child ends: the description as result if it succeeded;
+ * otherwise (failed, timed out, aborted) `States.TaskFailed` whatever the child's own error, with the
+ * description's JSON as cause, as AWS does.
+ */
+function childOutcome(child: ExecutionRecord, resource: string): WaitOutcome {
+  const description = JSON.stringify(describeChild(child, resource));
+  return child.status === 'SUCCEEDED'
+    ? { status: 'SUCCEEDED', output: description }
+    : { status: 'FAILED', error: 'States.TaskFailed', cause: description };
+}
+
 /** Every Task and Wait state of a definition, nested ones included, by name. */
 function collectSpecs(definition: AslDefinition, specs = new Map<string, TaskSpec>()): Map<string, TaskSpec> {
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type === 'Task') {
       const resource = String(state.Resource ?? '');
       specs.set(name, {
-        kind: resource.endsWith('.waitForTaskToken') ? 'callback' : 'task',
+        kind: isCallbackResource(resource)
+          ? 'callback'
+          : isChildExecutionResource(resource)
+            ? 'child'
+            : 'task',
         resource,
         ...(state.TimeoutSeconds !== undefined ? { timeoutSeconds: state.TimeoutSeconds } : {}),
         ...(state.TimeoutSecondsPath ? { timeoutSecondsPath: state.TimeoutSecondsPath } : {}),
@@ -696,10 +1007,10 @@ function collectSpecs(definition: AslDefinition, specs = new Map<string, TaskSpe
 
 /**
  * The copy the interpreter runs: from `startAt`, with a checkpoint step before every top-level state
- * (its override records the state and its raw input before the state runs); Wait states become tasks (the runner's durable
- * timers); callback tasks lose their timeouts and heartbeats (the runner enforces them, from
- * absolute deadlines); every task gets a limit far above any real one, so the interpreter's own
- * 60-second default never fires.
+ * (its override records the state and its raw input before the state runs); Wait states become
+ * tasks (the runner's durable timers); callback and child execution tasks lose their timeouts and
+ * heartbeats (the runner enforces them, from absolute deadlines); every task gets a limit far above
+ * any real one, so the interpreter's own 60-second default never fires.
  */
 function interpretable(definition: AslDefinition, startAt: string): AslDefinition {
   const converted = convert(definition);
@@ -752,14 +1063,19 @@ function convert(machine: AslDefinition): AslDefinition {
           ];
         }
         if (state.Type === 'Task') {
-          const callback = String(state.Resource ?? '').endsWith('.waitForTaskToken');
+          const resource = String(state.Resource ?? '');
+          const waited = isCallbackResource(resource) || isChildExecutionResource(resource);
           const { TimeoutSecondsPath: _tp, HeartbeatSeconds: _h, HeartbeatSecondsPath: _hp, ...rest } = state;
+          const parameters = state.Parameters as Record<string, unknown> | undefined;
           return [
             name,
             {
               ...rest,
+              ...(state.TimeoutSecondsPath && parameters && typeof parameters === 'object'
+                ? { Parameters: { ...parameters, [`${CARRIED_TIMEOUT}.$`]: state.TimeoutSecondsPath } }
+                : {}),
               TimeoutSeconds:
-                callback || state.TimeoutSeconds === undefined
+                waited || state.TimeoutSeconds === undefined
                   ? INTERPRETER_TASK_LIMIT_SECONDS
                   : Math.min(state.TimeoutSeconds, INTERPRETER_TASK_LIMIT_SECONDS),
             },

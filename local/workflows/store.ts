@@ -33,6 +33,12 @@ export interface ExecutionRecord {
   checkpoint: { state: string; input: string };
   /** The transition the checkpoint is: moves at every top-level state (waits are keyed by it). */
   seq?: number;
+  /**
+   * A child started by a `states:startExecution.sync` task: the parent execution and the wait
+   * (kind `child`) its task waits on, settled when this execution ends.
+   */
+  parentExecutionArn?: string;
+  parentWaitId?: string;
 }
 
 export interface HistoryEvent {
@@ -44,11 +50,23 @@ export interface HistoryEvent {
 
 export type WaitStatus = 'WAITING' | 'SUCCEEDED' | 'FAILED';
 
-/** A task waiting for its callback, or a Wait state's timer: absolute deadlines survive restarts. */
+/** The child execution a `states:startExecution.sync` task starts, recorded before it is started. */
+export interface ChildExecution {
+  stateMachineArn: string;
+  name: string;
+  executionArn: string;
+  /** The child's input, as StartExecution takes it (JSON text). */
+  input: string;
+}
+
+/**
+ * A task waiting for its callback, a Wait state's timer, or a task waiting for the child execution
+ * it started: absolute deadlines survive restarts.
+ */
 export interface WaitRecord {
-  /** The task token (callbacks) or the timer's own key (waits). */
+  /** The task token (callbacks), the timer's own key (waits), or the child's link to its parent. */
   id: string;
-  kind: 'callback' | 'timer';
+  kind: 'callback' | 'timer' | 'child';
   executionArn: string;
   state: string;
   /** Identifies this entry of the state (its input), so a resumed run finds the same wait. */
@@ -60,8 +78,15 @@ export interface WaitRecord {
   output?: string;
   error?: string;
   cause?: string;
-  /** A callback's service was called with the token (else a resumed run calls it again). */
+  /**
+   * A callback's service was called with the token, or the child was started (else a resumed run
+   * does it again).
+   */
   submitted?: boolean;
+  /** The task's Resource (for a child: `.sync` or `.sync:2`, which shapes its result). */
+  resource?: string;
+  /** The child execution a child wait is for. */
+  child?: ChildExecution;
   createdAt: string;
 }
 

@@ -273,10 +273,8 @@ export const fulfillment: ContextDefinition = {
         'GetOrderTimeline',
         'get-order-timeline',
         fulfillmentRoutes.getOrderTimeline,
-        {
-          reads: [FULFILLMENT_TABLE_KEY, ORDERS_TABLE_KEY],
-          writes: [],
-        },
+        // Its ports are the fulfilment ports, which read the inventory pool too.
+        { reads: ALL_TABLES.reads, writes: [] },
       ),
       startsWorkflows: [FULFILLMENT_WORKFLOW, FULFILLMENT_GROUP_WORKFLOW],
     },

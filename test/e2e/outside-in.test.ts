@@ -1,10 +1,21 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { freePort } from '../../local/dynamodb';
+import {
+  type Answer,
+  alive,
+  enginesOf as enginesOfRun,
+  nodeProcesses,
+  probeUntilReady,
+  type Run,
+  request as requestOn,
+  sleep,
+  npmStart as startSystem,
+  unrefSleep,
+} from './system';
 
 /**
  * The embedded default as a user meets it: `npm start` in a child process of its own, a port from
@@ -17,48 +28,8 @@ import { freePort } from '../../local/dynamodb';
  * accepted.
  */
 
-const ROOT = resolve(__dirname, '../..');
 const SKU = 'TEE-CREW-WHT-L'; // 450 units at dc-daventry in the demo network
 const address = { line1: '1 Main St', city: 'London', postalCode: 'E1 6AN', country: 'GB' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** A wait that does not keep Jest alive once the test is over (for races against a process exit). */
-const unrefSleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
-
-interface Run {
-  child: ChildProcess;
-  port: number;
-  spawnedAt: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-interface Row {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  stat: string;
-  comm: string;
-}
-
-/** The process table, as `ps` shows it to anyone on the machine. */
-function processes(): Row[] {
-  return execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,stat=,comm='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields.length >= 5)
-    .map(([pid, ppid, pgid, stat, comm]) => ({
-      pid: Number(pid),
-      ppid: Number(ppid),
-      pgid: Number(pgid),
-      stat: stat!,
-      comm: comm!,
-    }));
-}
-
-/** Still there and not a zombie (a killed process its dead parent's init has not reaped yet). */
-function alive(pid: number): boolean {
-  return processes().some((row) => row.pid === pid && !row.stat.startsWith('Z'));
-}
 
 const runs: Run[] = [];
 const engines = new Set<number>();
@@ -68,101 +39,22 @@ const figures: Record<string, string> = {};
 
 /** `npm start` exactly as the README says, with PORT and a data directory. */
 function npmStart(runPort: number): Run {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(runPort) };
-  for (const name of ['NODE_ENV', 'JEST_WORKER_ID', 'TEST_DYNAMODB_ENDPOINT']) delete env[name];
-  const child = spawn('npm', ['start', '--', '--data-dir', dataDir], {
-    cwd: ROOT,
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const run: Run = {
-    child,
-    port: runPort,
-    spawnedAt: Date.now(),
-    output: () => output,
-    exited: new Promise((done) => child.once('exit', (code) => done(code))),
-  };
+  const run = startSystem(runPort, ['--data-dir', dataDir]);
   runs.push(run);
   return run;
 }
 
-/** The server's node processes (npm → sh → tsx → node share the group `npm start` leads). */
-function nodeProcesses(run: Run): number[] {
-  return processes()
-    .filter((row) => row.pgid === run.child.pid && row.comm === 'node')
-    .map((row) => row.pid);
-}
-
-/** DynamoDB Local JVMs whose parent is one of the server's node processes. */
+/** DynamoDB Local JVMs of a run, remembered so that the suite kills any left behind. */
 function enginesOf(run: Run): number[] {
-  const servers = new Set(nodeProcesses(run));
-  const found = processes()
-    .filter((row) => row.comm === 'java' && servers.has(row.ppid))
-    .map((row) => row.pid);
+  const found = enginesOfRun(run);
   for (const pid of found) engines.add(pid);
   return found;
 }
 
-async function request(
-  path: string,
-  options: { method?: string; key?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: unknown; retryAfter: string | null }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method: options.method ?? 'GET',
-    headers: {
-      ...(options.key ? { 'x-api-key': options.key } : {}),
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...options.headers,
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: kept as text for the failure message
-  }
-  return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
-}
+const request = (path: string, options: Parameters<typeof requestOn>[2] = {}) =>
+  requestOn(port, path, options);
 
-/**
- * Sends GET /health and an API key'd GET /locations from before the port listens until both answer
- * 200; returns every answer in order and when the first connection was accepted.
- */
-async function probeUntilReady(run: Run, timeoutMs = 90_000) {
-  const answers: { status: number; body: unknown; retryAfter: string | null }[] = [];
-  let firstAnswerAt: number | undefined;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (Date.now() > deadline) {
-      throw new Error(`npm start did not become ready within ${timeoutMs} ms:\n${run.output()}`);
-    }
-    const round = await Promise.all([
-      request('/health').catch(() => undefined),
-      request('/locations', { key: 'local-ops' }).catch(() => undefined),
-    ]);
-    for (const answer of round) {
-      if (!answer) continue;
-      firstAnswerAt ??= Date.now();
-      answers.push(answer);
-    }
-    if (round.every((answer) => answer?.status === 200)) {
-      return { answers, firstAnswerAt: firstAnswerAt!, readyAt: Date.now() };
-    }
-    await sleep(25);
-  }
-}
-
-function expectStartingThenReady(answers: { status: number; body: unknown; retryAfter: string | null }[]) {
+function expectStartingThenReady(answers: Answer[]) {
   const statuses = answers.map((answer) => answer.status);
   expect(statuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
   const firstOk = statuses.indexOf(200);

@@ -41,6 +41,18 @@ describe('REST API', () => {
     expect(methodOf('CheckHealth').ApiKeyRequired).toBe(false);
   });
 
+  it("requires no gateway key on a location's routes: their handler checks the location's own key", () => {
+    const locationRoutes = httpFunctions.filter(({ trigger }) => trigger.access === 'location');
+
+    expect(locationRoutes.length).toBeGreaterThan(0);
+    for (const { definition } of locationRoutes) {
+      expect(methodOf(definition.name).ApiKeyRequired).toBe(false);
+      expect(
+        environmentOf(api, stacks.api.functions.get(definition.name)!.function).API_KEY_CHANNELS,
+      ).toBeUndefined();
+    }
+  });
+
   it.each(httpFunctions)('validates the path parameters of $trigger.path', ({ definition, trigger }) => {
     const names = [...trigger.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
     const parameters = (methodOf(definition.name).RequestParameters ?? {}) as Record<string, boolean>;

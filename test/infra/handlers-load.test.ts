@@ -1,4 +1,4 @@
-import { functions, ENV as PLATFORM_ENV, tables } from '../../shared/platform/definitions';
+import { functions, ENV as PLATFORM_ENV, tables, workflows } from '../../shared/platform/definitions';
 import { environmentOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
@@ -41,11 +41,12 @@ async function load(entry: string, variables: Record<string, string>): Promise<{
   }
 }
 
-/** The variables a function must not start without: its tables, the bus, the key map. */
+/** The variables a function must not start without: its tables, the bus, the key map, its state machines. */
 const requiredVariables = new Set([
   ...Object.values(tables).map((t) => t.envVar),
   PLATFORM_ENV.eventBusName,
   PLATFORM_ENV.apiKeyChannels,
+  ...workflows.map((w) => w.envVar),
 ]);
 
 describe('handlers on AWS', () => {
@@ -53,8 +54,8 @@ describe('handlers on AWS', () => {
     expect(typeof (await load(definition.entry, variablesOf(definition.name))).handler).toBe('function');
   });
 
-  // Read at cold start: a function deployed without a table, the bus or the key map it uses fails its
-  // init, naming the variable, instead of answering every request with a 500.
+  // Read at cold start: a function deployed without a table, the bus, the key map or a state machine
+  // ARN it uses fails its init, naming the variable, instead of answering every request with a 500.
   const needing = functions.filter((f) =>
     Object.keys(variablesOf(f.name)).some((v) => requiredVariables.has(v)),
   );

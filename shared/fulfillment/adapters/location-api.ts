@@ -10,7 +10,7 @@ import { runtimeFulfilmentPorts } from './runtime';
  * route's schemas, then `answerWork` with the action. One builder, so the six routes cannot drift.
  */
 export function answerLocationWork(spec: RouteSpec, action: LocationAction) {
-  const ports = runtimeFulfilmentPorts();
+  const ports = runtimeFulfilmentPorts(['group']);
   const inventory = runtimeInventoryPorts();
   return httpApi(
     spec,

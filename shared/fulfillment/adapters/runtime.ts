@@ -50,17 +50,26 @@ export function makeFulfilmentPorts(
   };
 }
 
-let fulfilmentPorts: FulfilmentPorts | undefined;
+/** One set per combination of workflows (the embedded runtime loads every handler in one process). */
+const fulfilmentPorts = new Map<string, FulfilmentPorts>();
 
-/** The fulfilment ports of a handler, built at cold start from its environment. */
-export function runtimeFulfilmentPorts(): FulfilmentPorts {
-  fulfilmentPorts ??= makeFulfilmentPorts(
-    documentClient(),
-    { fulfillment: requireEnv(fulfillmentTable.envVar), orders: requireEnv(ordersTable.envVar) },
-    runtimeInventoryPorts(),
-    new StepFunctionsWorkflows(stepFunctionsClient(), workflowArnsFromEnv()),
-  );
-  return fulfilmentPorts;
+/**
+ * The fulfilment ports of a handler, built at cold start from its environment; `workflows` are the
+ * state machines it starts, stops or answers (its definition gives it their ARNs).
+ */
+export function runtimeFulfilmentPorts(workflows: readonly ('order' | 'group')[] = []): FulfilmentPorts {
+  const key = [...workflows].sort().join(',');
+  let ports = fulfilmentPorts.get(key);
+  if (!ports) {
+    ports = makeFulfilmentPorts(
+      documentClient(),
+      { fulfillment: requireEnv(fulfillmentTable.envVar), orders: requireEnv(ordersTable.envVar) },
+      runtimeInventoryPorts(),
+      new StepFunctionsWorkflows(stepFunctionsClient(), workflowArnsFromEnv(workflows)),
+    );
+    fulfilmentPorts.set(key, ports);
+  }
+  return ports;
 }
 
 /** The intake's planner: the sourcing engine under the active routing profile, read from the fulfillment table. */

@@ -7,7 +7,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { optionalEnv } from '../../platform/config';
+import { requireEnv } from '../../platform/config';
 import { FULFILLMENT_GROUP_WORKFLOW, FULFILLMENT_WORKFLOW, fulfillmentWorkflows } from '../definition';
 import type { WorkflowHistoryEntry, WorkflowPort } from '../use-cases/ports';
 
@@ -120,11 +120,14 @@ function stateOf(event: HistoryEvent): string | undefined {
   return event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name;
 }
 
-/** The workflows of this function's environment (the ARNs its definition grants it). */
-export function workflowArnsFromEnv() {
+/**
+ * The state machine ARNs a function's definition gives it (`startsWorkflows`, `answersWorkflows`),
+ * read at cold start: a function deployed without one fails its init, naming the variable.
+ */
+export function workflowArnsFromEnv(kinds: readonly ('order' | 'group')[]) {
   const envOf = (name: string) => fulfillmentWorkflows.find((w) => w.name === name)?.envVar ?? '';
   return {
-    order: optionalEnv(envOf(FULFILLMENT_WORKFLOW)),
-    group: optionalEnv(envOf(FULFILLMENT_GROUP_WORKFLOW)),
+    ...(kinds.includes('order') ? { order: requireEnv(envOf(FULFILLMENT_WORKFLOW)) } : {}),
+    ...(kinds.includes('group') ? { group: requireEnv(envOf(FULFILLMENT_GROUP_WORKFLOW)) } : {}),
   };
 }

@@ -132,11 +132,11 @@ export async function answerWork(ports: FulfilmentPorts, principal: Principal, c
   };
   const recorded = await ports.groups.recordAnswer(group, answer);
   if (recorded === 'conflict') {
-    const now = await ports.groups.group(group.orderId, groupId);
-    throw notWaiting(
-      now ?? group,
-      `${groupId} was already answered with ${now?.answer?.action ?? 'another answer'}`,
-    );
+    // The work moved on since it was read: this same answer taking it there is a repeat.
+    const now = (await ports.groups.group(group.orderId, groupId)) ?? group;
+    const same = now.answer?.token === waiting.token && now.answer.action === action;
+    if (same || taken(now, action)) return { groupId, action, status: now.status, repeated: true };
+    throw notWaiting(now, `${groupId} was already answered with ${now.answer?.action ?? 'another answer'}`);
   }
   const outcome =
     action === 'reject'

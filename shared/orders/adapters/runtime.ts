@@ -29,20 +29,28 @@ export function makeOrderPorts(
 }
 
 let ports: OrderPorts | undefined;
+let intakePorts: OrderPorts | undefined;
 let queryPorts: OrderQueryPorts | undefined;
 
 /**
  * The ports of a handler that places or cancels orders, built when its module loads: a missing
  * table name fails the cold start, naming the variable. The intake's handlers pass the planner
- * (the fulfillment context's sourcing profiles) that decides where a ship order's lines go.
+ * (the fulfillment context's sourcing profiles) that decides where a ship order's lines go; the
+ * embedded runtime loads every handler in one process, so those ports are kept apart.
  */
 export function runtimeOrderPorts(options: { planner?: Planner } = {}): OrderPorts {
-  ports ??= makeOrderPorts(
-    documentClient(),
-    requireEnv(ordersTable.envVar),
-    runtimeInventoryPorts(),
-    options.planner,
-  );
+  const build = () =>
+    makeOrderPorts(
+      documentClient(),
+      requireEnv(ordersTable.envVar),
+      runtimeInventoryPorts(),
+      options.planner,
+    );
+  if (options.planner) {
+    intakePorts ??= build();
+    return intakePorts;
+  }
+  ports ??= build();
   return ports;
 }
 

@@ -1,0 +1,433 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { CommerceFunction } from '../../cdk/constructs/commerce-function';
+import {
+  placeholdersOf,
+  readWorkflowFile,
+  Workflows,
+  workflowGraphProblems,
+  workflowProblems,
+} from '../../cdk/constructs/workflows';
+import {
+  BUS_TARGET_RETRY,
+  busRules,
+  type FunctionDefinition,
+  functions,
+  type WorkflowDefinition,
+  workflows,
+} from '../../shared/platform/definitions';
+import { environmentOf, logicalIdOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
+
+const { app, api, stacks } = synthesizeCommerce();
+
+type Statement = { Action: string | string[]; Resource: unknown };
+const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOfStatement = (s: Statement): unknown[] =>
+  Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+
+/** Every statement of every policy attached to a role, by the role's logical id. */
+function statementsOfRole(role: string): Statement[] {
+  return Object.values(resourcesOf(api, 'AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === role))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** Builds only the state machines and their Task functions, as the API stack would, in a stack of their own. */
+function workflowsOnly(
+  definitions: readonly WorkflowDefinition[],
+  functionDefinitions = functions,
+): Workflows {
+  const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Workflows');
+  const built = new Map(
+    functionDefinitions
+      .filter((f) => f.trigger.kind === 'workflow')
+      .map((definition) => [definition.name, new CommerceFunction(stack, definition.name, { definition })]),
+  );
+  return new Workflows(stack, 'Workflows', { functions: built, definitions });
+}
+
+const machineOf = (name: string) => stacks.api.workflows.get(name);
+const machineId = (name: string) => logicalIdOf(machineOf(name).stateMachine);
+const machineStatements = (name: string) => statementsOfRole(logicalIdOf(machineOf(name).stateMachine.role));
+const functionOf = (name: string) => stacks.api.functions.get(name)!;
+const functionStatements = (name: string) => statementsOfRole(logicalIdOf(functionOf(name).function.role!));
+const functionArn = (name: string) => ({ 'Fn::GetAtt': [logicalIdOf(functionOf(name).function), 'Arn'] });
+
+/** `arn:…:execution:<name of the machine>:*` as the template renders it. */
+const isExecutionsOf = (resource: unknown, name: string): boolean => {
+  const rendered = JSON.stringify(resource);
+  return rendered.includes(`":execution:",{"Fn::GetAtt":["${machineId(name)}","Name"]},":*"`);
+};
+
+/** Who acts on a state machine through `states:*` actions, with which actions on which resources. */
+const statesStatements = (statements: Statement[]) =>
+  statements.filter((s) => actionsOf(s).some((a) => a.startsWith('states:')));
+
+describe('workflow state machines', () => {
+  it('deploys one state machine per workflow of the definitions', () => {
+    expect(workflows.length).toBeGreaterThan(0);
+    api.resourceCountIs('AWS::StepFunctions::StateMachine', workflows.length);
+  });
+
+  it.each(workflows)(
+    'runs $name as a Standard state machine, logging every event with its data, traced',
+    ({ name }) => {
+      const workflow = machineOf(name);
+      const properties = propertiesOf(api, 'AWS::StepFunctions::StateMachine', workflow.stateMachine);
+      const logGroup = propertiesOf(api, 'AWS::Logs::LogGroup', workflow.logGroup);
+
+      expect(properties).toMatchObject({
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: {
+          Level: 'ALL',
+          IncludeExecutionData: true,
+          Destinations: [
+            {
+              CloudWatchLogsLogGroup: {
+                LogGroupArn: { 'Fn::GetAtt': [logicalIdOf(workflow.logGroup), 'Arn'] },
+              },
+            },
+          ],
+        },
+      });
+      expect(logGroup.RetentionInDays).toBe(30);
+      expect(JSON.stringify(logGroup.LogGroupName)).toContain('/aws/vendedlogs/states/');
+    },
+  );
+
+  it.each(workflows)('deploys $file unchanged as the definition of $name', ({ name, file }) => {
+    const workflow = machineOf(name);
+    const asset = workflow.stateMachine.node.findChild('DefinitionBody') as s3assets.Asset;
+    const properties = propertiesOf(api, 'AWS::StepFunctions::StateMachine', workflow.stateMachine);
+
+    expect(properties.DefinitionString).toBeUndefined();
+    expect(properties.DefinitionS3Location).toMatchObject({ Key: asset.s3ObjectKey });
+    expect(readFileSync(path.join(app.outdir, asset.assetPath), 'utf8')).toBe(
+      readFileSync(path.join(__dirname, '..', '..', file), 'utf8'),
+    );
+  });
+
+  it.each(workflows)(
+    'fills every placeholder of $file, and only those, with the ARN $name names',
+    (definition) => {
+      const properties = propertiesOf(
+        api,
+        'AWS::StepFunctions::StateMachine',
+        machineOf(definition.name).stateMachine,
+      );
+      const substitutions = properties.DefinitionSubstitutions as Record<string, unknown>;
+      const inFile = placeholdersOf(readWorkflowFile(definition));
+
+      expect(inFile.size).toBeGreaterThan(0);
+      expect(Object.keys(substitutions).sort()).toEqual([...inFile].sort());
+      for (const [placeholder, fn] of Object.entries(definition.functions)) {
+        expect(substitutions[placeholder]).toEqual(functionArn(fn));
+      }
+      for (const [placeholder, workflow] of Object.entries(definition.workflows ?? {})) {
+        expect(substitutions[placeholder]).toEqual({ Ref: machineId(workflow) });
+      }
+    },
+  );
+
+  it.each(workflows)(
+    'lets $name invoke exactly its Task functions, by their unqualified ARN',
+    (definition) => {
+      const invoked = machineStatements(definition.name)
+        .filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')))
+        .flatMap((s) => {
+          expect(actionsOf(s)).toEqual(['lambda:InvokeFunction']);
+          return resourcesOfStatement(s);
+        });
+
+      expect(invoked).toHaveLength(new Set(Object.values(definition.functions)).size);
+      expect(invoked).toEqual(
+        expect.arrayContaining([...new Set(Object.values(definition.functions))].map(functionArn)),
+      );
+    },
+  );
+
+  it.each(workflows)('lets $name start and wait for exactly the workflows it starts', (definition) => {
+    const statements = machineStatements(definition.name);
+    const starts = definition.startsWorkflows ?? [];
+    const states = statesStatements(statements);
+    const managedRule = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
+
+    expect(states).toHaveLength(2 * starts.length);
+    for (const child of starts) {
+      expect(states).toContainEqual({
+        Effect: 'Allow',
+        Action: 'states:StartExecution',
+        Resource: { Ref: machineId(child) },
+      });
+      const waits = states.find((s) => isExecutionsOf(s.Resource, child));
+      expect(waits?.Action).toEqual(['states:DescribeExecution', 'states:StopExecution']);
+    }
+    if (starts.length === 0) {
+      expect(managedRule).toEqual([]);
+    } else {
+      expect(managedRule).toHaveLength(1);
+      expect(managedRule[0]?.Action).toEqual(['events:PutTargets', 'events:PutRule', 'events:DescribeRule']);
+      expect(JSON.stringify(managedRule[0]?.Resource)).toContain(
+        ':rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+      );
+    }
+  });
+
+  it('outputs the ARN of each state machine', () => {
+    for (const { name } of workflows) {
+      api.hasOutput(`${name}StateMachineArn`, { Value: { Ref: machineId(name) } });
+    }
+  });
+
+  // Template.fromStack refuses a template with a dependency cycle: the API stack above synthesized.
+  it('grants a state machine that starts itself its own ARN without a dependency cycle', () => {
+    const [selfStarting] = workflows.filter((w) => w.startsWorkflows?.includes(w.name));
+    const workflow = workflowsOnly(workflows).get(selfStarting!.name);
+    // The same grant in the role's default policy, on which the state machine depends, is a cycle.
+    const inDefaultPolicy = workflowsOnly(workflows).get(selfStarting!.name);
+    inDefaultPolicy.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [inDefaultPolicy.stateMachine.stateMachineArn],
+      }),
+    );
+
+    expect(() => Template.fromStack(Stack.of(workflow))).not.toThrow();
+    expect(() => Template.fromStack(Stack.of(inDefaultPolicy))).toThrow(/dependency cycle/);
+  });
+});
+
+describe('functions and workflows', () => {
+  const workflowEnvVars = new Set(workflows.map((w) => w.envVar));
+  const envVarOf = (name: string) => workflows.find((w) => w.name === name)!.envVar;
+
+  it('has functions that start workflows and functions that answer them', () => {
+    expect(functions.some((f) => f.startsWorkflows?.length)).toBe(true);
+    expect(functions.some((f) => f.answersWorkflows?.length)).toBe(true);
+  });
+
+  it.each(functions)(
+    'gives $name exactly the state machine ARNs and actions its definition asks for',
+    (definition) => {
+      const starts = definition.startsWorkflows ?? [];
+      const answers = definition.answersWorkflows ?? [];
+      const variables = environmentOf(api, functionOf(definition.name).function);
+      const statements = statesStatements(functionStatements(definition.name));
+
+      const expected = [...new Set([...starts, ...answers])];
+      expect(
+        Object.keys(variables)
+          .filter((v) => workflowEnvVars.has(v))
+          .sort(),
+      ).toEqual(expected.map(envVarOf).sort());
+      for (const name of expected) {
+        expect(variables[envVarOf(name)]).toEqual({ Ref: machineId(name) });
+      }
+      expect(statements).toHaveLength(2 * starts.length + answers.length);
+      for (const name of starts) {
+        expect(statements).toContainEqual({
+          Effect: 'Allow',
+          Action: ['states:StartExecution', 'states:ListExecutions'],
+          Resource: { Ref: machineId(name) },
+        });
+        expect(statements.find((s) => isExecutionsOf(s.Resource, name))?.Action).toEqual([
+          'states:DescribeExecution',
+          'states:StopExecution',
+          'states:GetExecutionHistory',
+        ]);
+      }
+      for (const name of answers) {
+        expect(statements).toContainEqual({
+          Effect: 'Allow',
+          Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          Resource: { Ref: machineId(name) },
+        });
+      }
+    },
+  );
+
+  const tasks = functions.filter((f) => f.trigger.kind === 'workflow');
+
+  it.each(tasks)(
+    'gives the Task function $name no event source: its state machine invokes it',
+    ({ name }) => {
+      const fn = logicalIdOf(functionOf(name).function);
+      const mentions = (type: string) =>
+        Object.values(resourcesOf(api, type)).filter((r) => JSON.stringify(r.Properties).includes(`"${fn}"`));
+
+      for (const type of [
+        'AWS::Lambda::EventSourceMapping',
+        'AWS::Lambda::Permission',
+        'AWS::Lambda::EventInvokeConfig',
+        'AWS::Events::Rule',
+        'AWS::ApiGateway::Method',
+      ]) {
+        expect({ type, count: mentions(type).length }).toEqual({ type, count: 0 });
+      }
+    },
+  );
+});
+
+describe('bus rules into the workflows', () => {
+  // The rules whose target starts or stops a workflow's executions.
+  const rules = busRules.flatMap((rule) => {
+    if (!('function' in rule.target)) return [];
+    const target = functions.find((f) => 'function' in rule.target && f.name === rule.target.function);
+    return target?.startsWorkflows?.length ? [{ rule, target }] : [];
+  });
+
+  it('starts the fulfilment of every new order from a rule', () => {
+    expect(rules.map((r) => r.rule.name)).toContain('FulfilNewOrders');
+    const fulfil = rules.find((r) => r.rule.name === 'FulfilNewOrders')!;
+    expect(fulfil.rule.eventPattern).toMatchObject({ 'detail-type': ['OrderCreated'] });
+  });
+
+  it.each(rules)(
+    'delivers $rule.name to $target.name with a retry policy, a DLQ and a failure queue',
+    ({ rule, target }) => {
+      const properties = propertiesOf(api, 'AWS::Events::Rule', stacks.api.eventRules.rules.get(rule.name)!);
+
+      expect(properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: functionArn(target.name),
+          RetryPolicy: {
+            MaximumRetryAttempts: BUS_TARGET_RETRY.deliveryRetryAttempts,
+            MaximumEventAgeInSeconds: BUS_TARGET_RETRY.maxEventAgeSeconds,
+          },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringContaining(rule.name), 'Arn'] } },
+        }),
+      ]);
+      api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalIdOf(functionOf(target.name).function) },
+        MaximumRetryAttempts: BUS_TARGET_RETRY.handlerRetryAttempts,
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    },
+  );
+});
+
+describe('workflow alarms', () => {
+  const alarms = Object.values(resourcesOf(api, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const alarmsOf = (name: string) =>
+    alarms.filter(
+      (a) =>
+        JSON.stringify(a.Dimensions) ===
+        JSON.stringify([{ Name: 'StateMachineArn', Value: { Ref: machineId(name) } }]),
+    );
+
+  it.each(workflows)('raises an alarm as soon as one execution of $name failed or timed out', ({ name }) => {
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      expect(alarmsOf(name)).toContainEqual(
+        expect.objectContaining({
+          Namespace: 'AWS/States',
+          MetricName: metric,
+          Statistic: 'Sum',
+          Threshold: 1,
+          EvaluationPeriods: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      );
+    }
+  });
+
+  it.each(workflows)(
+    'raises no alarm on aborted executions of $name: a cancelled order stops them',
+    ({ name }) => {
+      expect(
+        alarmsOf(name)
+          .map((a) => a.MetricName)
+          .sort(),
+      ).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+    },
+  );
+
+  it('shows the executions and the workflow alarms on the dashboard', () => {
+    const [dashboard] = Object.values(resourcesOf(api, 'AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+
+    for (const metric of [
+      'ExecutionsStarted',
+      'ExecutionsSucceeded',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+    ]) {
+      expect(body).toContain(metric);
+    }
+    expect(body).toContain('ExecutionsAborted');
+    expect(body).toContain('Workflow alarms');
+  });
+});
+
+describe('a workflow whose file and declaration disagree', () => {
+  const fulfillment = workflows.find((w) => w.name === 'Fulfillment')!;
+  const others = workflows.filter((w) => w !== fulfillment);
+
+  it('builds when they agree (the real definitions)', () => {
+    expect(workflowsOnly(workflows).stateMachines.size).toBe(workflows.length);
+  });
+
+  it('fails the synth, naming the placeholder, when the file uses one the definition does not declare', () => {
+    const { CompleteOrderFunctionArn: _undeclared, ...declared } = fulfillment.functions;
+
+    expect(() => workflowsOnly([{ ...fulfillment, functions: declared }, ...others])).toThrow(
+      /statemachines\/fulfillment\.asl\.json uses \$\{CompleteOrderFunctionArn\}, which workflow Fulfillment does not declare/,
+    );
+  });
+
+  it('fails the synth when the definition declares a placeholder the file does not use', () => {
+    const declared = { ...fulfillment.functions, RefundOrderFunctionArn: 'RouteOrder' };
+
+    expect(() => workflowsOnly([{ ...fulfillment, functions: declared }, ...others])).toThrow(
+      /workflow Fulfillment declares \$\{RefundOrderFunctionArn\}, which statemachines\/fulfillment\.asl\.json does not use/,
+    );
+  });
+
+  it('fails the synth when a Task function does not name its workflow in its trigger', () => {
+    const moved = functions.map(
+      (f): FunctionDefinition =>
+        f.name === 'RouteOrder' ? { ...f, trigger: { kind: 'workflow', workflow: 'FulfillmentGroup' } } : f,
+    );
+
+    expect(() => workflowsOnly(workflows, moved)).toThrow(
+      /function RouteOrder is a Task of workflow Fulfillment, but its trigger is not/,
+    );
+  });
+
+  it('refuses a placeholder for a state machine its own ARN, or a child it may not start', () => {
+    const known = {
+      functions: new Map(functions.map((f) => [f.name, f])),
+      workflows: new Set(['Fulfillment', 'FulfillmentGroup']),
+    };
+    const text = readWorkflowFile(fulfillment);
+
+    expect(
+      workflowProblems(
+        { ...fulfillment, workflows: { FulfillmentGroupStateMachineArn: 'Fulfillment' } },
+        text,
+        known,
+      ),
+    ).toEqual([expect.stringContaining('use "StateMachineArn.$": "$$.StateMachine.Id"')]);
+    expect(workflowProblems({ ...fulfillment, startsWorkflows: [] }, text, known)).toEqual([
+      expect.stringContaining('without listing it in startsWorkflows'),
+    ]);
+  });
+
+  it('refuses a Task function that starts its own workflow: a cycle CloudFormation cannot create', () => {
+    const starting = functions.map((f) =>
+      f.name === 'RouteOrder' ? { ...f, startsWorkflows: ['Fulfillment'] } : f,
+    );
+
+    expect(workflowGraphProblems(workflows, functions)).toEqual([]);
+    expect(workflowGraphProblems(workflows, starting)).toEqual([
+      expect.stringMatching(
+        /dependency cycle.*workflow Fulfillment → function RouteOrder → workflow Fulfillment/,
+      ),
+    ]);
+  });
+});
