@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { freePort } from '../../local/dynamodb';
+import { DC } from '../support/network';
 import { killRun, nodeProcesses, npmStart, probeUntilReady, type Run, request, sleep } from './system';
 
 /**
@@ -173,13 +174,7 @@ describe('fulfilment, from outside', () => {
       // Answers nothing within its 3,000 s (3 s here) SLA.
       'STORE-SIL': store('London Silent', 51.5155, -0.142, { acceptWithinSeconds: 3_000 }),
       'DC-DAV': {
-        name: 'Daventry DC',
-        type: 'dc',
-        geo: { lat: 52.2569, lon: -1.1617 },
-        postalCode: 'NN11 8PB',
-        country: 'GB',
-        fulfils: ['ship'],
-        priority: 10,
+        ...DC,
         sla: { acceptWithinSeconds: DAY, dispatchWithinSeconds: DAY, transferWithinSeconds: DAY },
       },
     };

@@ -16,7 +16,12 @@ export const fulfilmentKeys = {
   }),
   /** GSI1: a location's work list, oldest first. */
   work: (locationId: string) => `WORK#${locationId}`,
+  /** The groups given to each location on one UTC day, one partition per day. */
+  capacity: (day: string, locationId: string) => ({ PK: `CAPACITY#${day}`, SK: `LOC#${locationId}` }),
 };
+
+/** A day's counters are kept a little longer than the day, then expire. */
+const CAPACITY_TTL_SECONDS = 3 * 86_400;
 
 const strip = <T>(item: Record<string, unknown>): T => {
   const { PK: _pk, SK: _sk, GSI1PK: _g1, GSI1SK: _g2, ...rest } = item;
@@ -56,15 +61,20 @@ export class FulfilmentStore implements GroupRepository {
     return out.Item ? strip<FulfilmentHead>(out.Item) : undefined;
   }
 
-  async groups(orderId: string): Promise<FulfilmentGroup[]> {
+  /** The items of an order's partition whose sort key starts with `prefix`, read consistently. */
+  private async partition<T>(orderId: string, prefix: string): Promise<T[]> {
     const items = await queryAll(this.doc, {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
-      ExpressionAttributeValues: { ':pk': `ORDER#${orderId}`, ':prefix': 'GROUP#' },
+      ExpressionAttributeValues: { ':pk': `ORDER#${orderId}`, ':prefix': prefix },
       ConsistentRead: true,
     });
-    return items.map((i) => strip<FulfilmentGroup>(i));
+    return items.map((i) => strip<T>(i));
+  }
+
+  groups(orderId: string): Promise<FulfilmentGroup[]> {
+    return this.partition<FulfilmentGroup>(orderId, 'GROUP#');
   }
 
   async group(orderId: string, groupId: string): Promise<FulfilmentGroup | undefined> {
@@ -78,15 +88,8 @@ export class FulfilmentStore implements GroupRepository {
     return out.Item ? strip<FulfilmentGroup>(out.Item) : undefined;
   }
 
-  async routings(orderId: string): Promise<RoutingRecord[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
-      ExpressionAttributeValues: { ':pk': `ORDER#${orderId}`, ':prefix': 'ROUTE#' },
-      ConsistentRead: true,
-    });
-    return items.map((i) => strip<RoutingRecord>(i));
+  routings(orderId: string): Promise<RoutingRecord[]> {
+    return this.partition<RoutingRecord>(orderId, 'ROUTE#');
   }
 
   async workList(locationId: string, limit: number): Promise<FulfilmentGroup[]> {
@@ -164,6 +167,34 @@ export class FulfilmentStore implements GroupRepository {
         },
       },
     };
+  }
+
+  /** Counts `groups` more groups given to a location on `day` (YYYY-MM-DD, UTC). */
+  capacityOp(day: string, locationId: string, groups: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: fulfilmentKeys.capacity(day, locationId),
+        UpdateExpression: 'ADD #used :n SET #locationId = :loc, #ttl = if_not_exists(#ttl, :ttl)',
+        ExpressionAttributeNames: { '#used': 'used', '#locationId': 'locationId', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':n': groups,
+          ':loc': locationId,
+          ':ttl': Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + CAPACITY_TTL_SECONDS,
+        },
+      },
+    };
+  }
+
+  /** Groups given to each location on `day`, in one query (one partition per day). */
+  async usedOn(day: string): Promise<Map<string, number>> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'PK' },
+      ExpressionAttributeValues: { ':pk': `CAPACITY#${day}` },
+    });
+    return new Map(items.map((i) => [String(i.locationId), Number(i.used ?? 0)]));
   }
 
   /**

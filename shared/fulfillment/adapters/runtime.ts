@@ -74,5 +74,9 @@ export function runtimeFulfilmentPorts(workflows: readonly ('order' | 'group')[]
 
 /** The intake's planner: the sourcing engine under the active routing profile, read from the fulfillment table. */
 export function runtimeRoutingPlanner() {
-  return profilePlanner(new ProfileStore(documentClient(), requireEnv(fulfillmentTable.envVar)));
+  const table = requireEnv(fulfillmentTable.envVar);
+  return profilePlanner(
+    new ProfileStore(documentClient(), table),
+    new FulfilmentStore(documentClient(), table),
+  );
 }

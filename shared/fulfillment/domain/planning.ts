@@ -14,8 +14,8 @@ import {
  * its groups become allocated lines. Pure: the same request and profile give the same plan.
  */
 
-/** A location as the engine ranks it. */
-export function candidateOf({ location, stock }: PlanningCandidate): CandidateLocation {
+/** A location as the engine ranks it; `used`: the groups it was given today. */
+export function candidateOf({ location, stock }: PlanningCandidate, used?: number): CandidateLocation {
   return {
     locationId: location.locationId,
     type: location.type,
@@ -26,7 +26,9 @@ export function candidateOf({ location, stock }: PlanningCandidate): CandidateLo
     enabled: location.fulfils.length > 0,
     priority: location.priority,
     ...(location.channels ? { channels: location.channels } : {}),
-    ...(location.dailyCapacity !== undefined ? { dailyCapacity: location.dailyCapacity } : {}),
+    ...(location.dailyCapacity !== undefined
+      ? { dailyCapacity: location.dailyCapacity, usedCapacityToday: used ?? 0 }
+      : {}),
     ...(location.costPerShipmentMinor !== undefined
       ? { costPerShipmentMinor: location.costPerShipmentMinor }
       : {}),
@@ -35,8 +37,15 @@ export function candidateOf({ location, stock }: PlanningCandidate): CandidateLo
   };
 }
 
-/** Sources a plan request under a profile. */
-export function sourcePlan(request: PlanRequest, profile: SourcingProfile): SourcingResult {
+/** The UTC day of an instant, as daily capacity counts it. */
+export const dayOf = (now: string) => now.slice(0, 10);
+
+/** Sources a plan request under a profile; `usedToday` counts the groups each location was given today. */
+export function sourcePlan(
+  request: PlanRequest,
+  profile: SourcingProfile,
+  usedToday: ReadonlyMap<string, number> = new Map(),
+): SourcingResult {
   const { delivery } = request;
   return source(
     {
@@ -58,7 +67,7 @@ export function sourcePlan(request: PlanRequest, profile: SourcingProfile): Sour
               }
             : { type: 'pickup', locationId: delivery.locationId },
       },
-      candidates: request.candidates.map(candidateOf),
+      candidates: request.candidates.map((c) => candidateOf(c, usedToday.get(c.location.locationId))),
       excludedLocationIds: request.excludedLocationIds ?? [],
       now: request.now,
     },

@@ -54,7 +54,7 @@ export interface FulfilmentHead {
 export type AnswerOutcome = 'recorded' | 'repeat' | 'conflict';
 
 /** What the fulfilment use cases need from the fulfillment table. */
-export interface GroupRepository {
+export interface GroupRepository extends CapacityCounter {
   head(orderId: string): Promise<FulfilmentHead | undefined>;
   groups(orderId: string): Promise<FulfilmentGroup[]>;
   group(orderId: string, groupId: string): Promise<FulfilmentGroup | undefined>;
@@ -68,7 +68,14 @@ export interface GroupRepository {
   updateGroupOp(previous: FulfilmentGroup, next: FulfilmentGroup): TransactItem;
   putRoutingOp(record: RoutingRecord): TransactItem;
   decisionOp(orderId: string, decision: DecisionRecord): TransactItem;
+  /** Counts groups given to a location on a UTC day (its daily capacity is measured against it). */
+  capacityOp(day: string, locationId: string, groups: number): TransactItem;
   recordAnswer(group: FulfilmentGroup, answer: RecordedAnswer): Promise<AnswerOutcome>;
+}
+
+/** How many groups each location was given on a UTC day (`YYYY-MM-DD`). */
+export interface CapacityCounter {
+  usedOn(day: string): Promise<Map<string, number>>;
 }
 
 /** One entry of a workflow execution's history, for the timeline. */

@@ -14,7 +14,7 @@ import {
   type WorkflowGroup,
   workflowGroup,
 } from '../domain/group';
-import { allocatedLines, profileDecision, sourcePlan, UNFILLED_REASONS } from '../domain/planning';
+import { allocatedLines, dayOf, profileDecision, sourcePlan, UNFILLED_REASONS } from '../domain/planning';
 import type { SourcingProfile } from '../domain/profile';
 import type { RoutingRecord } from '../domain/routing';
 import type { DecisionRecord, SourcingGroup } from '../domain/sourcing';
@@ -28,7 +28,7 @@ import {
   timesFor,
   untilCommitted,
 } from './fulfilment-state';
-import type { FulfilmentPorts, ProfileRepository } from './ports';
+import type { CapacityCounter, FulfilmentPorts, ProfileRepository } from './ports';
 import { activeProfile } from './profiles';
 
 /**
@@ -38,26 +38,46 @@ import { activeProfile } from './profiles';
  * other locations, never asking a location that failed this order again.
  */
 
-/** A second's copy of the active routing profile per execution environment: every order reads it. */
+/** A second's copy of the active routing profile per execution environment (and store): every order reads it. */
 const PROFILE_TTL_MS = 1_000;
-let cachedProfile: { at: number; value: Promise<SourcingProfile> } | undefined;
+const cachedProfiles = new WeakMap<ProfileRepository, { at: number; value: Promise<SourcingProfile> }>();
 
 /** The active version of the routing profile (`default`: the built-in one until ops write their own). */
 export function routingProfile(profiles: ProfileRepository): Promise<SourcingProfile> {
-  if (cachedProfile && Date.now() - cachedProfile.at < PROFILE_TTL_MS) return cachedProfile.value;
+  const hit = cachedProfiles.get(profiles);
+  if (hit && Date.now() - hit.at < PROFILE_TTL_MS) return hit.value;
   const value = activeProfile({ profiles, now: () => new Date().toISOString() });
-  cachedProfile = { at: Date.now(), value };
-  value.catch(() => {
-    cachedProfile = undefined;
-  });
+  cachedProfiles.set(profiles, { at: Date.now(), value });
+  value.catch(() => cachedProfiles.delete(profiles));
   return value;
 }
 
-/** The sourcing engine as the inventory pool's planner, under the active routing profile. */
-export function profilePlanner(profiles: ProfileRepository): Planner {
+/** A second's copy of each location's groups today, per counter: every order reads it. */
+const cachedUsage = new WeakMap<
+  CapacityCounter,
+  { day: string; at: number; value: Promise<Map<string, number>> }
+>();
+
+/** Groups given to each location on the UTC day of `now` (one query for every location). */
+export function usedToday(counter: CapacityCounter, now: string): Promise<Map<string, number>> {
+  const day = dayOf(now);
+  const hit = cachedUsage.get(counter);
+  if (hit && hit.day === day && Date.now() - hit.at < PROFILE_TTL_MS) return hit.value;
+  const value = counter.usedOn(day);
+  cachedUsage.set(counter, { day, at: Date.now(), value });
+  value.catch(() => cachedUsage.delete(counter));
+  return value;
+}
+
+/**
+ * The sourcing engine as the inventory pool's planner, under the active routing profile, with each
+ * location's daily capacity measured against the groups it was given today.
+ */
+export function profilePlanner(profiles: ProfileRepository, capacity: CapacityCounter): Planner {
   return {
     async plan(request) {
-      const result = sourcePlan(request, await routingProfile(profiles));
+      const [profile, used] = await Promise.all([routingProfile(profiles), usedToday(capacity, request.now)]);
+      const result = sourcePlan(request, profile, used);
       return {
         lines: allocatedLines(result.groups),
         unfilled: result.unfilled.map((u) => ({ sku: u.sku, quantity: u.quantity, reason: u.reason })),
@@ -155,6 +175,7 @@ export async function routeOrder(
         updatedAt: now,
       }),
       ...groups.map((g) => ports.groups.putGroupOp(g)),
+      ...groups.map((g) => ports.groups.capacityOp(dayOf(now), g.locationId, 1)),
       ports.groups.putRoutingOp(record),
       ...(isProfileDecision(decision)
         ? [ports.groups.decisionOp(orderId, decision.record as unknown as DecisionRecord)]
@@ -200,9 +221,10 @@ export async function rerouteGroup(
     if (order.status === 'CANCELLED') throw new OrderCancelled(orderId);
     const now = ports.now();
     const skus = group.lines.map((l) => l.sku);
-    const [candidates, profile] = await Promise.all([
+    const [candidates, profile, used] = await Promise.all([
       readPlanningCandidates(ports.inventory, order.channel, skus),
       routingProfile(ports.profiles),
+      ports.groups.usedOn(dayOf(now)),
     ]);
     const result = sourcePlan(
       {
@@ -215,6 +237,7 @@ export async function rerouteGroup(
         now,
       },
       profile,
+      used,
     );
     const placed = await placeAllocations(
       ports.inventory,
@@ -283,6 +306,7 @@ export async function rerouteGroup(
     const items = [
       ...placed.stockOps,
       ...replacements.map((g) => ports.groups.putGroupOp(g)),
+      ...replacements.map((g) => ports.groups.capacityOp(dayOf(now), g.locationId, 1)),
       ports.groups.putRoutingOp(record),
       ports.groups.decisionOp(orderId, result.decision),
       ports.groups.updateHeadOp(head, {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { FulfilmentStore } from '../../../shared/fulfillment/adapters/fulfilment-store';
 import { ProfileStore } from '../../../shared/fulfillment/adapters/profile-store';
 import { makeFulfilmentPorts } from '../../../shared/fulfillment/adapters/runtime';
 import { DEFAULT_PROFILE } from '../../../shared/fulfillment/domain/profile';
@@ -24,6 +25,7 @@ import type { OrderPorts } from '../../../shared/orders/use-cases/ports';
 import { documentClient } from '../../../shared/platform/clients';
 import type { DomainError } from '../../../shared/platform/errors';
 import { freshTables } from '../../support/dynamo';
+import { DC } from '../../support/network';
 
 /**
  * The fulfilment use cases on DynamoDB Local, stepped as the group workflow steps them (ask the
@@ -54,15 +56,7 @@ const NETWORK: Record<string, LocationInput> = {
   'STORE-LON': store('London Oxford St', 51.5154, -0.1419),
   'STORE-BHM': store('Birmingham Bullring', 52.4778, -1.8936),
   // Preferred by priority (10): the built-in placement would choose it; the profile ranks by distance.
-  'DC-DAV': {
-    name: 'Daventry DC',
-    type: 'dc',
-    geo: { lat: 52.2569, lon: -1.1617 },
-    postalCode: 'NN11 8PB',
-    country: 'GB',
-    fulfils: ['ship'],
-    priority: 10,
-  },
+  'DC-DAV': DC,
 };
 
 const shipTo = (lines: { sku: string; quantity: number }[]): OrderInput => ({
@@ -99,7 +93,12 @@ describe('fulfilment', () => {
     const doc = documentClient(client);
     inventory = makeInventoryPorts(doc, names.inventory ?? '');
     profileStore = new ProfileStore(doc, names.fulfillment ?? '');
-    orders = makeOrderPorts(doc, names.orders ?? '', inventory, profilePlanner(profileStore));
+    orders = makeOrderPorts(
+      doc,
+      names.orders ?? '',
+      inventory,
+      profilePlanner(profileStore, new FulfilmentStore(doc, names.fulfillment ?? '')),
+    );
     answers = [];
     expired = new Set();
     const workflows: WorkflowPort = {
@@ -219,6 +218,37 @@ describe('fulfilment', () => {
     const london = record.candidates.find((c) => c.locationId === 'STORE-LON');
     expect(london).toMatchObject({ verdict: 'excluded' });
     expect(london?.filters).toContainEqual(expect.objectContaining({ name: 'enabled', passed: false }));
+  });
+
+  it("stops choosing a store once it was given its day's capacity, and the decision says so", async () => {
+    await putLocation(inventory, 'STORE-LON', { ...NETWORK['STORE-LON']!, dailyCapacity: 1 });
+    await count('TEE', 'STORE-LON', 5);
+    await count('TEE', 'DC-DAV', 20);
+
+    const first = await place(shipTo([{ sku: 'TEE', quantity: 1 }]));
+    await routeOrder(ports, first);
+    await new Promise((r) => setTimeout(r, 1_100)); // the intake's one-second copy of the counters
+    const second = await place(shipTo([{ sku: 'TEE', quantity: 1 }]));
+
+    expect((await getOrder(orders, 'web', first)).lines[0]?.allocations).toEqual([
+      { locationId: 'STORE-LON', quantity: 1 },
+    ]);
+    expect((await getOrder(orders, 'web', second)).lines[0]?.allocations).toEqual([
+      { locationId: 'DC-DAV', quantity: 1 },
+    ]);
+    const { decision } = await getOrder(orders, 'web', second);
+    const london = (
+      decision as unknown as {
+        record: {
+          candidates: { locationId: string; filters: { name: string; passed: boolean; reason?: string }[] }[];
+        };
+      }
+    ).record.candidates.find((c) => c.locationId === 'STORE-LON');
+    expect(london?.filters).toContainEqual({
+      name: 'capacityLeft',
+      passed: false,
+      reason: 'no capacity left today (1 of 1)',
+    });
   });
 
   it('never splits an order one location can fill, and splits one that none can', async () => {

@@ -255,28 +255,26 @@ describe('reading and cancelling orders', () => {
     expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 0, available: 5 });
   });
 
-  it('refuses to cancel an order once units have left a location, and keeps what it still holds', async () => {
+  /** An order of 2 TEE in fulfilment, its one group at DC1 in `status` (what fulfillment writes). */
+  const orderInFulfilment = async (status: 'ACCEPTED' | 'SHIPPED') => {
     const created = await intake(ports, 'k1', shipOrder([{ sku: 'TEE', quantity: 2 }]));
     const { orderId } = created.body as { orderId: string };
     const now = new Date().toISOString();
-    // What fulfillment does: the order is routed, then its group ships.
     const order = await ports.orders.get(orderId);
-    const shipped = {
-      status: 'IN_FULFILLMENT' as const,
-      lines: order!.lines,
-      groups: [
-        {
-          groupId: `${orderId}-G1`,
-          locationId: 'DC1',
-          lines: [{ sku: 'TEE', quantity: 2 }],
-          status: 'SHIPPED' as const,
-          updatedAt: now,
-        },
-      ],
+    const group = {
+      groupId: `${orderId}-G1`,
+      locationId: 'DC1',
+      lines: [{ sku: 'TEE', quantity: 2 }],
+      status,
+      updatedAt: now,
     };
-    expect(await ports.transact([ports.orders.updateOp(order!, shipped, now)])).toEqual({
-      kind: 'committed',
-    });
+    const next = { status: 'IN_FULFILLMENT' as const, lines: order!.lines, groups: [group] };
+    expect(await ports.transact([ports.orders.updateOp(order!, next, now)])).toEqual({ kind: 'committed' });
+    return orderId;
+  };
+
+  it('refuses to cancel an order once units have left a location, and keeps what it still holds', async () => {
+    const orderId = await orderInFulfilment('SHIPPED');
 
     const error = await rejection(cancelOrder(ports, 'web', orderId));
 
@@ -296,24 +294,7 @@ describe('reading and cancelling orders', () => {
   });
 
   it('cancels an order in fulfilment while nothing has left, releasing what its lines hold now', async () => {
-    const created = await intake(ports, 'k1', shipOrder([{ sku: 'TEE', quantity: 2 }]));
-    const { orderId } = created.body as { orderId: string };
-    const now = new Date().toISOString();
-    const order = await ports.orders.get(orderId);
-    const accepted = {
-      status: 'IN_FULFILLMENT' as const,
-      lines: order!.lines,
-      groups: [
-        {
-          groupId: `${orderId}-G1`,
-          locationId: 'DC1',
-          lines: [{ sku: 'TEE', quantity: 2 }],
-          status: 'ACCEPTED' as const,
-          updatedAt: now,
-        },
-      ],
-    };
-    await ports.transact([ports.orders.updateOp(order!, accepted, now)]);
+    const orderId = await orderInFulfilment('ACCEPTED');
 
     const cancelled = await cancelOrder(ports, 'web', orderId);
 
