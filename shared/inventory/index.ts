@@ -41,3 +41,4 @@ export {
   type StockReservations,
   stockReservations,
 } from './use-cases/reservations';
+export { adjustInventory } from './use-cases/stock';

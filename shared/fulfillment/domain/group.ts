@@ -148,23 +148,30 @@ export function statusAfter(group: Pick<FulfilmentGroup, 'transferTo'>, action: 
 export function failureOf(failure: { Error?: string; Cause?: string } | undefined): {
   status: Extract<GroupStatus, 'REJECTED' | 'SHORT_PICKED' | 'TIMED_OUT'>;
   reason: string;
+  /** A short pick's lines: what the location did not find. */
+  short: { sku: string; quantityShort: number }[];
 } {
   const error = failure?.Error ?? 'States.Timeout';
   const cause = parseCause(failure?.Cause);
   if (error === 'FulfillmentRejected') {
-    return { status: 'REJECTED', reason: String(cause.reason ?? 'rejected by the location') };
+    return { status: 'REJECTED', reason: String(cause.reason ?? 'rejected by the location'), short: [] };
   }
   if (error === 'ShortPicked') {
-    const short = Array.isArray(cause.lines)
-      ? (cause.lines as { sku?: string; quantityShort?: number }[])
-          .map((l) => `${l.sku} short ${l.quantityShort}`)
-          .join(', ')
-      : '';
-    return { status: 'SHORT_PICKED', reason: `short pick${short ? `: ${short}` : ''}` };
+    const lines = Array.isArray(cause.lines)
+      ? (cause.lines as { sku?: unknown; quantityShort?: unknown }[])
+      : [];
+    const short = lines
+      .filter(
+        (l) => typeof l.sku === 'string' && Number.isInteger(l.quantityShort) && Number(l.quantityShort) > 0,
+      )
+      .map((l) => ({ sku: String(l.sku), quantityShort: Number(l.quantityShort) }));
+    const said = short.map((l) => `${l.sku} short ${l.quantityShort}`).join(', ');
+    return { status: 'SHORT_PICKED', reason: `short pick${said ? `: ${said}` : ''}`, short };
   }
-  if (error === 'States.HeartbeatTimeout')
-    return { status: 'TIMED_OUT', reason: 'no sign of life within its heartbeat' };
-  return { status: 'TIMED_OUT', reason: 'no answer within its SLA' };
+  if (error === 'States.HeartbeatTimeout') {
+    return { status: 'TIMED_OUT', reason: 'no sign of life within its heartbeat', short: [] };
+  }
+  return { status: 'TIMED_OUT', reason: 'no answer within its SLA', short: [] };
 }
 
 function parseCause(cause: string | undefined): Record<string, unknown> {

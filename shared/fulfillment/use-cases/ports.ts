@@ -106,7 +106,7 @@ export interface FulfilmentPorts {
   profiles: ProfileRepository;
   orders: OrderRepository;
   stock: StockReservations;
-  inventory: Pick<InventoryPorts, 'inventory' | 'now'>;
+  inventory: InventoryPorts;
   workflows: WorkflowPort;
   transact(items: TransactItem[]): Promise<{ kind: 'committed' } | CancelledTransaction>;
   now(): string;

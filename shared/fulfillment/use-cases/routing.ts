@@ -1,5 +1,6 @@
 import {
   type AllocatedLine,
+  adjustInventory,
   type Location,
   type Planner,
   placeAllocations,
@@ -204,7 +205,9 @@ export async function rerouteGroup(
   command: { orderId: string; groupId: string; failure?: { Error?: string; Cause?: string } },
 ): Promise<{ groups: WorkflowGroup[] }> {
   const { orderId, groupId } = command;
-  await failGroup(ports, orderId, groupId, failureOf(command.failure));
+  const failure = failureOf(command.failure);
+  await failGroup(ports, orderId, groupId, failure);
+  if (failure.status === 'SHORT_PICKED') await correctShortStock(ports, orderId, groupId, failure.short);
   return untilCommitted<{ groups: WorkflowGroup[] }>(ports, `Order ${orderId}`, async () => {
     const [order, head, group, routings] = await Promise.all([
       ports.orders.get(orderId),
@@ -319,6 +322,35 @@ export async function rerouteGroup(
     ];
     return { items, result: { groups: replacements.map(workflowGroup) } };
   });
+}
+
+/**
+ * A short pick says the location holds fewer units than its position says: its on hand falls by
+ * what it was short (never below zero), as an adjustment named after the group and SKU, so a
+ * retried task applies it once and availability stops promising units that are not there.
+ */
+async function correctShortStock(
+  ports: FulfilmentPorts,
+  orderId: string,
+  groupId: string,
+  short: { sku: string; quantityShort: number }[],
+): Promise<void> {
+  const group = await ports.groups.group(orderId, groupId);
+  if (!group) return;
+  for (const line of short) {
+    const ordered = group.lines.find((l) => l.sku === line.sku)?.quantity ?? 0;
+    const position = await ports.inventory.inventory.getPosition(line.sku, group.locationId);
+    const fall = Math.min(line.quantityShort, ordered, position?.onHand ?? 0);
+    if (fall <= 0) continue;
+    await adjustInventory(ports.inventory, {
+      sku: line.sku,
+      locationId: group.locationId,
+      delta: -fall,
+      reason: `short pick (${groupId})`,
+      sourceSystem: 'fulfilment',
+      sourceEventId: `${groupId}-${line.sku}`,
+    });
+  }
 }
 
 /**

@@ -337,6 +337,33 @@ describe('fulfilment', () => {
     });
   });
 
+  it('takes what a short-picking store did not find off its on hand, once, and reroutes the group', async () => {
+    await count('TEE', 'STORE-LON', 5);
+    await count('TEE', 'DC-DAV', 20);
+    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 2 }]));
+    const groupId = `${orderId}-G1`;
+    await routeOrder(ports, orderId);
+    await acceptAt(orderId, groupId, 'STORE-LON');
+    await answerWork(ports, locationKey('STORE-LON'), {
+      locationId: 'STORE-LON',
+      groupId,
+      action: 'shortPick',
+      details: { lines: [{ sku: 'TEE', quantityShort: 2 }] },
+    });
+    const failure = answers.at(-1)!.outcome as { error: string; cause: string };
+
+    const failed = { Error: failure.error, Cause: failure.cause };
+    const { groups } = await rerouteGroup(ports, { orderId, groupId, failure: failed });
+    await rerouteGroup(ports, { orderId, groupId, failure: failed });
+
+    expect(groups).toEqual([expect.objectContaining({ locationId: 'DC-DAV' })]);
+    expect(await position('TEE', 'STORE-LON')).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
+    expect((await getOrder(orders, 'web', orderId)).groups?.[0]).toMatchObject({
+      status: 'SHORT_PICKED',
+      reason: 'short pick: TEE short 2',
+    });
+  });
+
   it('reroutes a silent store (its SLA ran out) the same way', async () => {
     await count('TEE', 'STORE-LON', 5);
     await count('TEE', 'DC-DAV', 20);

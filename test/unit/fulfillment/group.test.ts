@@ -52,14 +52,22 @@ describe('a fulfilment group', () => {
     expect(failureOf({ Error: 'FulfillmentRejected', Cause: '{"reason":"no staff"}' })).toEqual({
       status: 'REJECTED',
       reason: 'no staff',
+      short: [],
     });
-    expect(failureOf({ Error: 'ShortPicked', Cause: '{"lines":[{"sku":"A","quantityShort":2}]}' })).toEqual({
+    expect(
+      failureOf({
+        Error: 'ShortPicked',
+        Cause: '{"lines":[{"sku":"A","quantityShort":2},{"sku":"B","quantityShort":"x"}]}',
+      }),
+    ).toEqual({
       status: 'SHORT_PICKED',
       reason: 'short pick: A short 2',
+      short: [{ sku: 'A', quantityShort: 2 }],
     });
     expect(failureOf({ Error: 'States.Timeout' })).toEqual({
       status: 'TIMED_OUT',
       reason: 'no answer within its SLA',
+      short: [],
     });
     expect(failureOf({ Error: 'FulfillmentRejected', Cause: 'plain words' }).reason).toBe('plain words');
     expect(failureOf(undefined).status).toBe('TIMED_OUT');
