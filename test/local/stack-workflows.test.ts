@@ -4,13 +4,13 @@ import {
   ListExecutionsCommand,
   SendTaskSuccessCommand,
   SFNClient,
-  StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { LocalHandler } from '../../local/lambda';
 import { silentLogger } from '../../local/log';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack';
 import { ENV, type FunctionDefinition, type WorkflowDefinition } from '../../shared/platform/definitions';
+import { startOrder } from './step-functions';
 import { closeConnections, recorder, send, waitFor } from './support';
 
 /**
@@ -152,13 +152,7 @@ describe('workflows in the local stack', () => {
   });
 
   it('runs an execution over the SDK: tasks by the handlers, a callback answered with its token', async () => {
-    const started = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: arn,
-        name: 'ord-1',
-        input: JSON.stringify({ orderId: 'ord-1' }),
-      }),
-    );
+    const started = await startOrder(sfn, arn, 'ord-1');
     const token = await waitFor(() => fakes.tokens('ord-1')[0], 'the task token AskLocation got');
 
     const running = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
@@ -198,33 +192,13 @@ describe('workflows in the local stack', () => {
       'arn:aws:lambda:us-east-1:000000000000:function:CompleteOrder',
     );
     // The execution name is the order id: starting it again with the same input is the same one.
-    const again = await sfn
-      .send(
-        new StartExecutionCommand({
-          stateMachineArn: arn,
-          name: 'ord-1',
-          input: JSON.stringify({ orderId: 'ord-1' }),
-        }),
-      )
-      .catch((error: Error) => error);
+    const again = await startOrder(sfn, arn, 'ord-1').catch((error: Error) => error);
     expect(again).toMatchObject({ name: 'ExecutionAlreadyExists' });
   });
 
   it("hands a handler's error to Retry and Catch under the error's name, as Lambda reports it", async () => {
-    const cancelled = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: arn,
-        name: 'cancelled-1',
-        input: JSON.stringify({ orderId: 'cancelled-1' }),
-      }),
-    );
-    const busy = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: arn,
-        name: 'busy-1',
-        input: JSON.stringify({ orderId: 'busy-1' }),
-      }),
-    );
+    const cancelled = await startOrder(sfn, arn, 'cancelled-1');
+    const busy = await startOrder(sfn, arn, 'busy-1');
 
     const caught = await ended(sfn, cancelled.executionArn ?? '');
     expect(caught.status).toBe('SUCCEEDED');
@@ -241,13 +215,7 @@ describe('workflows in the local stack', () => {
 
   it("scales a callback's timeout with the stack's time scale: 5,000 s pass in 5 s", async () => {
     const begun = Date.now();
-    const started = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: arn,
-        name: 'silent-1',
-        input: JSON.stringify({ orderId: 'silent-1' }),
-      }),
-    );
+    const started = await startOrder(sfn, arn, 'silent-1');
     const token = await waitFor(() => fakes.tokens('silent-1')[0], 'the location to be asked');
     const execution = await ended(sfn, started.executionArn ?? '', 15_000);
     const took = (execution.stopDate?.getTime() ?? 0) - begun;
@@ -266,13 +234,7 @@ describe('workflows in the local stack', () => {
   // statemachines/fulfillment-group.asl.json needs: `$.group.slaSeconds`).
   it("scales a TimeoutSecondsPath read from the state's input: an SLA of 2,000 s passes in 2 s", async () => {
     const begun = Date.now();
-    const started = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: arn,
-        name: 'sla-1',
-        input: JSON.stringify({ orderId: 'sla-1', slaSeconds: 2_000 }),
-      }),
-    );
+    const started = await startOrder(sfn, arn, 'sla-1', { slaSeconds: 2_000 });
     const execution = await ended(sfn, started.executionArn ?? '', 10_000);
     const took = (execution.stopDate?.getTime() ?? 0) - begun;
 
@@ -307,13 +269,7 @@ describe('the Fulfillment workflow in the local stack', () => {
     stack = await start(fakes, { loadHandler });
     sfn = sfnClient(stack.stepFunctionsEndpoint);
     const client = sfn;
-    const started = await client.send(
-      new StartExecutionCommand({
-        stateMachineArn: stack.stateMachineArns.Fulfillment,
-        name: 'ord-7',
-        input: JSON.stringify({ orderId: 'ord-7' }),
-      }),
-    );
+    const started = await startOrder(client, stack.stateMachineArns.Fulfillment, 'ord-7');
     const runner = stack.workflows;
     /** The token AskLocation got for a group's step; gives up at once if the order's execution ended. */
     const tokenFor = (groupId: string, step: string) =>
@@ -434,13 +390,7 @@ describe('the local stack and its workflow definitions', () => {
     const first = fakeHandlers();
     stack = await start(first, { workflows: [HANDOFF], tablePrefix });
     const before = sfnClient(stack.stepFunctionsEndpoint);
-    const started = await before.send(
-      new StartExecutionCommand({
-        stateMachineArn: stack.stateMachineArns.Handoff,
-        name: 'ord-restart',
-        input: JSON.stringify({ orderId: 'ord-restart' }),
-      }),
-    );
+    const started = await startOrder(before, stack.stateMachineArns.Handoff, 'ord-restart');
     const token = await waitFor(() => first.tokens('ord-restart')[0], 'the location to be asked');
     before.destroy();
     await stack.stop();

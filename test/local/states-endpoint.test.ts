@@ -1,23 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Server } from 'node:http';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
-import { handleStatesRequest, STATES_PATH } from '../../local/workflows/endpoint';
 import { WorkflowRunner } from '../../local/workflows/runner';
-import { WorkflowStore } from '../../local/workflows/store';
 import { ASK_A_STORE_ARN, askAStore } from './ask-a-store';
+import { serveStates, statesClient } from './step-functions';
 import { waitFor } from './support';
+import { uniqueWorkflowsTable, workflowStore } from './workflow-store';
 
 /** The runner behind the Step Functions JSON protocol, driven by the real `@aws-sdk/client-sfn`. */
 const ARN = ASK_A_STORE_ARN;
@@ -30,13 +26,8 @@ describe('the local Step Functions endpoint', () => {
   const tokens = new Map<string, string>();
 
   beforeAll(async () => {
-    const client = new DynamoDBClient({
-      endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
     runner = new WorkflowRunner({
-      store: new WorkflowStore(client, `sfn${randomUUID().slice(0, 8)}-Workflows`),
+      store: workflowStore(uniqueWorkflowsTable('sfn')),
       stateMachines: [{ arn: ARN, name: 'AskAStore', definition }],
       timeScale: 0.001,
       callService: async (resource, parameters) => {
@@ -46,27 +37,9 @@ describe('the local Step Functions endpoint', () => {
       },
     });
     await runner.start();
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', async () => {
-        if (req.method !== 'POST' || !req.url?.startsWith(STATES_PATH)) {
-          res.writeHead(404).end();
-          return;
-        }
-        const answer = await handleStatesRequest(runner, {
-          headers: req.headers,
-          body: Buffer.concat(chunks),
-        });
-        res.writeHead(answer.statusCode, answer.headers).end(answer.body);
-      });
-    });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    sfn = new SFNClient({
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}${STATES_PATH}`,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    const served = await serveStates(runner);
+    server = served.server;
+    sfn = statesClient(served.port);
   });
 
   afterAll(async () => {

@@ -1,9 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
 import { lintStateMachine } from '../../local/workflows/lint';
-import { type AslDefinition, type CallService, WorkflowRunner } from '../../local/workflows/runner';
-import { WorkflowStore } from '../../local/workflows/store';
+import type { AslDefinition, CallService, WorkflowRunner } from '../../local/workflows/runner';
 import {
   CHILD_ARN,
   childrenMachines,
@@ -11,6 +7,7 @@ import {
   parentWithRunChild,
   RECURSIVE_ARN,
 } from './children-workflows';
+import { executionEnded, runnersPerTest } from './runners-per-test';
 import { waitFor } from './support';
 
 /**
@@ -25,8 +22,6 @@ interface ParentOutput {
 }
 
 describe('child executions in the local workflow runner', () => {
-  let store: WorkflowStore;
-  let runners: WorkflowRunner[];
   let asked: { name: string; token: string }[];
   const callService: CallService = async (resource, parameters) => {
     if (resource === 'arn:aws:states:::lambda:invoke') {
@@ -34,29 +29,11 @@ describe('child executions in the local workflow runner', () => {
     }
     return { StatusCode: 200 };
   };
-  const runner = async (parent?: AslDefinition) => {
-    const r = new WorkflowRunner({
-      store,
-      stateMachines: childrenMachines(parent),
-      callService,
-      timeScale: 0.001,
-    });
-    runners.push(r);
-    await r.start();
-    return r;
-  };
+  const runners = runnersPerTest('wfc', callService);
+  const runner = (parent?: AslDefinition) => runners.start(childrenMachines(parent));
   /** The token the execution named `name` asked with (children ask under their own name). */
   const tokenFor = (name: string) =>
     waitFor(() => asked.find((a) => a.name === name)?.token, `${name} to ask`, 10_000);
-  const ended = (r: WorkflowRunner, arn: string) =>
-    waitFor(
-      async () => {
-        const e = await r.describeExecution(arn);
-        return e.status === 'RUNNING' ? undefined : e;
-      },
-      `${arn} to end`,
-      15_000,
-    );
   const startParent = (r: WorkflowRunner, orderId: string, items: string[]) =>
     r.startExecution({
       stateMachineArn: PARENT_ARN,
@@ -64,24 +41,13 @@ describe('child executions in the local workflow runner', () => {
       input: JSON.stringify({ orderId, items: items.map((item) => ({ name: `${orderId}-${item}` })) }),
     });
   const outputOf = async (r: WorkflowRunner, arn: string): Promise<ParentOutput> => {
-    const execution = await ended(r, arn);
+    const execution = await executionEnded(r, arn);
     expect(execution.status).toBe('SUCCEEDED');
     return JSON.parse(execution.output ?? '{}') as ParentOutput;
   };
 
-  beforeEach(async () => {
-    const client = new DynamoDBClient({
-      endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    store = new WorkflowStore(client, `wfc${randomUUID().slice(0, 8)}-Workflows`);
-    runners = [];
+  beforeEach(() => {
     asked = [];
-  });
-
-  afterEach(async () => {
-    for (const r of runners) await r.stop();
   });
 
   it('waits for the child of each item and gets its description, Input and Output as JSON (.sync:2)', async () => {
@@ -233,17 +199,17 @@ describe('child executions in the local workflow runner', () => {
     await first.stop();
     // The child ended, and the process died before its parent was told.
     const childArn = first.executionArn(CHILD_ARN, 'ord-8-a');
-    await store.finishExecution(childArn, {
+    await runners.store.finishExecution(childArn, {
       status: 'SUCCEEDED',
       stopDate: new Date().toISOString(),
       output: JSON.stringify({ name: 'ord-8-a', answer: { ok: 'while down' } }),
     });
-    const wait = (await store.executionWaits(executionArn)).find((w) => w.kind === 'child');
+    const wait = (await runners.store.executionWaits(executionArn)).find((w) => w.kind === 'child');
     expect(wait?.status).toBe('WAITING');
 
     const second = await runner();
     // Settled by start() itself, before the resumed parent comes back to its task.
-    expect((await store.getWait(wait?.id ?? ''))?.status).toBe('SUCCEEDED');
+    expect((await runners.store.getWait(wait?.id ?? ''))?.status).toBe('SUCCEEDED');
     const { child } = (await outputOf(second, executionArn)).children[0] ?? {};
 
     expect(child).toMatchObject({
@@ -261,8 +227,8 @@ describe('child executions in the local workflow runner', () => {
     const token = await tokenFor('ord-9-a');
     await first.stop();
     // The parent's task timed out, and the process died before the child was stopped.
-    const wait = (await store.executionWaits(executionArn)).find((w) => w.kind === 'child');
-    await store.settleWait(wait?.id ?? '', { status: 'FAILED', error: 'States.Timeout' });
+    const wait = (await runners.store.executionWaits(executionArn)).find((w) => w.kind === 'child');
+    await runners.store.settleWait(wait?.id ?? '', { status: 'FAILED', error: 'States.Timeout' });
 
     const second = await runner();
     const childArn = second.executionArn(CHILD_ARN, 'ord-9-a');
@@ -282,7 +248,7 @@ describe('child executions in the local workflow runner', () => {
     });
 
     await r.sendTaskSuccess(await tokenFor('rec-deeper-deeper'), '{"ok":true}');
-    const execution = await ended(r, executionArn);
+    const execution = await executionEnded(r, executionArn);
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(JSON.parse(execution.output ?? '{}')).toMatchObject({

@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
-import { type CallService, type StatesError, WorkflowRunner } from '../../local/workflows/runner';
-import { WorkflowStore } from '../../local/workflows/store';
+import type { CallService, StatesError } from '../../local/workflows/runner';
 import { ASK_A_STORE_ARN, askAStore, withState } from './ask-a-store';
+import { executionEnded, runnersPerTest } from './runners-per-test';
 import { waitFor } from './support';
 
 /**
@@ -15,25 +12,15 @@ const ARN = ASK_A_STORE_ARN;
 const definition = askAStore();
 
 describe('the local workflow runner', () => {
-  let store: WorkflowStore;
-  let runners: WorkflowRunner[];
   let calls: { resource: string; parameters: unknown }[];
   const callService: CallService = async (resource, parameters) => {
     calls.push({ resource, parameters });
     if (resource.endsWith(':function:Prepare')) return { prepared: true };
     return { StatusCode: 200 };
   };
-  const runner = async (machine = definition) => {
-    const r = new WorkflowRunner({
-      store,
-      stateMachines: [{ arn: ARN, name: 'AskAStore', definition: machine }],
-      callService,
-      timeScale: 0.001,
-    });
-    runners.push(r);
-    await r.start();
-    return r;
-  };
+  const runners = runnersPerTest('wf', callService);
+  const runner = (machine = definition) =>
+    runners.start([{ arn: ARN, name: 'AskAStore', definition: machine }]);
   const tokenFor = async (orderId: string, after = 0) =>
     waitFor(
       () =>
@@ -44,29 +31,9 @@ describe('the local workflow runner', () => {
       `a task token for ${orderId}`,
       10_000,
     );
-  const ended = (r: WorkflowRunner, arn: string) =>
-    waitFor(
-      async () => {
-        const e = await r.describeExecution(arn);
-        return e.status === 'RUNNING' ? undefined : e;
-      },
-      `${arn} to end`,
-      15_000,
-    );
 
-  beforeEach(async () => {
-    const client = new DynamoDBClient({
-      endpoint: process.env.TEST_DYNAMODB_ENDPOINT,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    store = new WorkflowStore(client, `wf${randomUUID().slice(0, 8)}-Workflows`);
-    runners = [];
+  beforeEach(() => {
     calls = [];
-  });
-
-  afterEach(async () => {
-    for (const r of runners) await r.stop();
   });
 
   it('runs a task, waits for the callback with its own token, then the Wait, and succeeds', async () => {
@@ -81,7 +48,7 @@ describe('the local workflow runner', () => {
     expect(token).not.toContain('LOCAL_TASK_TOKEN');
     expect((await r.describeExecution(executionArn)).status).toBe('RUNNING');
     await r.sendTaskSuccess(token, '{"accepted":true}');
-    const execution = await ended(r, executionArn);
+    const execution = await executionEnded(r, executionArn);
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(JSON.parse(execution.output ?? '{}')).toEqual({
@@ -105,7 +72,7 @@ describe('the local workflow runner', () => {
     });
 
     await r.sendTaskFailure(await tokenFor('ord-2'), 'Rejected', 'out of stock');
-    const execution = await ended(r, executionArn);
+    const execution = await executionEnded(r, executionArn);
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(JSON.parse(execution.output ?? '{}')).toMatchObject({
@@ -137,8 +104,11 @@ describe('the local workflow runner', () => {
     }
     await r.sendTaskSuccess(token, '{"accepted":true}');
 
-    expect(await ended(r, silent.executionArn)).toMatchObject({ status: 'FAILED', error: 'StoreSilent' });
-    expect(await ended(r, alive.executionArn)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await executionEnded(r, silent.executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'StoreSilent',
+    });
+    expect(await executionEnded(r, alive.executionArn)).toMatchObject({ status: 'SUCCEEDED' });
   });
 
   it('resumes a waiting execution after a restart: the same token completes it, the store was asked once', async () => {
@@ -153,7 +123,7 @@ describe('the local workflow runner', () => {
 
     const second = await runner();
     await second.sendTaskSuccess(token, '{"accepted":true}');
-    const execution = await ended(second, executionArn);
+    const execution = await executionEnded(second, executionArn);
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(calls.filter((c) => c.resource === 'arn:aws:states:::lambda:invoke')).toHaveLength(1);
@@ -183,10 +153,10 @@ describe('the local workflow runner', () => {
 
     const second = await make();
     const restarted = Date.now();
-    const execution = await ended(second, executionArn);
+    const execution = await executionEnded(second, executionArn);
 
     // It ends at the deadline it was given when it began (before the restart), not 3 s after the restart.
-    const timer = (await store.executionWaits(executionArn)).find((w) => w.kind === 'timer');
+    const timer = (await runners.store.executionWaits(executionArn)).find((w) => w.kind === 'timer');
     const deadline = Date.parse(timer?.deadline ?? '');
     const stopped = Date.parse(execution.stopDate ?? '');
     expect(execution.status).toBe('SUCCEEDED');
@@ -208,7 +178,7 @@ describe('the local workflow runner', () => {
     const asked = Date.now();
     await first.stop();
     const second = await make();
-    const execution = await ended(second, executionArn);
+    const execution = await executionEnded(second, executionArn);
 
     expect(execution).toMatchObject({ status: 'FAILED', error: 'StoreSilent' });
     expect(Date.parse(execution.stopDate ?? '') - asked).toBeLessThan(1_500 + 1_000);
