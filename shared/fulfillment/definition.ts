@@ -161,7 +161,11 @@ export const fulfillmentWorkflows: WorkflowDefinition[] = [
     name: FULFILLMENT_WORKFLOW,
     file: 'statemachines/fulfillment.asl.json',
     description: 'Fulfils one order: routes it, fulfils each group in a child execution, completes it',
-    functions: { RouteOrderFunctionArn: 'RouteOrder', CompleteOrderFunctionArn: 'CompleteOrder' },
+    functions: {
+      RouteOrderFunctionArn: 'RouteOrder',
+      AbandonGroupFunctionArn: 'AbandonGroup',
+      CompleteOrderFunctionArn: 'CompleteOrder',
+    },
     workflows: { FulfillmentGroupStateMachineArn: FULFILLMENT_GROUP_WORKFLOW },
     envVar: 'FULFILLMENT_STATE_MACHINE_ARN',
     startsWorkflows: [FULFILLMENT_GROUP_WORKFLOW],
@@ -173,7 +177,7 @@ export const fulfillmentWorkflows: WorkflowDefinition[] = [
       'Fulfils one group at one location; reroutes it into replacement groups when the location fails',
     functions: {
       AskLocationFunctionArn: 'AskLocation',
-      RecordFulfillmentProgressFunctionArn: 'RecordFulfillmentProgress',
+      ResolveTimeoutFunctionArn: 'ResolveTimeout',
       RerouteGroupFunctionArn: 'RerouteGroup',
     },
     envVar: 'FULFILLMENT_GROUP_STATE_MACHINE_ARN',
@@ -234,10 +238,16 @@ export const fulfillment: ContextDefinition = {
       "Puts a group's next step in its location's work list",
     ),
     task(
-      'RecordFulfillmentProgress',
-      'record-fulfillment-progress',
+      'ResolveTimeout',
+      'resolve-timeout',
       FULFILLMENT_GROUP_WORKFLOW,
-      "Records a location's answer: accepted, dispatched, arrived, collected, or the pickup expired",
+      "A step's wait ran out: follow the location's late answer, or fail the group, or expire the pickup",
+    ),
+    task(
+      'AbandonGroup',
+      'abandon-group',
+      FULFILLMENT_WORKFLOW,
+      "A group's execution failed: give back what it and its replacements hold, cancel their lines",
     ),
     task('RerouteGroup', 'reroute-group', FULFILLMENT_GROUP_WORKFLOW, 'Reroutes a group a location failed'),
     {

@@ -59,32 +59,35 @@ export const locationInputSchema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour, UTC')
     .optional(),
-  /** How long it has for each step of a fulfilment before the work is rerouted (or goes back to stock). */
+  /**
+   * How long it has for each step of a fulfilment before the work is rerouted (or goes back to
+   * stock). The most one group can take (17 days) stays inside its workflow task's 19-day limit.
+   */
   sla: z
     .object({
       acceptWithinSeconds: z
         .number()
         .int()
         .min(1)
-        .max(7 * 86_400)
+        .max(86_400)
         .optional(),
       dispatchWithinSeconds: z
         .number()
         .int()
         .min(1)
-        .max(14 * 86_400)
+        .max(6 * 86_400)
         .optional(),
       transferWithinSeconds: z
         .number()
         .int()
         .min(1)
-        .max(14 * 86_400)
+        .max(5 * 86_400)
         .optional(),
       holdPickupForSeconds: z
         .number()
         .int()
         .min(1)
-        .max(14 * 86_400)
+        .max(5 * 86_400)
         .optional(),
     })
     .optional(),

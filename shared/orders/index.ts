@@ -7,6 +7,7 @@ export {
   DISPATCHED_GROUP_STATUSES,
   derivedStatus,
   ENDED_GROUP_STATUSES,
+  FAILED_GROUP_STATUSES,
   type GroupStatus,
   type Order,
   type OrderGroup,

@@ -1,9 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { queryAll, type TransactItem } from '../../platform/dynamodb';
-import type { FulfilmentGroup, RecordedAnswer } from '../domain/group';
+import type { FulfilmentGroup } from '../domain/group';
 import type { RoutingRecord } from '../domain/routing';
 import type { DecisionRecord } from '../domain/sourcing';
-import type { AnswerOutcome, FulfilmentHead, GroupRepository } from '../use-cases/ports';
+import type { FulfilmentHead, GroupRepository } from '../use-cases/ports';
 import { fulfillmentKeys } from './profile-store';
 
 /** Key layout of an order's fulfilment in the fulfillment table: one partition per order. */
@@ -169,10 +169,14 @@ export class FulfilmentStore implements GroupRepository {
     };
   }
 
-  /** Counts `groups` more groups given to a location on `day` (YYYY-MM-DD, UTC). */
-  capacityOp(day: string, locationId: string, groups: number): TransactItem {
-    return {
-      Update: {
+  /**
+   * Counts `groups` more groups given to a location on `day` (YYYY-MM-DD, UTC). Written after the
+   * routing commits, not in its transaction: every order routed to a store would otherwise contend
+   * for one item, and the count is what routing prefers, not a guarantee.
+   */
+  async countGroups(day: string, locationId: string, groups: number): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
         TableName: this.tableName,
         Key: fulfilmentKeys.capacity(day, locationId),
         UpdateExpression: 'ADD #used :n SET #locationId = :loc, #ttl = if_not_exists(#ttl, :ttl)',
@@ -182,8 +186,8 @@ export class FulfilmentStore implements GroupRepository {
           ':loc': locationId,
           ':ttl': Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + CAPACITY_TTL_SECONDS,
         },
-      },
-    };
+      }),
+    );
   }
 
   /** Groups given to each location on `day`, in one query (one partition per day). */
@@ -195,36 +199,5 @@ export class FulfilmentStore implements GroupRepository {
       ExpressionAttributeValues: { ':pk': `CAPACITY#${day}` },
     });
     return new Map(items.map((i) => [String(i.locationId), Number(i.used ?? 0)]));
-  }
-
-  /**
-   * Records a location's answer to the task it is asked now (`token`), unless another answer to
-   * that task was recorded first; the same answer again is a repeat.
-   */
-  async recordAnswer(group: FulfilmentGroup, answer: RecordedAnswer): Promise<AnswerOutcome> {
-    try {
-      const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: fulfilmentKeys.group(group.orderId, group.groupId),
-          UpdateExpression: 'SET #answer = :answer',
-          ConditionExpression:
-            '#waiting.#token = :token AND (attribute_not_exists(#answer) OR #answer.#token <> :token OR #answer.#action = :action)',
-          ExpressionAttributeNames: {
-            '#answer': 'answer',
-            '#waiting': 'waiting',
-            '#token': 'token',
-            '#action': 'action',
-          },
-          ExpressionAttributeValues: { ':answer': answer, ':token': answer.token, ':action': answer.action },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const before = out.Attributes?.answer as RecordedAnswer | undefined;
-      return before?.token === answer.token && before.action === answer.action ? 'repeat' : 'recorded';
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return 'conflict';
-      throw error;
-    }
   }
 }

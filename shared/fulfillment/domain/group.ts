@@ -64,6 +64,8 @@ export interface FulfilmentGroup {
   trackingNumber?: string;
   /** Why it ended without delivering (a rejection's reason, a timeout, a short pick). */
   reason?: string;
+  /** A short pick's lines: what the location did not find (taken off its on hand). */
+  short?: { sku: string; quantityShort: number }[];
   /** The group whose failure this one replaces. */
   replaces?: string;
   history: { status: GroupStatus; at: string; note?: string }[];

@@ -4,18 +4,21 @@ import type { Principal } from '../../platform/principals';
 import {
   allowedActions,
   type FulfilmentGroup,
+  failureOf,
   type LocationAction,
   orderIdOfGroup,
+  type RecordedAnswer,
   type Step,
   statusAfter,
 } from '../domain/group';
+import { untilCommitted } from './fulfilment-state';
 import type { FulfilmentPorts } from './ports';
+import { failureItems, nextAfter, progressItems } from './transitions';
 
 /**
  * The location API: a store's or DC's systems see the work waiting on them and answer it. An answer
- * completes the workflow's waiting task (SendTaskSuccess / SendTaskFailure); it is recorded on the
- * group first, so the same answer again is recognised and harmless, and a different answer to the
- * same task is refused.
+ * moves the group (and what it holds) at once, then completes the workflow's waiting task
+ * (SendTaskSuccess / SendTaskFailure).
  */
 
 /** How many waiting groups one work-list read returns. */
@@ -94,59 +97,103 @@ const notWaiting = (group: FulfilmentGroup, message: string) =>
     },
   ]);
 
+/** What the workflow's waiting task is told: success with the next step, or the failure by name. */
+function taskOutcome(group: FulfilmentGroup, answer: RecordedAnswer) {
+  if (answer.action === 'reject')
+    return { error: 'FulfillmentRejected', cause: JSON.stringify(answer.details ?? {}) };
+  if (answer.action === 'shortPick')
+    return { error: 'ShortPicked', cause: JSON.stringify(answer.details ?? {}) };
+  return {
+    output: {
+      action: answer.action,
+      status: group.status,
+      next: nextAfter(group),
+      ...(answer.details ?? {}),
+    },
+  };
+}
+
 /**
- * A location answers the step its work waits for. The same answer again is harmless (200,
- * `repeated`); an answer the work does not wait for, or after another answer, is 409
+ * A location answers the step its work waits for. The answer's move is committed first (group,
+ * order and stock in one transaction, conditional on the versions read), so from the moment the
+ * location hears 200 the order shows it: a cancel after a ship is refused, a lapse of the step
+ * finds it answered. Then the workflow's waiting task is completed with the answer. The same answer
+ * again is harmless (200, `repeated`, and the task is told again in case the first message was
+ * lost); an answer the work does not wait for, or one after another answer, is 409
  * `WORK_NOT_WAITING` with the work's state.
  */
 export async function answerWork(ports: FulfilmentPorts, principal: Principal, command: AnswerCommand) {
   const { locationId, groupId, action } = command;
   assertOwnLocation(principal, locationId);
   const orderId = orderIdOfGroup(groupId);
-  const [group, order] = orderId
-    ? await Promise.all([ports.groups.group(orderId, groupId), ports.orders.get(orderId)])
-    : [undefined, undefined];
-  if (!group || !order || (group.locationId !== locationId && group.transferTo !== locationId)) {
-    throw notFound('Work', groupId, 'groupId', 'no such work at this location');
-  }
-  const view = () => ({ groupId, action, status: group.status });
-  if (order.status === 'CANCELLED' || group.status === 'CANCELLED') {
-    throw notWaiting({ ...group, status: 'CANCELLED' }, `Order ${order.orderId} was cancelled`);
-  }
-  const waiting = group.waiting;
-  if (!waiting || waiting.actor !== locationId || !allowedActions(group, waiting.step).includes(action)) {
-    if (taken(group, action)) return { ...view(), repeated: true };
-    throw notWaiting(
+  const outcome = await untilCommitted<{
+    group: FulfilmentGroup;
+    answer?: RecordedAnswer;
+    repeated: boolean;
+  }>(ports, `Group ${groupId}`, async () => {
+    const [group, order, head] = orderId
+      ? await Promise.all([
+          ports.groups.group(orderId, groupId),
+          ports.orders.get(orderId),
+          ports.groups.head(orderId),
+        ])
+      : [undefined, undefined, undefined];
+    if (!group || !order || !head || (group.locationId !== locationId && group.transferTo !== locationId)) {
+      throw notFound('Work', groupId, 'groupId', 'no such work at this location');
+    }
+    if (order.status === 'CANCELLED' || group.status === 'CANCELLED') {
+      throw notWaiting({ ...group, status: 'CANCELLED' }, `Order ${order.orderId} was cancelled`);
+    }
+    const waiting = group.waiting;
+    if (!waiting || waiting.actor !== locationId || !allowedActions(group, waiting.step).includes(action)) {
+      if (taken(group, action)) {
+        const again = group.answer?.action === action ? group.answer : undefined;
+        return { done: { group, ...(again ? { answer: again } : {}), repeated: true } };
+      }
+      throw notWaiting(
+        group,
+        waiting
+          ? `${groupId} waits for ${waiting.step} from ${waiting.actor}, not ${action} from ${locationId}`
+          : `${groupId} is ${group.status} and waits for nothing`,
+      );
+    }
+    const now = ports.now();
+    const answer: RecordedAnswer = {
+      token: waiting.token,
+      step: waiting.step,
+      action,
+      at: now,
+      ...(command.details ? { details: command.details } : {}),
+    };
+    if (action === 'reject' || action === 'shortPick') {
+      const failure = failureOf({
+        Error: taskOutcome(group, answer).error,
+        Cause: JSON.stringify(command.details ?? {}),
+      });
+      const { failed, items } = failureItems(ports, order, head, group, failure, now, answer);
+      return { items, result: { group: failed, answer, repeated: false } };
+    }
+    const details = command.details as { carrier?: string; trackingNumber?: string } | undefined;
+    const moved = progressItems(
+      ports,
+      order,
       group,
-      waiting
-        ? `${groupId} waits for ${waiting.step} from ${waiting.actor}, not ${action} from ${locationId}`
-        : `${groupId} is ${group.status} and waits for nothing`,
+      action === 'ship' ? { action, ...details } : { action },
+      now,
+      answer,
     );
-  }
-  const answer = {
-    token: waiting.token,
-    step: waiting.step,
+    if (!moved) throw notWaiting(group, `${groupId} is ${group.status}: ${action} does not apply`);
+    return { items: moved.items, result: { group: moved.updated, answer, repeated: false } };
+  });
+  // Told after the move is committed; a task that no longer waits (its time ran out a moment ago)
+  // finds the answer when it resolves its lapse.
+  if (outcome.answer)
+    await ports.workflows.answer(outcome.answer.token, taskOutcome(outcome.group, outcome.answer));
+  return {
+    groupId,
     action,
-    at: ports.now(),
-    ...(command.details ? { details: command.details } : {}),
+    status: outcome.group.status,
+    ...(outcome.answer ? { step: outcome.answer.step, answeredAt: outcome.answer.at } : {}),
+    repeated: outcome.repeated,
   };
-  const recorded = await ports.groups.recordAnswer(group, answer);
-  if (recorded === 'conflict') {
-    // The work moved on since it was read: this same answer taking it there is a repeat.
-    const now = (await ports.groups.group(group.orderId, groupId)) ?? group;
-    const same = now.answer?.token === waiting.token && now.answer.action === action;
-    if (same || taken(now, action)) return { groupId, action, status: now.status, repeated: true };
-    throw notWaiting(now, `${groupId} was already answered with ${now.answer?.action ?? 'another answer'}`);
-  }
-  const outcome =
-    action === 'reject'
-      ? { error: 'FulfillmentRejected', cause: JSON.stringify(command.details ?? {}) }
-      : action === 'shortPick'
-        ? { error: 'ShortPicked', cause: JSON.stringify(command.details ?? {}) }
-        : { output: { action, ...(command.details ?? {}) } };
-  const delivered = await ports.workflows.answer(waiting.token, outcome);
-  if (delivered === 'notWaiting' && recorded === 'recorded') {
-    throw notWaiting(group, `${groupId} no longer waits for ${waiting.step}: its time ran out`);
-  }
-  return { ...view(), step: waiting.step, answeredAt: answer.at, repeated: recorded === 'repeat' };
 }

@@ -1,7 +1,7 @@
 import type { InventoryPorts, StockReservations } from '../../inventory';
 import type { OrderRepository } from '../../orders';
 import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
-import type { FulfilmentGroup, RecordedAnswer } from '../domain/group';
+import type { FulfilmentGroup } from '../domain/group';
 import type { SourcingProfile } from '../domain/profile';
 import type { RoutingRecord } from '../domain/routing';
 import type { DecisionRecord } from '../domain/sourcing';
@@ -50,9 +50,6 @@ export interface FulfilmentHead {
   updatedAt: string;
 }
 
-/** What recording a location's answer found: new, the same answer again, or another answer first. */
-export type AnswerOutcome = 'recorded' | 'repeat' | 'conflict';
-
 /** What the fulfilment use cases need from the fulfillment table. */
 export interface GroupRepository extends CapacityCounter {
   head(orderId: string): Promise<FulfilmentHead | undefined>;
@@ -69,8 +66,7 @@ export interface GroupRepository extends CapacityCounter {
   putRoutingOp(record: RoutingRecord): TransactItem;
   decisionOp(orderId: string, decision: DecisionRecord): TransactItem;
   /** Counts groups given to a location on a UTC day (its daily capacity is measured against it). */
-  capacityOp(day: string, locationId: string, groups: number): TransactItem;
-  recordAnswer(group: FulfilmentGroup, answer: RecordedAnswer): Promise<AnswerOutcome>;
+  countGroups(day: string, locationId: string, groups: number): Promise<void>;
 }
 
 /** How many groups each location was given on a UTC day (`YYYY-MM-DD`). */

@@ -1,23 +1,23 @@
 import { ENDED_GROUP_STATUSES, type GroupStatus } from '../../orders';
-import { actorOf, type FulfilmentGroup, type LocationAction, type Step, statusAfter } from '../domain/group';
-import {
-  groupAllocations,
-  linesWithout,
-  OrderCancelled,
-  orderAndGroup,
-  orderWith,
-  untilCommitted,
-} from './fulfilment-state';
+import { actorOf, type FulfilmentGroup, type Step } from '../domain/group';
+import { linesWithout, OrderCancelled, orderAndGroup, orderWith, untilCommitted } from './fulfilment-state';
 import type { FulfilmentPorts } from './ports';
+import {
+  backToStock,
+  failureItems,
+  holdsReserved,
+  LAPSE_REASON,
+  type NextStep,
+  nextAfter,
+  progressItems,
+} from './transitions';
 
 /**
- * The group workflow's own steps: it asks a location for the next step (the work list), records
- * each answer the location gave (with what it moves in stock), expires an uncollected pickup, and
- * completes the order once every group is done.
+ * The group workflow's own steps: it asks a location for the next step (the work list), resolves a
+ * step whose time ran out (the location's answer, or the lapse), abandons a group whose execution
+ * failed, and completes the order once every group is done. A location's answers themselves are
+ * committed by the location API (`location-work.ts`).
  */
-
-/** What the workflow does after a recorded step: wait for a transfer's arrival, the collection, or nothing. */
-export type NextStep = 'arrival' | 'collection' | 'done';
 
 /**
  * Puts a group's next step in the acting location's work list with the workflow's task token
@@ -50,161 +50,100 @@ export async function askLocation(
   });
 }
 
-/** A step's answer as the workflow passes it on: what the location did, with its details. */
-export interface StepAnswer {
-  action?: LocationAction;
-  carrier?: string;
-  trackingNumber?: string;
-}
-
-export type ProgressStep = 'accepted' | 'dispatched' | 'arrived' | 'collected' | 'pickupExpired';
-
-/** The statuses a step moves a group from: recording it again finds the group already past them. */
-const FROM: Record<ProgressStep, GroupStatus[]> = {
-  accepted: ['REQUESTED'],
-  dispatched: ['ACCEPTED'],
-  arrived: ['IN_TRANSIT'],
-  collected: ['READY_FOR_PICKUP'],
-  pickupExpired: ['READY_FOR_PICKUP'],
-};
-
 /**
- * Records what a location answered (or that a pickup's time ran out) on the group and the order,
- * with its stock movement, in one transaction:
- * - accepted: ACCEPTED (FulfillmentAccepted);
- * - dispatched: SHIPPED, the units leave the location (Shipped); a transfer IN_TRANSIT to the pickup
- *   store; or READY_FOR_PICKUP at the store (ReadyForPickup);
- * - arrived: a transfer at its pickup store, READY_FOR_PICKUP;
- * - collected: PICKED_UP, the units leave the store (PickedUp);
- * - pickupExpired: PICKUP_EXPIRED, the units go back to stock and the lines are cancelled
- *   (PickupExpired, LineCancelled): the compensation of the reservation.
- * Idempotent: a group already past the step is left as it is.
+ * A step's wait lapsed (its SLA or the pickup hold ran out). The location may have answered just
+ * before (its answer is committed before the workflow is told): then the group follows the answer.
+ * Otherwise the lapse is committed: an answer, a dispatch or a transfer's arrival that never came
+ * fails the group (TIMED_OUT, its units go back, the location is excluded) and it is rerouted; an
+ * uncollected pickup expires (PickupExpired). The group's version decides which of the two won.
  */
-export async function recordProgress(
+export async function resolveTimeout(
   ports: FulfilmentPorts,
-  command: { orderId: string; groupId: string; step: ProgressStep; answer?: StepAnswer },
+  command: { orderId: string; groupId: string },
 ): Promise<{ next: NextStep; status: GroupStatus }> {
-  const { orderId, groupId, step } = command;
+  const { orderId, groupId } = command;
   return untilCommitted<{ next: NextStep; status: GroupStatus }>(ports, `Group ${groupId}`, async () => {
     const { order, group } = await orderAndGroup(ports, orderId, groupId);
-    const action: LocationAction | 'expired' =
-      step === 'accepted'
-        ? 'accept'
-        : step === 'arrived'
-          ? 'readyForPickup'
-          : step === 'collected'
-            ? 'collected'
-            : step === 'pickupExpired'
-              ? 'expired'
-              : (command.answer?.action ?? 'ship');
-    const status: GroupStatus = action === 'expired' ? 'PICKUP_EXPIRED' : statusAfter(group, action);
-    const next = nextStep(status);
-    if (!FROM[step].includes(group.status)) {
-      if (group.status === status) return { done: { next, status } };
-      throw new Error(`${groupId} is ${group.status}: cannot record ${step}`);
-    }
+    const step = group.waiting?.step;
+    // Nothing waits: the location's answer was committed (and its message to the workflow lost or late).
+    if (!step) return { done: { next: nextAfter(group), status: group.status } };
     const now = ports.now();
-    const { waiting: _waiting, ...rest } = group;
-    const details = step === 'dispatched' ? command.answer : undefined;
-    const updated: FulfilmentGroup = {
-      ...rest,
-      status,
-      ...(details?.carrier ? { carrier: details.carrier } : {}),
-      ...(details?.trackingNumber ? { trackingNumber: details.trackingNumber } : {}),
-      ...(status === 'PICKUP_EXPIRED' ? { reason: 'not collected by the end of its pickup hold' } : {}),
-      history: [...group.history, { status, at: now }],
-      updatedAt: now,
-    };
-    const { lines, stock } = movement(ports, order, group, status, now);
-    const items = [
-      ports.groups.updateGroupOp(group, updated),
-      ports.orders.updateOp(order, orderWith(order, [updated], lines), now),
-      ...stock,
-    ];
-    return { items, result: { next, status } };
+    if (step === 'collection') {
+      const expired = progressItems(ports, order, group, { action: 'pickupExpired' }, now);
+      if (!expired) throw new Error(`${groupId} is ${group.status}: its pickup cannot expire`);
+      return { items: expired.items, result: { next: 'done', status: 'PICKUP_EXPIRED' } };
+    }
+    const head = await ports.groups.head(orderId);
+    if (!head) throw new Error(`Order ${orderId} has no fulfilment`);
+    const lapse = { status: 'TIMED_OUT' as const, reason: LAPSE_REASON[step], short: [] };
+    const { items } = failureItems(ports, order, head, group, lapse, now);
+    return { items, result: { next: 'reroute', status: 'TIMED_OUT' } };
   });
 }
 
-/** What the workflow waits for after a group reached `status`. */
-function nextStep(status: GroupStatus): NextStep {
-  if (status === 'IN_TRANSIT') return 'arrival';
-  if (status === 'READY_FOR_PICKUP') return 'collection';
-  return 'done';
+/**
+ * A group execution failed on something that is not a business outcome (a bug, a permission, a
+ * wait past its task's limit): the group and the replacements it started are abandoned, what they
+ * hold goes back to stock, their lines are cancelled (LineCancelled) and they leave the work lists,
+ * so nothing stays reserved for an execution that no longer runs.
+ */
+export async function abandonGroup(
+  ports: FulfilmentPorts,
+  command: { orderId: string; groupId: string; error?: { Error?: string; Cause?: string } },
+): Promise<{ abandoned: string[] }> {
+  const { orderId, groupId } = command;
+  const why = `abandoned: its workflow failed (${command.error?.Error ?? 'unknown error'})`;
+  const abandoned: string[] = [];
+  for (;;) {
+    const groups = await ports.groups.groups(orderId);
+    const line = descendants(groups, groupId).filter((g) => !ENDED_GROUP_STATUSES.includes(g.status));
+    const target = line[0];
+    if (!target) return { abandoned };
+    await untilCommitted<undefined>(ports, `Group ${target.groupId}`, async () => {
+      const [order, group] = await Promise.all([
+        ports.orders.get(orderId),
+        ports.groups.group(orderId, target.groupId),
+      ]);
+      if (!order || !group || ENDED_GROUP_STATUSES.includes(group.status)) return { done: undefined };
+      const now = ports.now();
+      const { waiting: _waiting, ...rest } = group;
+      const cancelled: FulfilmentGroup = {
+        ...rest,
+        status: 'CANCELLED',
+        reason: why,
+        history: [...group.history, { status: 'CANCELLED', at: now, note: why }],
+        updatedAt: now,
+      };
+      // Units that left (shipped, in transit) are not the group's to give back; the rest are.
+      const lines =
+        order.status === 'CANCELLED'
+          ? order.lines
+          : linesWithout(order.lines, group, { cancelled: why, keepAllocations: !holdsReserved(group) });
+      return {
+        items: [
+          ports.groups.updateGroupOp(group, cancelled),
+          ...(order.status === 'CANCELLED'
+            ? []
+            : [
+                ports.orders.updateOp(order, orderWith(order, [cancelled], lines), now),
+                ...backToStock(ports, order, group, why, now),
+              ]),
+        ],
+        result: undefined,
+      };
+    });
+    abandoned.push(target.groupId);
+  }
 }
 
-/** How the order's lines and the stock move when a group reaches a status. */
-function movement(
-  ports: FulfilmentPorts,
-  order: Parameters<typeof groupAllocations>[0],
-  group: FulfilmentGroup,
-  status: GroupStatus,
-  now: string,
-) {
-  const units = () => groupAllocations(order, group);
-  switch (status) {
-    case 'SHIPPED':
-      return {
-        lines: linesWithout(order.lines, group, { fulfilled: true }),
-        stock: ports.stock.fulfilOps(
-          order.orderId,
-          group.groupId,
-          units(),
-          `shipped (${group.groupId})`,
-          now,
-        ),
-      };
-    case 'IN_TRANSIT':
-      return {
-        lines: linesWithout(order.lines, group),
-        stock: ports.stock.fulfilOps(
-          order.orderId,
-          group.groupId,
-          units(),
-          `shipped to ${group.transferTo} (${group.groupId})`,
-          now,
-        ),
-      };
-    case 'PICKED_UP':
-      // A transfer's units never entered the pickup store's stock: nothing of it to take out.
-      return group.transferTo
-        ? { lines: linesWithout(order.lines, group, { fulfilled: true, keepAllocations: true }), stock: [] }
-        : {
-            lines: linesWithout(order.lines, group, { fulfilled: true }),
-            stock: ports.stock.fulfilOps(
-              order.orderId,
-              group.groupId,
-              units(),
-              `collected (${group.groupId})`,
-              now,
-            ),
-          };
-    case 'PICKUP_EXPIRED': {
-      const cancelled = `not collected at ${group.transferTo ?? group.locationId} by the end of its pickup hold`;
-      return group.transferTo
-        ? {
-            lines: linesWithout(order.lines, group, { cancelled, keepAllocations: true }),
-            stock: ports.stock.restockOps(
-              order.orderId,
-              group.groupId,
-              group.transferTo,
-              group.lines,
-              `transfer ${group.groupId} not collected`,
-              now,
-            ),
-          }
-        : {
-            lines: linesWithout(order.lines, group, { cancelled }),
-            stock: ports.stock.releaseOps(
-              order.orderId,
-              units(),
-              `pickup ${group.groupId} not collected`,
-              now,
-            ),
-          };
-    }
-    default:
-      return { lines: order.lines, stock: [] };
-  }
+/** A group and every replacement started for it, down the chain of reroutes. */
+function descendants(groups: FulfilmentGroup[], groupId: string): FulfilmentGroup[] {
+  const root = groups.find((g) => g.groupId === groupId);
+  if (!root) return [];
+  return [
+    root,
+    ...groups.filter((g) => g.replaces === groupId).flatMap((g) => descendants(groups, g.groupId)),
+  ];
 }
 
 /**

@@ -6,7 +6,7 @@ import {
   placeAllocations,
   readPlanningCandidates,
 } from '../../inventory';
-import type { OrderLine } from '../../orders';
+import { FAILED_GROUP_STATUSES, type OrderLine } from '../../orders';
 import {
   type FulfilmentGroup,
   failureOf,
@@ -20,10 +20,8 @@ import type { SourcingProfile } from '../domain/profile';
 import type { RoutingRecord } from '../domain/routing';
 import type { DecisionRecord, SourcingGroup } from '../domain/sourcing';
 import {
-  groupAllocations,
   linesCancelled,
   linesWith,
-  linesWithout,
   OrderCancelled,
   orderWith,
   timesFor,
@@ -31,6 +29,7 @@ import {
 } from './fulfilment-state';
 import type { CapacityCounter, FulfilmentPorts, ProfileRepository } from './ports';
 import { activeProfile } from './profiles';
+import { failureItems } from './transitions';
 
 /**
  * Routing: which locations fulfil an order's lines. The intake already reserved them (with the
@@ -113,7 +112,7 @@ export async function routeOrder(
   ports: FulfilmentPorts,
   orderId: string,
 ): Promise<{ groups: WorkflowGroup[] }> {
-  return untilCommitted<{ groups: WorkflowGroup[] }>(ports, `Order ${orderId}`, async () => {
+  const routed = await untilCommitted<Routed>(ports, `Order ${orderId}`, async () => {
     const [order, head] = await Promise.all([ports.orders.get(orderId), ports.groups.head(orderId)]);
     if (!order) throw new Error(`Order ${orderId} does not exist`);
     if (head) return { done: { groups: firstGroups(await ports.groups.groups(orderId)) } };
@@ -176,15 +175,30 @@ export async function routeOrder(
         updatedAt: now,
       }),
       ...groups.map((g) => ports.groups.putGroupOp(g)),
-      ...groups.map((g) => ports.groups.capacityOp(dayOf(now), g.locationId, 1)),
       ports.groups.putRoutingOp(record),
       ...(isProfileDecision(decision)
         ? [ports.groups.decisionOp(orderId, decision.record as unknown as DecisionRecord)]
         : []),
       ports.orders.updateOp(order, { ...orderWith(order, groups), status: 'ROUTED' }, now),
     ];
-    return { items, result: { groups: groups.map(workflowGroup) } };
+    return { items, result: { groups: groups.map(workflowGroup), counted: { day: dayOf(now), groups } } };
   });
+  return countRouted(ports, routed);
+}
+
+/** Routed groups, and (when this call routed them) the day their locations' capacity counts them. */
+interface Routed {
+  groups: WorkflowGroup[];
+  counted?: { day: string; groups: FulfilmentGroup[] };
+}
+
+/** Counts the groups this call routed against their locations' daily capacity, once it committed. */
+async function countRouted(ports: FulfilmentPorts, routed: Routed): Promise<{ groups: WorkflowGroup[] }> {
+  if (routed.counted) {
+    const { day, groups } = routed.counted;
+    await Promise.all(groups.map((g) => ports.groups.countGroups(day, g.locationId, 1)));
+  }
+  return { groups: routed.groups };
 }
 
 async function locationsById(ports: FulfilmentPorts, ids: string[]): Promise<Map<string, Location>> {
@@ -205,10 +219,9 @@ export async function rerouteGroup(
   command: { orderId: string; groupId: string; failure?: { Error?: string; Cause?: string } },
 ): Promise<{ groups: WorkflowGroup[] }> {
   const { orderId, groupId } = command;
-  const failure = failureOf(command.failure);
-  await failGroup(ports, orderId, groupId, failure);
-  if (failure.status === 'SHORT_PICKED') await correctShortStock(ports, orderId, groupId, failure.short);
-  return untilCommitted<{ groups: WorkflowGroup[] }>(ports, `Order ${orderId}`, async () => {
+  await failGroup(ports, orderId, groupId, failureOf(command.failure));
+  await correctShortStock(ports, orderId, groupId);
+  const routed = await untilCommitted<Routed>(ports, `Order ${orderId}`, async () => {
     const [order, head, group, routings] = await Promise.all([
       ports.orders.get(orderId),
       ports.groups.head(orderId),
@@ -309,7 +322,6 @@ export async function rerouteGroup(
     const items = [
       ...placed.stockOps,
       ...replacements.map((g) => ports.groups.putGroupOp(g)),
-      ...replacements.map((g) => ports.groups.capacityOp(dayOf(now), g.locationId, 1)),
       ports.groups.putRoutingOp(record),
       ports.groups.decisionOp(orderId, result.decision),
       ports.groups.updateHeadOp(head, {
@@ -320,8 +332,12 @@ export async function rerouteGroup(
       }),
       ports.orders.updateOp(order, orderWith(order, replacements, lines), now),
     ];
-    return { items, result: { groups: replacements.map(workflowGroup) } };
+    return {
+      items,
+      result: { groups: replacements.map(workflowGroup), counted: { day: dayOf(now), groups: replacements } },
+    };
   });
+  return countRouted(ports, routed);
 }
 
 /**
@@ -329,15 +345,10 @@ export async function rerouteGroup(
  * what it was short (never below zero), as an adjustment named after the group and SKU, so a
  * retried task applies it once and availability stops promising units that are not there.
  */
-async function correctShortStock(
-  ports: FulfilmentPorts,
-  orderId: string,
-  groupId: string,
-  short: { sku: string; quantityShort: number }[],
-): Promise<void> {
+async function correctShortStock(ports: FulfilmentPorts, orderId: string, groupId: string): Promise<void> {
   const group = await ports.groups.group(orderId, groupId);
-  if (!group) return;
-  for (const line of short) {
+  if (group?.status !== 'SHORT_PICKED') return;
+  for (const line of group.short ?? []) {
     const ordered = group.lines.find((l) => l.sku === line.sku)?.quantity ?? 0;
     const position = await ports.inventory.inventory.getPosition(line.sku, group.locationId);
     const fall = Math.min(line.quantityShort, ordered, position?.onHand ?? 0);
@@ -354,8 +365,9 @@ async function correctShortStock(
 }
 
 /**
- * The first half of a reroute: the group ends (REJECTED, SHORT_PICKED or TIMED_OUT, with why), the
- * units it still holds at its location go back, and the location is excluded from the order.
+ * The first half of a reroute, when the group is not failed yet (the location API or the lapse of
+ * a step fails it in the same transaction as its answer): it ends with the reason, its units go
+ * back and the location is excluded.
  */
 async function failGroup(
   ports: FulfilmentPorts,
@@ -370,37 +382,8 @@ async function failGroup(
       ports.groups.group(orderId, groupId),
     ]);
     if (!order || !head || !group) throw new Error(`Order ${orderId} has no group ${groupId}`);
-    if (['REJECTED', 'SHORT_PICKED', 'TIMED_OUT'].includes(group.status)) return { done: undefined };
+    if (FAILED_GROUP_STATUSES.includes(group.status)) return { done: undefined };
     if (order.status === 'CANCELLED' || group.status === 'CANCELLED') throw new OrderCancelled(orderId);
-    const now = ports.now();
-    // A transfer that never arrived left its source already: nothing is reserved to give back.
-    const holds = ['PENDING', 'REQUESTED', 'ACCEPTED'].includes(group.status);
-    const { waiting: _waiting, ...rest } = group;
-    const failed: FulfilmentGroup = {
-      ...rest,
-      status: failure.status,
-      reason: failure.reason,
-      history: [...group.history, { status: failure.status, at: now, note: failure.reason }],
-      updatedAt: now,
-    };
-    const lines = holds ? linesWithout(order.lines, group) : order.lines;
-    const items = [
-      ports.groups.updateGroupOp(group, failed),
-      ports.groups.updateHeadOp(head, {
-        ...head,
-        excluded: [...new Set([...head.excluded, group.locationId])],
-        updatedAt: now,
-      }),
-      ports.orders.updateOp(order, orderWith(order, [failed], lines), now),
-      ...(holds
-        ? ports.stock.releaseOps(
-            orderId,
-            groupAllocations(order, group),
-            `${failure.status.toLowerCase()} at ${group.locationId}`,
-            now,
-          )
-        : []),
-    ];
-    return { items, result: undefined };
+    return { items: failureItems(ports, order, head, group, failure, ports.now()).items, result: undefined };
   });
 }

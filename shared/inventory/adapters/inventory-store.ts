@@ -327,7 +327,7 @@ export class InventoryStore implements InventoryRepository {
 
   /**
    * Reserved units leave the location (shipped, collected): on hand and reserved fall together, so
-   * available does not move; refused unless that many are reserved and on hand.
+   * available does not move; refused only unless that many are reserved.
    */
   fulfilOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem {
     return {
@@ -337,7 +337,9 @@ export class InventoryStore implements InventoryRepository {
         UpdateExpression:
           'SET #reserved = #reserved - :q, #onHand = #onHand - :q, ' +
           '#version = #version + :one, #updatedAt = :now, #lastChange = :change',
-        ConditionExpression: 'attribute_exists(#pk) AND #reserved >= :q AND #onHand >= :q',
+        // A shipment that happened is never refused: a count taken after the pick may already show
+        // the shelf without these units, and on hand then goes below zero until the next count.
+        ConditionExpression: 'attribute_exists(#pk) AND #reserved >= :q',
         ExpressionAttributeNames: {
           '#pk': 'PK',
           '#reserved': 'reserved',

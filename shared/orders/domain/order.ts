@@ -54,6 +54,9 @@ export const GROUP_STATUSES = [
 ] as const;
 export type GroupStatus = (typeof GROUP_STATUSES)[number];
 
+/** Groups a location failed (rejected, short, silent): their lines went to replacement groups. */
+export const FAILED_GROUP_STATUSES: readonly GroupStatus[] = ['REJECTED', 'SHORT_PICKED', 'TIMED_OUT'];
+
 /** Groups whose work is over, one way or another. */
 export const ENDED_GROUP_STATUSES: readonly GroupStatus[] = [
   'SHIPPED',
@@ -173,13 +176,17 @@ export function orderView(order: Order) {
     ...(order.cancelCause ? { cancelCause: order.cancelCause } : {}),
     customer: order.customer,
     delivery: order.delivery,
-    lines: order.lines.map((line) => ({ ...line, status: lineStatus(line, groups) })),
+    // A cancelled order's lines are cancelled, whatever their groups had reached (nothing had left).
+    lines: order.lines.map((line) => ({
+      ...line,
+      status: order.status === 'CANCELLED' ? ('CANCELLED' as const) : lineStatus(line, groups),
+    })),
     ...(order.groups ? { groups: order.groups } : {}),
     /** The groups still in play: where each line is being fulfilled from now. */
     ...(order.groups
       ? {
           plan: groups
-            .filter((g) => !['REJECTED', 'SHORT_PICKED', 'TIMED_OUT', 'CANCELLED'].includes(g.status))
+            .filter((g) => !['CANCELLED', ...FAILED_GROUP_STATUSES].includes(g.status))
             .map((g) => ({
               groupId: g.groupId,
               locationId: g.locationId,

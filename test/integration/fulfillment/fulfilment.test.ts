@@ -3,10 +3,16 @@ import { FulfilmentStore } from '../../../shared/fulfillment/adapters/fulfilment
 import { ProfileStore } from '../../../shared/fulfillment/adapters/profile-store';
 import { makeFulfilmentPorts } from '../../../shared/fulfillment/adapters/runtime';
 import { DEFAULT_PROFILE } from '../../../shared/fulfillment/domain/profile';
+import { stopFulfillment } from '../../../shared/fulfillment/use-cases/lifecycle';
 import { answerWork, listWork } from '../../../shared/fulfillment/use-cases/location-work';
 import type { FulfilmentPorts, WorkflowPort } from '../../../shared/fulfillment/use-cases/ports';
 import { activateProfile, putProfile } from '../../../shared/fulfillment/use-cases/profiles';
-import { askLocation, completeOrder, recordProgress } from '../../../shared/fulfillment/use-cases/progress';
+import {
+  abandonGroup,
+  askLocation,
+  completeOrder,
+  resolveTimeout,
+} from '../../../shared/fulfillment/use-cases/progress';
 import { profilePlanner, rerouteGroup, routeOrder } from '../../../shared/fulfillment/use-cases/routing';
 import { orderTimeline } from '../../../shared/fulfillment/use-cases/timeline';
 import { makeInventoryPorts } from '../../../shared/inventory/adapters/runtime';
@@ -142,11 +148,10 @@ describe('fulfilment', () => {
       },
       (e: DomainError) => e,
     );
-  /** The group workflow's first steps: ask, the location accepts, the acceptance is recorded. */
+  /** The group workflow's first steps: the location is asked and accepts, then is asked to dispatch. */
   const acceptAt = async (orderId: string, groupId: string, locationId: string) => {
     await askLocation(ports, { taskToken: `${groupId}-answer`, orderId, groupId, step: 'answer' });
     await answerWork(ports, locationKey(locationId), { locationId, groupId, action: 'accept' });
-    await recordProgress(ports, { orderId, groupId, step: 'accepted', answer: { action: 'accept' } });
     await askLocation(ports, { taskToken: `${groupId}-dispatch`, orderId, groupId, step: 'dispatch' });
   };
 
@@ -170,20 +175,14 @@ describe('fulfilment', () => {
 
     await acceptAt(orderId, `${orderId}-G1`, 'STORE-LON');
     expect((await getOrder(orders, 'web', orderId)).status).toBe('IN_FULFILLMENT');
-    await answerWork(ports, locationKey('STORE-LON'), {
+    const shipped = await answerWork(ports, locationKey('STORE-LON'), {
       locationId: 'STORE-LON',
       groupId: `${orderId}-G1`,
       action: 'ship',
       details: { carrier: 'DPD', trackingNumber: '155012' },
     });
-    const shipped = await recordProgress(ports, {
-      orderId,
-      groupId: `${orderId}-G1`,
-      step: 'dispatched',
-      answer: { action: 'ship', carrier: 'DPD', trackingNumber: '155012' },
-    });
 
-    expect(shipped).toEqual({ next: 'done', status: 'SHIPPED' });
+    expect(shipped).toMatchObject({ status: 'SHIPPED', step: 'dispatch', repeated: false });
     expect(await position('TEE', 'STORE-LON')).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
     expect(await completeOrder(ports, orderId)).toEqual({ status: 'COMPLETED' });
     const done = await getOrder(orders, 'web', orderId);
@@ -193,8 +192,10 @@ describe('fulfilment', () => {
       groups: [{ status: 'SHIPPED', carrier: 'DPD', trackingNumber: '155012' }],
     });
     expect(answers.map((a) => a.outcome)).toEqual([
-      { output: { action: 'accept' } },
-      { output: { action: 'ship', carrier: 'DPD', trackingNumber: '155012' } },
+      { output: { action: 'accept', status: 'ACCEPTED', next: 'dispatch' } },
+      {
+        output: { action: 'ship', status: 'SHIPPED', next: 'done', carrier: 'DPD', trackingNumber: '155012' },
+      },
     ]);
   });
 
@@ -371,6 +372,10 @@ describe('fulfilment', () => {
     const [group] = (await routeOrder(ports, orderId)).groups;
     await askLocation(ports, { taskToken: 't-answer', orderId, groupId: group!.groupId, step: 'answer' });
 
+    expect(await resolveTimeout(ports, { orderId, groupId: group!.groupId })).toEqual({
+      next: 'reroute',
+      status: 'TIMED_OUT',
+    });
     await rerouteGroup(ports, { orderId, groupId: group!.groupId, failure: { Error: 'States.Timeout' } });
     expired.add('t-answer');
     const late = await refusal(
@@ -387,6 +392,57 @@ describe('fulfilment', () => {
       status: 'TIMED_OUT',
       reason: 'no answer within its SLA',
     });
+  });
+
+  it("follows a location's answer committed just before its step's time ran out, instead of failing it", async () => {
+    await count('TEE', 'STORE-LON', 5);
+    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 1 }]));
+    const groupId = `${orderId}-G1`;
+    await routeOrder(ports, orderId);
+    await askLocation(ports, { taskToken: 't-answer', orderId, groupId, step: 'answer' });
+    expired.add('t-answer'); // the task lapsed as the answer was being sent
+
+    expect(
+      await answerWork(ports, locationKey('STORE-LON'), {
+        locationId: 'STORE-LON',
+        groupId,
+        action: 'accept',
+      }),
+    ).toMatchObject({ status: 'ACCEPTED' });
+    expect(await resolveTimeout(ports, { orderId, groupId })).toEqual({
+      next: 'dispatch',
+      status: 'ACCEPTED',
+    });
+    expect(await position('TEE', 'STORE-LON')).toMatchObject({ reserved: 1 });
+  });
+
+  it("abandons a failed group's execution: it and its replacements give back what they hold", async () => {
+    await count('TEE', 'STORE-LON', 5);
+    await count('TEE', 'DC-DAV', 20);
+    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 2 }]));
+    const groupId = `${orderId}-G1`;
+    await routeOrder(ports, orderId);
+    await askLocation(ports, { taskToken: 't-answer', orderId, groupId, step: 'answer' });
+    await answerWork(ports, locationKey('STORE-LON'), {
+      locationId: 'STORE-LON',
+      groupId,
+      action: 'reject',
+      details: { reason: 'closed' },
+    });
+    const [replacement] = (await rerouteGroup(ports, { orderId, groupId })).groups;
+    await askLocation(ports, { taskToken: 't-dc', orderId, groupId: replacement!.groupId, step: 'answer' });
+    expect(await position('TEE', 'DC-DAV')).toMatchObject({ reserved: 2 });
+
+    const { abandoned } = await abandonGroup(ports, { orderId, groupId, error: { Error: 'States.Timeout' } });
+
+    expect(abandoned).toEqual([replacement!.groupId]);
+    expect(await position('TEE', 'DC-DAV')).toMatchObject({ reserved: 0, available: 20 });
+    expect(await getOrder(orders, 'web', orderId)).toMatchObject({
+      status: 'CANCELLED',
+      cancelCause: 'unfulfillable',
+      lines: [{ cancelledQuantity: 2, allocations: [] }],
+    });
+    expect((await listWork(ports, locationKey('DC-DAV'), 'DC-DAV')).items).toEqual([]);
   });
 
   it("answers a repeated answer harmlessly, and refuses another answer or another location's key", async () => {
@@ -420,11 +476,16 @@ describe('fulfilment', () => {
         answerWork(ports, locationKey('STORE-BHM'), { locationId: 'STORE-LON', groupId, action: 'accept' }),
       ),
     ).toMatchObject({ status: 403, code: 'FORBIDDEN' });
-    await recordProgress(ports, { orderId, groupId, step: 'accepted', answer: { action: 'accept' } });
+    await askLocation(ports, { taskToken: 't-dispatch', orderId, groupId, step: 'dispatch' });
     expect(await accept()).toMatchObject({ repeated: true, status: 'ACCEPTED' });
     // A repeat sends the same answer to the same task again (in case the first send was lost): harmless.
     expect(new Set(answers.map((a) => JSON.stringify(a)))).toEqual(
-      new Set([JSON.stringify({ token: 't-answer', outcome: { output: { action: 'accept' } } })]),
+      new Set([
+        JSON.stringify({
+          token: 't-answer',
+          outcome: { output: { action: 'accept', status: 'ACCEPTED', next: 'dispatch' } },
+        }),
+      ]),
     );
   });
 
@@ -446,20 +507,15 @@ describe('fulfilment', () => {
     expect(groups).toEqual([expect.objectContaining({ locationId: 'DC-DAV', transferTo: 'STORE-LON' })]);
     const transfer = groups[0]!;
     await acceptAt(orderId, transfer.groupId, 'DC-DAV');
-    await answerWork(ports, locationKey('DC-DAV'), {
-      locationId: 'DC-DAV',
-      groupId: transfer.groupId,
-      action: 'ship',
-      details: { carrier: 'DHL', trackingNumber: 'T1' },
-    });
     expect(
-      await recordProgress(ports, {
-        orderId,
+      await answerWork(ports, locationKey('DC-DAV'), {
+        locationId: 'DC-DAV',
         groupId: transfer.groupId,
-        step: 'dispatched',
-        answer: { action: 'ship' },
+        action: 'ship',
+        details: { carrier: 'DHL', trackingNumber: 'T1' },
       }),
-    ).toEqual({ next: 'arrival', status: 'IN_TRANSIT' });
+    ).toMatchObject({ status: 'IN_TRANSIT' });
+    expect(answers.at(-1)?.outcome).toMatchObject({ output: { next: 'arrival' } });
     await askLocation(ports, { taskToken: 't-arrival', orderId, groupId: transfer.groupId, step: 'arrival' });
     expect((await listWork(ports, locationKey('STORE-LON'), 'STORE-LON')).items).toEqual([
       expect.objectContaining({
@@ -473,9 +529,18 @@ describe('fulfilment', () => {
       groupId: transfer.groupId,
       action: 'readyForPickup',
     });
-    await recordProgress(ports, { orderId, groupId: transfer.groupId, step: 'arrived' });
     expect((await getOrder(orders, 'store', orderId)).status).toBe('READY_FOR_PICKUP');
-    await recordProgress(ports, { orderId, groupId: transfer.groupId, step: 'collected' });
+    await askLocation(ports, {
+      taskToken: 't-collection',
+      orderId,
+      groupId: transfer.groupId,
+      step: 'collection',
+    });
+    await answerWork(ports, locationKey('STORE-LON'), {
+      locationId: 'STORE-LON',
+      groupId: transfer.groupId,
+      action: 'collected',
+    });
 
     expect(await getOrder(orders, 'store', orderId)).toMatchObject({
       status: 'COMPLETED',
@@ -483,6 +548,47 @@ describe('fulfilment', () => {
     });
     expect(await position('TEE', 'DC-DAV')).toMatchObject({ onHand: 18, reserved: 0 });
     expect(await position('TEE', 'STORE-LON')).toMatchObject({ onHand: 3, reserved: 0 });
+  });
+
+  it('puts a transfer waiting at its pickup store back on hand there when the order is cancelled', async () => {
+    await count('TEE', 'STORE-LON', 3);
+    await count('TEE', 'DC-DAV', 20);
+    const orderId = await place(pickupAt('STORE-LON', [{ sku: 'TEE', quantity: 2 }]), 'store');
+    const groupId = `${orderId}-G1`;
+    await routeOrder(ports, orderId);
+    await askLocation(ports, { taskToken: 't1', orderId, groupId, step: 'answer' });
+    await answerWork(ports, locationKey('STORE-LON'), {
+      locationId: 'STORE-LON',
+      groupId,
+      action: 'reject',
+      details: { reason: 'cannot find them' },
+    });
+    const [transfer] = (await rerouteGroup(ports, { orderId, groupId })).groups;
+    await acceptAt(orderId, transfer!.groupId, 'DC-DAV');
+    await answerWork(ports, locationKey('DC-DAV'), {
+      locationId: 'DC-DAV',
+      groupId: transfer!.groupId,
+      action: 'ship',
+      details: { carrier: 'DHL', trackingNumber: 'T1' },
+    });
+    await askLocation(ports, {
+      taskToken: 't-arrival',
+      orderId,
+      groupId: transfer!.groupId,
+      step: 'arrival',
+    });
+    await answerWork(ports, locationKey('STORE-LON'), {
+      locationId: 'STORE-LON',
+      groupId: transfer!.groupId,
+      action: 'readyForPickup',
+    });
+
+    const cancelled = await cancelOrder(orders, 'store', orderId);
+    await stopFulfillment(ports, orderId);
+
+    expect(cancelled.lines).toEqual([expect.objectContaining({ status: 'CANCELLED' })]);
+    expect(await position('TEE', 'STORE-LON')).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
+    expect(await position('TEE', 'DC-DAV')).toMatchObject({ onHand: 18, reserved: 0 });
   });
 
   it('cancels the lines of a rejected pickup when the profile does not ship to stores', async () => {
@@ -525,20 +631,16 @@ describe('fulfilment', () => {
       groupId,
       action: 'readyForPickup',
     });
-    expect(
-      await recordProgress(ports, {
-        orderId,
-        groupId,
-        step: 'dispatched',
-        answer: { action: 'readyForPickup' },
-      }),
-    ).toEqual({
-      next: 'collection',
-      status: 'READY_FOR_PICKUP',
+    expect(answers.at(-1)?.outcome).toMatchObject({
+      output: { status: 'READY_FOR_PICKUP', next: 'collection' },
     });
+    await askLocation(ports, { taskToken: 't-collection', orderId, groupId, step: 'collection' });
     expect(await position('TEE', 'STORE-LON')).toMatchObject({ reserved: 2, available: 1 });
 
-    await recordProgress(ports, { orderId, groupId, step: 'pickupExpired' });
+    expect(await resolveTimeout(ports, { orderId, groupId })).toEqual({
+      next: 'done',
+      status: 'PICKUP_EXPIRED',
+    });
 
     expect(await position('TEE', 'STORE-LON')).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
     expect(await getOrder(orders, 'store', orderId)).toMatchObject({
@@ -566,12 +668,6 @@ describe('fulfilment', () => {
       action: 'ship',
       details: { carrier: 'DPD', trackingNumber: '1' },
     });
-    await recordProgress(ports, {
-      orderId,
-      groupId: london.groupId,
-      step: 'dispatched',
-      answer: { action: 'ship' },
-    });
 
     expect(await refusal(cancelOrder(orders, 'web', orderId))).toMatchObject({
       status: 409,
@@ -594,9 +690,7 @@ describe('fulfilment', () => {
         }),
       ),
     ).toMatchObject({ status: 409, code: 'WORK_NOT_WAITING' });
-    await expect(
-      recordProgress(ports, { orderId: other, groupId: group!.groupId, step: 'dispatched' }),
-    ).rejects.toMatchObject({
+    await expect(resolveTimeout(ports, { orderId: other, groupId: group!.groupId })).rejects.toMatchObject({
       name: 'OrderCancelled',
     });
   });
