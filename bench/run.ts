@@ -22,6 +22,9 @@ const HOT_STOCK = 100;
 const SKUS = 200;
 
 let base = '';
+/** Each seeded location's own API key (the location API's credential), from the PUT that created it. */
+const locationKeys: Record<string, string> = {};
+const FULFILMENT_ORDERS = Number(process.env.BENCH_FULFILMENT_ORDERS ?? 100);
 
 async function call(
   method: string,
@@ -119,7 +122,7 @@ async function seed() {
     ['DC-LDS', 'dc', 53.7997, -1.5492, ['ship'], 20],
   ];
   for (const [id, type, lat, lon, fulfils, priority] of locations) {
-    await call('PUT', `/locations/${id}`, 'local-ops', {
+    const put = await call('PUT', `/locations/${id}`, 'local-ops', {
       name: id,
       type,
       geo: { lat, lon },
@@ -128,6 +131,7 @@ async function seed() {
       fulfils,
       priority,
     });
+    locationKeys[id] = put.body.apiKey.apiKey;
   }
   await load(SKUS * 2, 10, async (i) => {
     const location = i % 2 === 0 ? 'DC-DAV' : 'LON-1';
@@ -203,6 +207,88 @@ async function settle() {
     stable = events === last ? stable + 1 : 0;
     last = events;
   }
+}
+
+/** Polls `check` every 10 ms until it gives a value; the time it took, in ms. */
+async function timeUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<number> {
+  const started = performance.now();
+  while (!(await check())) {
+    if (performance.now() - started > timeoutMs) throw new Error('fulfilment step did not happen in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return performance.now() - started;
+}
+
+/**
+ * Fulfilment through the workflows, as a store meets it: an order's work reaching the store's work
+ * list (intake → stream → bus → execution → routing → group execution → work list), the store's
+ * accept and ship answers (HTTP), and the ship answer to the order COMPLETED.
+ */
+async function benchFulfilment(clients: number) {
+  const key = locationKeys['LON-1'] ?? '';
+  const orderOf = async (i: number) => {
+    const placed = await call(
+      'POST',
+      '/orders',
+      'local-web',
+      {
+        customer: { email: 'bench@example.com' },
+        lines: [{ sku: sku(i % SKUS), quantity: 1 }],
+        delivery: { type: 'ship', address },
+      },
+      { 'Idempotency-Key': randomUUID() },
+    );
+    return placed.body.orderId as string;
+  };
+  const view = async (orderId: string) => (await call('GET', `/orders/${orderId}`, 'local-ops')).body;
+  const toWorkList: number[] = [];
+  const accept: number[] = [];
+  const ship: number[] = [];
+  const toCompleted: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < FULFILMENT_ORDERS) {
+        next++;
+        const orderId = await orderOf(next);
+        const groupId = `${orderId}-G1`;
+        toWorkList.push(
+          await timeUntil(async () => (await view(orderId)).groups?.[0]?.status === 'REQUESTED'),
+        );
+        let t0 = performance.now();
+        await call('POST', `/locations/LON-1/work/${groupId}/accept`, key);
+        accept.push(performance.now() - t0);
+        // Until the group waits for its dispatch (the workflow asks for it right after the accept).
+        for (;;) {
+          t0 = performance.now();
+          const shipped = await call('POST', `/locations/LON-1/work/${groupId}/ship`, key, {
+            carrier: 'DPD',
+            trackingNumber: groupId,
+          });
+          if (shipped.status === 200) break;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        ship.push(performance.now() - t0);
+        toCompleted.push(
+          performance.now() -
+            t0 +
+            (await timeUntil(async () => (await view(orderId)).status === 'COMPLETED')),
+        );
+      }
+    }),
+  );
+  const row = (name: string, values: number[]) => {
+    values.sort((a, b) => a - b);
+    return `| ${name} | ${fmt(percentile(values, 50))} | ${fmt(percentile(values, 99))} |`;
+  };
+  return [
+    '| fulfilment step | p50 ms | p99 ms |',
+    '|---|---|---|',
+    row("order placed → in the store's work list", toWorkList),
+    row('POST …/accept', accept),
+    row('POST …/ship', ship),
+    row('ship answered → order COMPLETED', toCompleted),
+  ];
 }
 
 async function main() {
@@ -301,6 +387,13 @@ async function main() {
         `in ${fmt(hotSeconds)} s; reserved ${position.reserved}, available ${availableAfter}`,
     );
     console.log(`oversell count: ${oversell}  (negative numbers seen: ${negatives})`);
+    await settle();
+    const fulfilment = await benchFulfilment(10);
+    console.log('');
+    console.log(
+      `fulfilment — ${FULFILMENT_ORDERS} orders from 10 concurrent clients, each accepted and shipped by LON-1:`,
+    );
+    for (const line of fulfilment) console.log(line);
   } finally {
     const exited = new Promise((resolve) => system.once('exit', resolve));
     system.kill('SIGTERM');

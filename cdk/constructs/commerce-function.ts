@@ -172,26 +172,33 @@ export class CommerceFunction extends Construct {
   }
 
   /**
-   * Lets the function start, stop, list and describe a workflow's executions and read their history,
-   * and tells it the state machine's ARN through the workflow's env var
-   * (`FULFILLMENT_STATE_MACHINE_ARN`).
+   * Lets the function start executions of a workflow (StartExecution on the state machine), and
+   * tells it the state machine's ARN through the workflow's env var (`FULFILLMENT_STATE_MACHINE_ARN`).
    */
   public grantStartWorkflow(workflow: CommerceWorkflow): void {
-    iam.Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['states:StartExecution', 'states:ListExecutions'],
-      resourceArns: [workflow.stateMachine.stateMachineArn],
-    });
-    iam.Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['states:DescribeExecution', 'states:StopExecution', 'states:GetExecutionHistory'],
-      resourceArns: [workflow.executionsArn],
-    });
-    this.function.addEnvironment(workflow.definition.envVar, workflow.stateMachine.stateMachineArn);
-    Validations.of(this).acknowledge({
-      id: wildcardResourceFinding(this, workflow.executionsArn),
-      reason: `Executions of ${workflow.definition.name} are named at run time after their business id (an order id, a group id), so describing, stopping and reading them names every execution of that one state machine; nothing wider.`,
-    });
+    this.grantOnMachine(workflow, ['states:StartExecution']);
+  }
+
+  /**
+   * Lets the function stop a workflow's executions (StopExecution on its executions), and tells it
+   * the state machine's ARN through the workflow's env var; it forms an execution's ARN from it.
+   */
+  public grantStopWorkflow(workflow: CommerceWorkflow): void {
+    this.grantOnExecutions(workflow, ['states:StopExecution'], 'stopping one by its name');
+  }
+
+  /**
+   * Lets the function read a workflow's executions (ListExecutions on the state machine,
+   * DescribeExecution and GetExecutionHistory on its executions), and tells it the state machine's
+   * ARN through the workflow's env var.
+   */
+  public grantReadWorkflow(workflow: CommerceWorkflow): void {
+    this.grantOnMachine(workflow, ['states:ListExecutions']);
+    this.grantOnExecutions(
+      workflow,
+      ['states:DescribeExecution', 'states:GetExecutionHistory'],
+      'describing one or reading its history by its name',
+    );
   }
 
   /**
@@ -203,11 +210,39 @@ export class CommerceFunction extends Construct {
    * Authorization Reference lists no resource type for these actions.
    */
   public grantAnswerWorkflow(workflow: CommerceWorkflow): void {
+    this.grantOnMachine(workflow, [
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+    ]);
+  }
+
+  /** `actions` on the workflow's state machine itself, and its ARN in the workflow's env var. */
+  private grantOnMachine(workflow: CommerceWorkflow, actions: string[]): void {
     iam.Grant.addToPrincipal({
       grantee: this.function,
-      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      actions,
       resourceArns: [workflow.stateMachine.stateMachineArn],
     });
+    this.useWorkflowArn(workflow);
+  }
+
+  /**
+   * `actions` on every execution of the workflow's state machine (`execution:<machine>:*`), and its
+   * ARN in the workflow's env var; acknowledges cdk-nag's IAM5 finding for exactly that wildcard,
+   * saying what the function does with it (`doing`).
+   */
+  private grantOnExecutions(workflow: CommerceWorkflow, actions: string[], doing: string): void {
+    iam.Grant.addToPrincipal({ grantee: this.function, actions, resourceArns: [workflow.executionsArn] });
+    this.useWorkflowArn(workflow);
+    Validations.of(this).acknowledge({
+      id: wildcardResourceFinding(this, workflow.executionsArn),
+      reason: `${actions.join(', ')} on executions of ${workflow.definition.name} only: its executions are named at run time after their business id (an order id, a group id), so ${doing} names every execution of that one state machine; nothing wider, and no other action on them.`,
+    });
+  }
+
+  /** Tells the function a workflow's state machine ARN through the workflow's env var. */
+  private useWorkflowArn(workflow: CommerceWorkflow): void {
     this.function.addEnvironment(workflow.definition.envVar, workflow.stateMachine.stateMachineArn);
   }
 

@@ -7,14 +7,25 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
   type FunctionDefinition,
+  WORKFLOW_USES,
   type WorkflowDefinition,
+  type WorkflowUse,
   workflows as workflowDefinitions,
+  workflowsUsedBy,
 } from '../../shared/platform/definitions';
 import { type CommerceFunction, PROJECT_ROOT } from './commerce-function';
 import { wildcardResourceFinding } from './nag';
 
 /** A `${Name}` placeholder, as the local runner fills it too (`substitute` in `local/workflows/lint.ts`). */
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
+
+/** How a problem names what a function does with a workflow. */
+const USE_VERBS: Record<WorkflowUse, string> = {
+  startsWorkflows: 'starts',
+  stopsWorkflows: 'stops',
+  readsWorkflows: 'reads',
+  answersWorkflows: 'answers',
+};
 
 /** The rule Step Functions manages in the account to learn that a `.sync` child execution ended. */
 const SYNC_EVENTS_RULE = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
@@ -100,11 +111,11 @@ export function workflowProblems(
 
 /**
  * Problems across the definitions: a function whose `workflow` trigger names a workflow that does
- * not run it, a function that starts or answers an unknown workflow, two workflows sharing an env
- * var, and dependency cycles. CloudFormation creates a state machine after the functions it names
- * and the machines it starts, and a function after the machines whose ARN it is given; a cycle
- * (a Task function that starts or answers its own workflow, two workflows starting each other)
- * would only fail at deploy time, so it fails the synth here, naming the cycle.
+ * not run it, a function that starts, stops, reads or answers an unknown workflow, two workflows
+ * sharing an env var, and dependency cycles. CloudFormation creates a state machine after the
+ * functions it names and the machines it starts, and a function after the machines whose ARN it is
+ * given; a cycle (a Task function that uses its own workflow in any way, two workflows starting each
+ * other) would only fail at deploy time, so it fails the synth here, naming the cycle.
  */
 export function workflowGraphProblems(
   definitions: readonly WorkflowDefinition[],
@@ -124,8 +135,12 @@ export function workflowGraphProblems(
         );
       }
     }
-    for (const name of [...(fn.startsWorkflows ?? []), ...(fn.answersWorkflows ?? [])]) {
-      if (!byName.has(name)) problems.push(`function ${fn.name} uses workflow ${name}, which is not defined`);
+    for (const use of WORKFLOW_USES) {
+      for (const name of fn[use] ?? []) {
+        if (!byName.has(name)) {
+          problems.push(`function ${fn.name} ${USE_VERBS[use]} workflow ${name}, which is not defined`);
+        }
+      }
     }
   }
   const envVars = new Map<string, string>();
@@ -139,7 +154,7 @@ export function workflowGraphProblems(
 
   // What each node needs created first: a workflow its Task functions and the other workflows it
   // names or starts (starting itself needs no edge, see CommerceWorkflow.startsExecutionsOf); a
-  // function the workflows it starts or answers.
+  // function every workflow it uses (starts, stops, reads or answers), whose ARN it is given.
   const needs = new Map<string, string[]>();
   for (const workflow of definitions) {
     needs.set(`workflow ${workflow.name}`, [
@@ -152,7 +167,7 @@ export function workflowGraphProblems(
   for (const fn of functions) {
     needs.set(
       `function ${fn.name}`,
-      [...(fn.startsWorkflows ?? []), ...(fn.answersWorkflows ?? [])].map((w) => `workflow ${w}`),
+      workflowsUsedBy(fn).map((w) => `workflow ${w}`),
     );
   }
   const done = new Set<string>();

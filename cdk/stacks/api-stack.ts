@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { functions, type TableKey } from '../../shared/platform/definitions';
+import { functions, type TableKey, WORKFLOW_USES, type WorkflowUse } from '../../shared/platform/definitions';
 import { apiClientsOf } from '../config';
 import { CommerceApi, pascal } from '../constructs/commerce-api';
 import { CommerceFunction } from '../constructs/commerce-function';
@@ -11,7 +11,7 @@ import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { EventRules } from '../constructs/event-rules';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { StreamSubscriptions } from '../constructs/stream-subscriptions';
-import { Workflows } from '../constructs/workflows';
+import { type CommerceWorkflow, Workflows } from '../constructs/workflows';
 
 /** What the API stack takes from the data stack. */
 export interface ApiStackProps extends StackProps {
@@ -25,13 +25,14 @@ export interface ApiStackProps extends StackProps {
 
 /**
  * The stateless half: one Lambda function per entry of `functions`, with grants from its `reads`,
- * `writes`, `putsEvents`, `startsWorkflows` and `answersWorkflows`; one state machine per entry of
- * `workflows`; the REST API with per-channel keys; the bus rules, the schedule and the stream
- * subscriptions of the outbox publisher, each with a dead-letter queue; and the operations dashboard
- * with an alarm per dead-letter queue and per workflow. Safe to destroy and redeploy: it holds no data
- * beyond what sits in dead-letter queues (and running executions, which a destroy stops).
+ * `writes`, `putsEvents` and what it does with workflows (`startsWorkflows`, `stopsWorkflows`,
+ * `readsWorkflows`, `answersWorkflows`); one state machine per entry of `workflows`; the REST API
+ * with per-channel keys; the bus rules, the schedule and the stream subscriptions of the outbox
+ * publisher, each with a dead-letter queue; and the operations dashboard with an alarm per
+ * dead-letter queue and per workflow. Safe to destroy and redeploy: it holds no data beyond what sits
+ * in dead-letter queues (and running executions, which a destroy stops).
  *
- * The state machines live here, next to the functions they invoke and that start them: the data
+ * The state machines live here, next to the functions they invoke and that use them: the data
  * stack knows nothing of either, so the two stacks keep a one-way dependency.
  */
 export class ApiStack extends Stack {
@@ -76,12 +77,18 @@ export class ApiStack extends Stack {
     const all = [...built.values()];
 
     this.workflows = new Workflows(this, 'Workflows', { functions: built });
+    // One kind of Step Functions rights per way a function uses a workflow.
+    const grants: Record<WorkflowUse, (fn: CommerceFunction, workflow: CommerceWorkflow) => void> = {
+      startsWorkflows: (fn, workflow) => fn.grantStartWorkflow(workflow),
+      stopsWorkflows: (fn, workflow) => fn.grantStopWorkflow(workflow),
+      readsWorkflows: (fn, workflow) => fn.grantReadWorkflow(workflow),
+      answersWorkflows: (fn, workflow) => fn.grantAnswerWorkflow(workflow),
+    };
     for (const fn of all) {
-      for (const name of fn.definition.startsWorkflows ?? []) {
-        fn.grantStartWorkflow(this.workflows.get(name));
-      }
-      for (const name of fn.definition.answersWorkflows ?? []) {
-        fn.grantAnswerWorkflow(this.workflows.get(name));
+      for (const use of WORKFLOW_USES) {
+        for (const name of fn.definition[use] ?? []) {
+          grants[use](fn, this.workflows.get(name));
+        }
       }
     }
     for (const workflow of this.workflows.stateMachines.values()) {

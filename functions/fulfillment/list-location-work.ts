@@ -4,7 +4,7 @@ import { listWork } from '../../shared/fulfillment/use-cases/location-work';
 import { locationOfKey, runtimeInventoryPorts } from '../../shared/inventory';
 import { httpApi } from '../../shared/platform/http';
 
-const ports = runtimeFulfilmentPorts(['group']);
+const ports = runtimeFulfilmentPorts();
 const inventory = runtimeInventoryPorts();
 
 /** GET /locations/{locationId}/work (the location's own key): the work waiting on it. */

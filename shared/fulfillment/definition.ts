@@ -196,12 +196,14 @@ const task = (name: string, file: string, workflow: string, description: string)
   timeoutSeconds: 30,
 });
 
-/** A location API route: it reads the groups and answers the workflow's waiting task. */
-const locationRoute = (name: string, file: string, spec: RouteSpec): FunctionDefinition => ({
-  ...routeFunction('fulfillment', name, file, spec, {
-    reads: ALL_TABLES.reads,
-    writes: [FULFILLMENT_TABLE_KEY],
-  }),
+/** A location API route: it works on the groups through the fulfilment ports, writing the fulfillment table. */
+const locationRoute = (name: string, file: string, spec: RouteSpec, writes: string[]): FunctionDefinition =>
+  routeFunction('fulfillment', name, file, spec, { reads: ALL_TABLES.reads, writes });
+
+/** A location's answer (accept, reject, ship, …): it also answers the group workflow's waiting task. */
+const answerRoute = (name: string, file: string, spec: RouteSpec): FunctionDefinition => ({
+  // An answer moves the group, its order and the stock they hold in one transaction.
+  ...locationRoute(name, file, spec, ALL_TABLES.writes),
   answersWorkflows: [FULFILLMENT_GROUP_WORKFLOW],
 });
 
@@ -259,6 +261,9 @@ export const fulfillment: ContextDefinition = {
       writes: [],
       putsEvents: false,
       startsWorkflows: [FULFILLMENT_WORKFLOW],
+      // StartExecution answers in milliseconds on AWS; the embedded runner queues behind DynamoDB
+      // Local under a burst of orders, and a start must not be given up on for that.
+      timeoutSeconds: 60,
     },
     {
       name: 'StopFulfillment',
@@ -268,15 +273,17 @@ export const fulfillment: ContextDefinition = {
       reads: ALL_TABLES.reads,
       writes: [FULFILLMENT_TABLE_KEY],
       putsEvents: false,
-      startsWorkflows: [FULFILLMENT_WORKFLOW, FULFILLMENT_GROUP_WORKFLOW],
+      // The order's execution and its open groups' executions.
+      stopsWorkflows: [FULFILLMENT_WORKFLOW, FULFILLMENT_GROUP_WORKFLOW],
     },
-    locationRoute('ListLocationWork', 'list-location-work', fulfillmentRoutes.listLocationWork),
-    locationRoute('AcceptFulfillment', 'accept-fulfillment', fulfillmentRoutes.acceptFulfillment),
-    locationRoute('RejectFulfillment', 'reject-fulfillment', fulfillmentRoutes.rejectFulfillment),
-    locationRoute('ReportShortPick', 'report-short-pick', fulfillmentRoutes.reportShortPick),
-    locationRoute('MarkShipped', 'mark-shipped', fulfillmentRoutes.markShipped),
-    locationRoute('MarkReadyForPickup', 'mark-ready-for-pickup', fulfillmentRoutes.markReadyForPickup),
-    locationRoute('MarkCollected', 'mark-collected', fulfillmentRoutes.markCollected),
+    // Reads the work lists in the table only: no workflow rights.
+    locationRoute('ListLocationWork', 'list-location-work', fulfillmentRoutes.listLocationWork, []),
+    answerRoute('AcceptFulfillment', 'accept-fulfillment', fulfillmentRoutes.acceptFulfillment),
+    answerRoute('RejectFulfillment', 'reject-fulfillment', fulfillmentRoutes.rejectFulfillment),
+    answerRoute('ReportShortPick', 'report-short-pick', fulfillmentRoutes.reportShortPick),
+    answerRoute('MarkShipped', 'mark-shipped', fulfillmentRoutes.markShipped),
+    answerRoute('MarkReadyForPickup', 'mark-ready-for-pickup', fulfillmentRoutes.markReadyForPickup),
+    answerRoute('MarkCollected', 'mark-collected', fulfillmentRoutes.markCollected),
     {
       ...routeFunction(
         'fulfillment',
@@ -286,7 +293,8 @@ export const fulfillment: ContextDefinition = {
         // Its ports are the fulfilment ports, which read the inventory pool too.
         { reads: ALL_TABLES.reads, writes: [] },
       ),
-      startsWorkflows: [FULFILLMENT_WORKFLOW, FULFILLMENT_GROUP_WORKFLOW],
+      // The execution history of the order and of each of its groups.
+      readsWorkflows: [FULFILLMENT_WORKFLOW, FULFILLMENT_GROUP_WORKFLOW],
     },
   ],
   busRules: [

@@ -65,12 +65,7 @@ export const locationInputSchema = z.object({
    */
   sla: z
     .object({
-      acceptWithinSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .max(86_400)
-        .optional(),
+      acceptWithinSeconds: z.number().int().min(1).max(86_400).optional(),
       dispatchWithinSeconds: z
         .number()
         .int()

@@ -91,14 +91,40 @@ export interface FunctionDefinition {
   putsEvents: boolean;
   /** Needs the API key id → principal map. */
   apiKeys?: boolean;
-  /** Workflows (by name) it starts, stops and describes: it gets each one's ARN in its `envVar`. */
+  // What it does with workflows (by name), each use with its own rights, scoped by CDK to that state
+  // machine or its executions ({@link WORKFLOW_USES}). For every workflow it uses in any way it gets
+  // the state machine's ARN in the workflow's `envVar`, which its handler requires at cold start.
+  /** Starts executions: StartExecution on the state machine, DescribeExecution on its executions. */
   startsWorkflows?: string[];
-  /** Workflows (by name) whose waiting tasks it answers (SendTaskSuccess/Failure/Heartbeat). */
+  /** Stops executions: StopExecution on the state machine's executions. */
+  stopsWorkflows?: string[];
+  /**
+   * Reads executions: ListExecutions on the state machine, DescribeExecution and GetExecutionHistory
+   * on its executions.
+   */
+  readsWorkflows?: string[];
+  /** Answers waiting tasks: SendTaskSuccess/Failure/Heartbeat on the state machine. */
   answersWorkflows?: string[];
   /** Defaults: {@link FUNCTION_DEFAULTS}. */
   timeoutSeconds?: number;
   memoryMb?: number;
 }
+
+/** The fields of a {@link FunctionDefinition} that say what it does with workflows. */
+export const WORKFLOW_USES = [
+  'startsWorkflows',
+  'stopsWorkflows',
+  'readsWorkflows',
+  'answersWorkflows',
+] as const;
+
+/** What a function does with a workflow: one kind of Step Functions rights. */
+export type WorkflowUse = (typeof WORKFLOW_USES)[number];
+
+/** Every workflow (by name) a function uses in any way: it gets the ARN of each. */
+export const workflowsUsedBy = (fn: FunctionDefinition): string[] => [
+  ...new Set(WORKFLOW_USES.flatMap((use) => fn[use] ?? [])),
+];
 
 /** What a function gets when its definition says nothing: the same on AWS and locally. */
 export const FUNCTION_DEFAULTS = { timeoutSeconds: 10, memoryMb: 512 } as const;
@@ -171,7 +197,7 @@ export interface WorkflowDefinition {
   functions: Record<string, string>;
   /** Placeholder → the state machine (by workflow name) whose ARN fills it. */
   workflows?: Record<string, string>;
-  /** The variable through which a function that starts or answers it learns its ARN. */
+  /** The variable through which a function that uses it (starts, stops, reads, answers) learns its ARN. */
   envVar: string;
   /** Starts child executions of these workflows (`states:startExecution.sync:2`). */
   startsWorkflows?: string[];

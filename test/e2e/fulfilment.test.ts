@@ -54,13 +54,7 @@ interface OrderView {
   }[];
   groups?: { groupId: string; locationId: string; status: string; transferTo?: string; lines: unknown[] }[];
   plan?: { groupId: string; locationId: string; status: string; transferTo?: string }[];
-  decision: {
-    summary: string;
-    rule: string;
-    record?: {
-      candidates: { locationId: string; verdict: string; filters: { name: string; passed: boolean }[] }[];
-    };
-  };
+  decision: { summary: string; rule: string };
 }
 
 const order = async (orderId: string) =>
@@ -218,7 +212,14 @@ describe('fulfilment, from outside', () => {
     await ops('PUT', '/locations/STORE-LON/status', { state: 'enabled' });
 
     expect(rerouted.plan).toEqual([expect.objectContaining({ locationId: 'DC-DAV' })]);
-    const london = rerouted.decision.record?.candidates.find((c) => c.locationId === 'STORE-LON');
+    const timeline = (await api(`/orders/${next}/timeline`, { key: 'local-web' })).body as {
+      entries: {
+        type: string;
+        candidates?: { locationId: string; verdict: string; filters: { name: string; passed: boolean }[] }[];
+      }[];
+    };
+    const routing = timeline.entries.find((e) => e.type === 'FulfillmentRouted');
+    const london = routing?.candidates?.find((c) => c.locationId === 'STORE-LON');
     expect(london).toMatchObject({ verdict: 'excluded' });
     expect(london?.filters).toContainEqual(expect.objectContaining({ name: 'enabled', passed: false }));
     const routings = await events('FulfillmentRouted');

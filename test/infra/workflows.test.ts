@@ -17,8 +17,11 @@ import {
   busRules,
   type FunctionDefinition,
   functions,
+  WORKFLOW_USES,
   type WorkflowDefinition,
+  type WorkflowUse,
   workflows,
+  workflowsUsedBy,
 } from '../../shared/platform/definitions';
 import { environmentOf, logicalIdOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
@@ -206,50 +209,150 @@ describe('functions and workflows', () => {
   const workflowEnvVars = new Set(workflows.map((w) => w.envVar));
   const envVarOf = (name: string) => workflows.find((w) => w.name === name)!.envVar;
 
-  it('has functions that start workflows and functions that answer them', () => {
-    expect(functions.some((f) => f.startsWorkflows?.length)).toBe(true);
-    expect(functions.some((f) => f.answersWorkflows?.length)).toBe(true);
+  /**
+   * The rights each use of a workflow stands for, written out here rather than taken from the CDK
+   * code: on the state machine itself, and on its executions (`execution:<machine>:*`).
+   */
+  const RIGHTS: Record<WorkflowUse, { machine: string[]; executions: string[] }> = {
+    startsWorkflows: { machine: ['states:StartExecution'], executions: [] },
+    stopsWorkflows: { machine: [], executions: ['states:StopExecution'] },
+    readsWorkflows: {
+      machine: ['states:ListExecutions'],
+      executions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+    },
+    answersWorkflows: {
+      machine: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      executions: [],
+    },
+  };
+
+  /** `<action> on <machine | executions of> <workflow>`, the same for what is expected and what is granted. */
+  const expectedRights = (definition: FunctionDefinition): string[] =>
+    [
+      ...new Set(
+        WORKFLOW_USES.flatMap((use) =>
+          (definition[use] ?? []).flatMap((name) => [
+            ...RIGHTS[use].machine.map((action) => `${action} on machine ${name}`),
+            ...RIGHTS[use].executions.map((action) => `${action} on executions of ${name}`),
+          ]),
+        ),
+      ),
+    ].sort();
+
+  const resourceName = (resource: unknown): string => {
+    for (const { name } of workflows) {
+      if (JSON.stringify(resource) === JSON.stringify({ Ref: machineId(name) })) return `machine ${name}`;
+      if (isExecutionsOf(resource, name)) return `executions of ${name}`;
+    }
+    return JSON.stringify(resource);
+  };
+
+  const grantedRights = (name: string): string[] =>
+    [
+      ...new Set(
+        statesStatements(functionStatements(name)).flatMap((s) => {
+          expect(s).toMatchObject({ Effect: 'Allow' });
+          return actionsOf(s).flatMap((action) =>
+            resourcesOfStatement(s).map((resource) => `${action} on ${resourceName(resource)}`),
+          );
+        }),
+      ),
+    ].sort();
+
+  const workflowVariablesOf = (name: string): string[] =>
+    Object.keys(environmentOf(api, functionOf(name).function))
+      .filter((v) => workflowEnvVars.has(v))
+      .sort();
+
+  it('has functions that start, stop, read and answer workflows', () => {
+    for (const use of WORKFLOW_USES) {
+      expect({ use, used: functions.some((f) => (f[use] ?? []).length > 0) }).toEqual({ use, used: true });
+    }
   });
 
   it.each(functions)(
-    'gives $name exactly the state machine ARNs and actions its definition asks for',
+    'gives $name exactly the states:* actions its definition asks for, and nothing else',
     (definition) => {
-      const starts = definition.startsWorkflows ?? [];
-      const answers = definition.answersWorkflows ?? [];
-      const variables = environmentOf(api, functionOf(definition.name).function);
-      const statements = statesStatements(functionStatements(definition.name));
-
-      const expected = [...new Set([...starts, ...answers])];
-      expect(
-        Object.keys(variables)
-          .filter((v) => workflowEnvVars.has(v))
-          .sort(),
-      ).toEqual(expected.map(envVarOf).sort());
-      for (const name of expected) {
-        expect(variables[envVarOf(name)]).toEqual({ Ref: machineId(name) });
-      }
-      expect(statements).toHaveLength(2 * starts.length + answers.length);
-      for (const name of starts) {
-        expect(statements).toContainEqual({
-          Effect: 'Allow',
-          Action: ['states:StartExecution', 'states:ListExecutions'],
-          Resource: { Ref: machineId(name) },
-        });
-        expect(statements.find((s) => isExecutionsOf(s.Resource, name))?.Action).toEqual([
-          'states:DescribeExecution',
-          'states:StopExecution',
-          'states:GetExecutionHistory',
-        ]);
-      }
-      for (const name of answers) {
-        expect(statements).toContainEqual({
-          Effect: 'Allow',
-          Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-          Resource: { Ref: machineId(name) },
-        });
-      }
+      expect(grantedRights(definition.name)).toEqual(expectedRights(definition));
     },
   );
+
+  it.each(functions)('gives $name the ARN of exactly the workflows it uses', (definition) => {
+    const variables = environmentOf(api, functionOf(definition.name).function);
+    const used = workflowsUsedBy(definition);
+
+    expect(workflowVariablesOf(definition.name)).toEqual(used.map(envVarOf).sort());
+    for (const name of used) {
+      expect(variables[envVarOf(name)]).toEqual({ Ref: machineId(name) });
+    }
+  });
+
+  it('declares what each fulfilment function does with the workflows', () => {
+    const uses = Object.fromEntries(
+      functions.flatMap((f) => {
+        const declared = Object.fromEntries(
+          WORKFLOW_USES.flatMap((use) => (f[use]?.length ? [[use, f[use]]] : [])),
+        );
+        return Object.keys(declared).length > 0 ? [[f.name, declared]] : [];
+      }),
+    );
+    const answers = { answersWorkflows: ['FulfillmentGroup'] };
+
+    expect(uses).toEqual({
+      StartFulfillment: { startsWorkflows: ['Fulfillment'] },
+      StopFulfillment: { stopsWorkflows: ['Fulfillment', 'FulfillmentGroup'] },
+      GetOrderTimeline: { readsWorkflows: ['Fulfillment', 'FulfillmentGroup'] },
+      AcceptFulfillment: answers,
+      RejectFulfillment: answers,
+      ReportShortPick: answers,
+      MarkShipped: answers,
+      MarkReadyForPickup: answers,
+      MarkCollected: answers,
+    });
+  });
+
+  it('lets GetOrderTimeline read executions, and neither start nor stop any', () => {
+    const actions = grantedRights('GetOrderTimeline').map((r) => r.split(' ')[0]);
+
+    expect(actions).not.toContain('states:StartExecution');
+    expect(actions).not.toContain('states:StopExecution');
+    expect(grantedRights('GetOrderTimeline')).toEqual(
+      expect.arrayContaining([
+        'states:GetExecutionHistory on executions of Fulfillment',
+        'states:GetExecutionHistory on executions of FulfillmentGroup',
+      ]),
+    );
+  });
+
+  it('lets StopFulfillment stop executions, and start none', () => {
+    const actions = grantedRights('StopFulfillment').map((r) => r.split(' ')[0]);
+
+    expect(actions).not.toContain('states:StartExecution');
+    expect([...new Set(actions)]).toEqual(['states:StopExecution']);
+  });
+
+  it('gives ListLocationWork no states:* action and no state machine ARN: it reads the table only', () => {
+    expect(statesStatements(functionStatements('ListLocationWork'))).toEqual([]);
+    expect(workflowVariablesOf('ListLocationWork')).toEqual([]);
+  });
+
+  it('grants DescribeExecution, StopExecution and GetExecutionHistory only on executions, the rest only on a machine', () => {
+    const rights = functions.flatMap((f) => grantedRights(f.name));
+    const onExecutions = ['states:DescribeExecution', 'states:StopExecution', 'states:GetExecutionHistory'];
+
+    expect(rights.length).toBeGreaterThan(0);
+    for (const right of rights) {
+      const [action] = right.split(' ');
+      expect({ right, scoped: / on (machine|executions of) \w+$/.test(right) }).toEqual({
+        right,
+        scoped: true,
+      });
+      expect({ right, onExecutions: right.includes(' on executions of ') }).toEqual({
+        right,
+        onExecutions: onExecutions.includes(action!),
+      });
+    }
+  });
 
   const tasks = functions.filter((f) => f.trigger.kind === 'workflow');
 
@@ -278,7 +381,11 @@ describe('bus rules into the workflows', () => {
   const rules = busRules.flatMap((rule) => {
     if (!('function' in rule.target)) return [];
     const target = functions.find((f) => 'function' in rule.target && f.name === rule.target.function);
-    return target?.startsWorkflows?.length ? [{ rule, target }] : [];
+    return target?.startsWorkflows?.length || target?.stopsWorkflows?.length ? [{ rule, target }] : [];
+  });
+
+  it('stops the fulfilment of every cancelled order from a rule', () => {
+    expect(rules.map((r) => r.rule.name)).toContain('StopCancelledOrders');
   });
 
   it('starts the fulfilment of every new order from a rule', () => {
@@ -418,16 +525,30 @@ describe('a workflow whose file and declaration disagree', () => {
     ]);
   });
 
-  it('refuses a Task function that starts its own workflow: a cycle CloudFormation cannot create', () => {
-    const starting = functions.map((f) =>
-      f.name === 'RouteOrder' ? { ...f, startsWorkflows: ['Fulfillment'] } : f,
-    );
+  it.each(WORKFLOW_USES)(
+    'refuses a Task function whose %s names its own workflow: a cycle CloudFormation cannot create',
+    (use) => {
+      const using = functions.map((f) => (f.name === 'RouteOrder' ? { ...f, [use]: ['Fulfillment'] } : f));
 
-    expect(workflowGraphProblems(workflows, functions)).toEqual([]);
-    expect(workflowGraphProblems(workflows, starting)).toEqual([
-      expect.stringMatching(
-        /dependency cycle.*workflow Fulfillment → function RouteOrder → workflow Fulfillment/,
-      ),
+      expect(workflowGraphProblems(workflows, functions)).toEqual([]);
+      expect(workflowGraphProblems(workflows, using)).toEqual([
+        expect.stringMatching(
+          /dependency cycle.*workflow Fulfillment → function RouteOrder → workflow Fulfillment/,
+        ),
+      ]);
+    },
+  );
+
+  it.each([
+    ['startsWorkflows', 'starts'],
+    ['stopsWorkflows', 'stops'],
+    ['readsWorkflows', 'reads'],
+    ['answersWorkflows', 'answers'],
+  ] as const)('refuses a function whose %s names a workflow that is not defined', (use, verb) => {
+    const unknown = functions.map((f) => (f.name === 'GetOrderTimeline' ? { ...f, [use]: ['Refunds'] } : f));
+
+    expect(workflowGraphProblems(workflows, unknown)).toEqual([
+      `function GetOrderTimeline ${verb} workflow Refunds, which is not defined`,
     ]);
   });
 });

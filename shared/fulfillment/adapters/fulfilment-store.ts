@@ -2,7 +2,6 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import { queryAll, type TransactItem } from '../../platform/dynamodb';
 import type { FulfilmentGroup } from '../domain/group';
 import type { RoutingRecord } from '../domain/routing';
-import type { DecisionRecord } from '../domain/sourcing';
 import type { FulfilmentHead, GroupRepository } from '../use-cases/ports';
 import { fulfillmentKeys } from './profile-store';
 
@@ -143,28 +142,26 @@ export class FulfilmentStore implements GroupRepository {
     };
   }
 
+  /**
+   * A routing record. One decided by a sourcing profile is also in the index of routing decisions
+   * that a profile's dry run replays (GSI1 `DECISIONS`, newest first): the record is kept once.
+   */
   putRoutingOp(record: RoutingRecord): TransactItem {
-    return {
-      Put: {
-        TableName: this.tableName,
-        Item: { ...fulfilmentKeys.routing(record.orderId, record.sequence), ...record },
-        ...notExists,
-      },
-    };
-  }
-
-  /** The decision in the index the dry run of a profile replays from. */
-  decisionOp(orderId: string, decision: DecisionRecord): TransactItem {
+    const replayable = record.profileId !== undefined;
     return {
       Put: {
         TableName: this.tableName,
         Item: {
-          ...fulfillmentKeys.decision(orderId, decision.at),
-          GSI1PK: fulfillmentKeys.decisionsIndex,
-          GSI1SK: `${decision.at}#${orderId}`,
-          orderId,
-          decision,
+          ...fulfilmentKeys.routing(record.orderId, record.sequence),
+          ...(replayable
+            ? {
+                GSI1PK: fulfillmentKeys.decisionsIndex,
+                GSI1SK: `${record.at}#${record.orderId}#${record.sequence}`,
+              }
+            : {}),
+          ...record,
         },
+        ...notExists,
       },
     };
   }

@@ -8,7 +8,7 @@ import type { FulfillmentPorts, FulfilmentPorts, WorkflowPort } from '../use-cas
 import { profilePlanner } from '../use-cases/routing';
 import { FulfilmentStore } from './fulfilment-store';
 import { ProfileStore } from './profile-store';
-import { StepFunctionsWorkflows, workflowArnsFromEnv } from './workflows';
+import { StepFunctionsWorkflows, type WorkflowKind, workflowArnsFromEnv } from './workflows';
 
 /** The fulfillment ports over its table; tests build them over DynamoDB Local. */
 export function makeFulfillmentPorts(
@@ -54,10 +54,13 @@ export function makeFulfilmentPorts(
 const fulfilmentPorts = new Map<string, FulfilmentPorts>();
 
 /**
- * The fulfilment ports of a handler, built at cold start from its environment; `workflows` are the
- * state machines it starts, stops or answers (its definition gives it their ARNs).
+ * The fulfilment ports of a handler, built at cold start from its environment. `workflows` are the
+ * kinds of state machine whose ARN the handler must have: exactly those its definition uses
+ * (`startsWorkflows`, `stopsWorkflows`, `readsWorkflows`, `answersWorkflows`), whose ARNs it is
+ * given; a missing one fails the cold start, naming its variable. A call that needs an ARN the
+ * handler was not given fails at run time, naming the kind.
  */
-export function runtimeFulfilmentPorts(workflows: readonly ('order' | 'group')[] = []): FulfilmentPorts {
+export function runtimeFulfilmentPorts(workflows: readonly WorkflowKind[] = []): FulfilmentPorts {
   const key = [...workflows].sort().join(',');
   let ports = fulfilmentPorts.get(key);
   if (!ports) {

@@ -29,7 +29,7 @@ export class StepFunctionsWorkflows implements WorkflowPort {
     private readonly arns: { order?: string; group?: string },
   ) {}
 
-  private arn(kind: 'order' | 'group'): string {
+  private arn(kind: WorkflowKind): string {
     const arn = this.arns[kind];
     if (!arn) throw new Error(`This function was not given the ${kind} state machine's ARN`);
     return arn;
@@ -120,11 +120,18 @@ function stateOf(event: HistoryEvent): string | undefined {
   return event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name;
 }
 
+/** The fulfilment state machines, as the handlers name them: an order's, a group's. */
+export type WorkflowKind = 'order' | 'group';
+
 /**
- * The state machine ARNs a function's definition gives it (`startsWorkflows`, `answersWorkflows`),
- * read at cold start: a function deployed without one fails its init, naming the variable.
+ * The state machine ARNs of `kinds`, read at cold start: a function deployed without one fails its
+ * init, naming the variable. A handler asks for exactly the workflows its definition uses
+ * (`startsWorkflows`, `stopsWorkflows`, `readsWorkflows`, `answersWorkflows`), since it is given the
+ * ARN of each of those and of no other. Answering a task needs no ARN (the task token names the
+ * execution), but an answering function is given the ARN and requires it all the same: the
+ * definition, the grants and the environment stay one list.
  */
-export function workflowArnsFromEnv(kinds: readonly ('order' | 'group')[]) {
+export function workflowArnsFromEnv(kinds: readonly WorkflowKind[]) {
   const envOf = (name: string) => fulfillmentWorkflows.find((w) => w.name === name)?.envVar ?? '';
   return {
     ...(kinds.includes('order') ? { order: requireEnv(envOf(FULFILLMENT_WORKFLOW)) } : {}),

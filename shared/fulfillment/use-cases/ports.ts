@@ -64,7 +64,6 @@ export interface GroupRepository extends CapacityCounter {
   /** Replaces a group, conditional on the version read. */
   updateGroupOp(previous: FulfilmentGroup, next: FulfilmentGroup): TransactItem;
   putRoutingOp(record: RoutingRecord): TransactItem;
-  decisionOp(orderId: string, decision: DecisionRecord): TransactItem;
   /** Counts groups given to a location on a UTC day (its daily capacity is measured against it). */
   countGroups(day: string, locationId: string, groups: number): Promise<void>;
 }

@@ -3,6 +3,7 @@ import {
   adjustInventory,
   type Location,
   type Planner,
+  type ProfileDecision,
   placeAllocations,
   readPlanningCandidates,
 } from '../../inventory';
@@ -18,7 +19,7 @@ import {
 import { allocatedLines, dayOf, profileDecision, sourcePlan, UNFILLED_REASONS } from '../domain/planning';
 import type { SourcingProfile } from '../domain/profile';
 import type { RoutingRecord } from '../domain/routing';
-import type { DecisionRecord, SourcingGroup } from '../domain/sourcing';
+import type { SourcingGroup } from '../domain/sourcing';
 import {
   linesCancelled,
   linesWith,
@@ -87,15 +88,9 @@ export function profilePlanner(profiles: ProfileRepository, capacity: CapacityCo
   };
 }
 
-const isProfileDecision = (d: {
-  rule: string;
-}): d is {
-  rule: 'sourcing-profile';
-  summary: string;
-  profileId: string;
-  profileVersion: number;
-  record: Record<string, unknown>;
-} => d.rule === 'sourcing-profile';
+const withoutRecord = ({ record: _record, ...rest }: ProfileDecision): ProfileDecision => rest;
+
+const isProfileDecision = (d: { rule: string }): d is ProfileDecision => d.rule === 'sourcing-profile';
 
 /** Groups as the workflow runs them: the first routing's, in number order. */
 const firstGroups = (groups: FulfilmentGroup[]) =>
@@ -176,10 +171,16 @@ export async function routeOrder(
       }),
       ...groups.map((g) => ports.groups.putGroupOp(g)),
       ports.groups.putRoutingOp(record),
-      ...(isProfileDecision(decision)
-        ? [ports.groups.decisionOp(orderId, decision.record as unknown as DecisionRecord)]
-        : []),
-      ports.orders.updateOp(order, { ...orderWith(order, groups), status: 'ROUTED' }, now),
+      ports.orders.updateOp(
+        order,
+        {
+          ...orderWith(order, groups),
+          status: 'ROUTED',
+          // The routing record keeps the full decision; the order, rewritten at every step, keeps its why.
+          ...(isProfileDecision(decision) ? { decision: withoutRecord(decision) } : {}),
+        },
+        now,
+      ),
     ];
     return { items, result: { groups: groups.map(workflowGroup), counted: { day: dayOf(now), groups } } };
   });
@@ -323,7 +324,6 @@ export async function rerouteGroup(
       ...placed.stockOps,
       ...replacements.map((g) => ports.groups.putGroupOp(g)),
       ports.groups.putRoutingOp(record),
-      ports.groups.decisionOp(orderId, result.decision),
       ports.groups.updateHeadOp(head, {
         ...head,
         nextGroup: head.nextGroup + replacements.length,

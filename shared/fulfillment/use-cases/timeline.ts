@@ -72,6 +72,8 @@ export async function orderTimeline(ports: FulfilmentPorts, principal: Principal
       unfilled: r.unfilled,
       ...(r.replaces ? { replaces: r.replaces } : {}),
       ...(r.profileId ? { profileId: r.profileId, profileVersion: r.profileVersion } : {}),
+      // Each listed candidate with every filter's verdict and every criterion's score: the why in data.
+      ...(Array.isArray(r.decision.candidates) ? { candidates: r.decision.candidates } : {}),
     })),
     ...groups.flatMap((g) =>
       g.history.map((h) => ({

@@ -50,7 +50,11 @@ export interface ProfileDecision {
   summary: string;
   profileId: string;
   profileVersion: number;
-  record: Record<string, unknown>;
+  /**
+   * The full record (it replays to the same plan). Kept on the order only until it is routed: the
+   * fulfillment context's routing record keeps it from then on, and the order stays small.
+   */
+  record?: Record<string, unknown>;
 }
 
 /** Why an order's lines were placed where they were: a profile's decision, or the built-in placement's. */

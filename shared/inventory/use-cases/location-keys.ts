@@ -42,6 +42,7 @@ export async function issueLocationKey(
  * read (a key is never changed, only added).
  */
 const KEY_TTL_MS = 60_000;
+const UNKNOWN_KEY_TTL_MS = 5_000;
 const resolved = new Map<string, { at: number; locationId: string | undefined }>();
 
 /** The location a key belongs to, or undefined for an unknown key. */
@@ -51,7 +52,9 @@ export async function locationOfKey(
 ): Promise<string | undefined> {
   const keyHash = hashOf(apiKey);
   const hit = resolved.get(keyHash);
-  if (hit && Date.now() - hit.at < KEY_TTL_MS && hit.locationId) return hit.locationId;
+  // An unknown key is remembered briefly too, so guessing keys costs no read each (a key issued
+  // meanwhile works within UNKNOWN_KEY_TTL_MS).
+  if (hit && Date.now() - hit.at < (hit.locationId ? KEY_TTL_MS : UNKNOWN_KEY_TTL_MS)) return hit.locationId;
   const key = await ports.inventory.locationKey(keyHash);
   if (resolved.size > 10_000) resolved.clear();
   resolved.set(keyHash, { at: Date.now(), locationId: key?.locationId });

@@ -100,6 +100,7 @@ export class OrderStore implements OrderRepository {
           'SET #status = :status, #lines = :lines, #updatedAt = :now, #version = #version + :one',
           ...(next.groups ? [', #groups = :groups'] : []),
           ...(next.cancelCause ? [', #cancelCause = :cause'] : []),
+          ...(next.decision ? [', #decision = :decision'] : []),
           ...(statusChanged ? [', #history = list_append(#history, :entry)'] : []),
         ].join(''),
         ConditionExpression: '#version = :version',
@@ -110,6 +111,7 @@ export class OrderStore implements OrderRepository {
           '#version': 'version',
           ...(next.groups ? { '#groups': 'groups' } : {}),
           ...(next.cancelCause ? { '#cancelCause': 'cancelCause' } : {}),
+          ...(next.decision ? { '#decision': 'decision' } : {}),
           ...(statusChanged ? { '#history': 'history' } : {}),
         },
         ExpressionAttributeValues: {
@@ -120,6 +122,7 @@ export class OrderStore implements OrderRepository {
           ':version': order.version,
           ...(next.groups ? { ':groups': next.groups } : {}),
           ...(next.cancelCause ? { ':cause': next.cancelCause } : {}),
+          ...(next.decision ? { ':decision': next.decision } : {}),
           ...(statusChanged ? { ':entry': [{ status: next.status, at: now }] } : {}),
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

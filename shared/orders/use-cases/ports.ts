@@ -16,7 +16,8 @@ export interface OrderRepository {
 }
 
 /** What fulfilment or a cancel writes on an order. */
-export type OrderUpdate = Pick<Order, 'status' | 'lines'> & Partial<Pick<Order, 'groups' | 'cancelCause'>>;
+export type OrderUpdate = Pick<Order, 'status' | 'lines'> &
+  Partial<Pick<Order, 'groups' | 'cancelCause' | 'decision'>>;
 
 /** Reading orders needs only the orders table. */
 export interface OrderQueryPorts {
