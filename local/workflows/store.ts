@@ -245,7 +245,6 @@ export class WorkflowStore {
     }
   }
 
-  /** Appends to an execution's history; ids are consecutive per execution. */
   /**
    * Appends an event to an execution's history in one write: its key orders it (the time, then a
    * counter of this process), and ids are given on reading, in that order. A counter on the execution

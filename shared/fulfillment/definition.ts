@@ -271,7 +271,8 @@ export const fulfillment: ContextDefinition = {
       description: "Stops a cancelled order's fulfilment and takes its groups off the work lists",
       trigger: { kind: 'event', rule: 'StopCancelledOrders' },
       reads: ALL_TABLES.reads,
-      writes: [FULFILLMENT_TABLE_KEY],
+      // A transfer waiting at its pickup store is put back on hand there.
+      writes: [FULFILLMENT_TABLE_KEY, INVENTORY_TABLE_KEY],
       putsEvents: false,
       // The order's execution and its open groups' executions.
       stopsWorkflows: [FULFILLMENT_WORKFLOW, FULFILLMENT_GROUP_WORKFLOW],

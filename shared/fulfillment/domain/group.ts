@@ -27,8 +27,19 @@ export interface FulfilmentTimes {
 export const DEFAULT_TIMES: FulfilmentTimes = {
   acceptWithinSeconds: 2 * 3600,
   dispatchWithinSeconds: 2 * 86_400,
+  transferWithinSeconds: 3 * 86_400,
+  holdPickupForSeconds: 5 * 86_400,
+};
+
+/**
+ * The most each step may take (the location schema's limits; also applied to locations written
+ * before them): one group's life, 17 days at most, fits in its workflow task's 19-day limit.
+ */
+export const MAX_TIMES: FulfilmentTimes = {
+  acceptWithinSeconds: 86_400,
+  dispatchWithinSeconds: 6 * 86_400,
   transferWithinSeconds: 5 * 86_400,
-  holdPickupForSeconds: 7 * 86_400,
+  holdPickupForSeconds: 5 * 86_400,
 };
 
 export interface GroupLine {
@@ -66,6 +77,8 @@ export interface FulfilmentGroup {
   reason?: string;
   /** A short pick's lines: what the location did not find (taken off its on hand). */
   short?: { sku: string; quantityShort: number }[];
+  /** A failed group whose reroute never happened (its execution failed): its lines were cancelled. */
+  abandoned?: boolean;
   /** The group whose failure this one replaces. */
   replaces?: string;
   history: { status: GroupStatus; at: string; note?: string }[];

@@ -1,7 +1,13 @@
 import type { AllocatedLine, Location } from '../../inventory';
 import { derivedStatus, type Order, type OrderGroup, type OrderLine } from '../../orders';
 import { contentionBackoff, MAX_CONTENTION_ATTEMPTS, type TransactItem } from '../../platform/dynamodb';
-import { DEFAULT_TIMES, type FulfilmentGroup, type FulfilmentTimes, type GroupLine } from '../domain/group';
+import {
+  DEFAULT_TIMES,
+  type FulfilmentGroup,
+  type FulfilmentTimes,
+  type GroupLine,
+  MAX_TIMES,
+} from '../domain/group';
 import type { FulfilmentPorts } from './ports';
 
 /**
@@ -151,12 +157,13 @@ export function linesWith(lines: OrderLine[], added: AllocatedLine[]): OrderLine
 /** A location's step durations: its own where it says, the defaults elsewhere; the pickup hold is the pickup store's. */
 export function timesFor(source: Location | undefined, pickupStore: Location | undefined): FulfilmentTimes {
   const own = source?.sla ?? {};
+  const step = (name: keyof FulfilmentTimes, value: number | undefined) =>
+    Math.min(value ?? DEFAULT_TIMES[name], MAX_TIMES[name]);
   return {
-    acceptWithinSeconds: own.acceptWithinSeconds ?? DEFAULT_TIMES.acceptWithinSeconds,
-    dispatchWithinSeconds: own.dispatchWithinSeconds ?? DEFAULT_TIMES.dispatchWithinSeconds,
-    transferWithinSeconds: own.transferWithinSeconds ?? DEFAULT_TIMES.transferWithinSeconds,
-    holdPickupForSeconds:
-      (pickupStore ?? source)?.sla?.holdPickupForSeconds ?? DEFAULT_TIMES.holdPickupForSeconds,
+    acceptWithinSeconds: step('acceptWithinSeconds', own.acceptWithinSeconds),
+    dispatchWithinSeconds: step('dispatchWithinSeconds', own.dispatchWithinSeconds),
+    transferWithinSeconds: step('transferWithinSeconds', own.transferWithinSeconds),
+    holdPickupForSeconds: step('holdPickupForSeconds', (pickupStore ?? source)?.sla?.holdPickupForSeconds),
   };
 }
 

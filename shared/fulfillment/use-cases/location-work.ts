@@ -150,6 +150,11 @@ export async function answerWork(ports: FulfilmentPorts, principal: Principal, c
         const again = group.answer?.action === action ? group.answer : undefined;
         return { done: { group, ...(again ? { answer: again } : {}), repeated: true } };
       }
+      // The last answer was committed but the workflow may never have heard it (its message
+      // failed): tell it again, so that the next step is asked, before refusing this one.
+      if (!waiting && group.answer) {
+        await ports.workflows.answer(group.answer.token, taskOutcome(group, group.answer));
+      }
       throw notWaiting(
         group,
         waiting

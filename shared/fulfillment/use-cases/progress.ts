@@ -1,4 +1,4 @@
-import { ENDED_GROUP_STATUSES, type GroupStatus } from '../../orders';
+import { ENDED_GROUP_STATUSES, FAILED_GROUP_STATUSES, type GroupStatus, type OrderLine } from '../../orders';
 import { actorOf, type FulfilmentGroup, type Step } from '../domain/group';
 import { linesWithout, OrderCancelled, orderAndGroup, orderWith, untilCommitted } from './fulfilment-state';
 import type { FulfilmentPorts } from './ports';
@@ -19,6 +19,14 @@ import {
  * committed by the location API (`location-work.ts`).
  */
 
+/** The statuses at which each step is asked of a location. */
+const ASKED_AT: Record<Step, GroupStatus[]> = {
+  answer: ['PENDING', 'REQUESTED'],
+  dispatch: ['ACCEPTED'],
+  arrival: ['IN_TRANSIT'],
+  collection: ['READY_FOR_PICKUP'],
+};
+
 /**
  * Puts a group's next step in the acting location's work list with the workflow's task token
  * (FulfillmentRequested, for the first). Asked again with the same token (a retried task) changes
@@ -33,6 +41,9 @@ export async function askLocation(
     const { order, group } = await orderAndGroup(ports, orderId, groupId);
     const actor = actorOf(group, step);
     if (group.waiting?.token === taskToken) return { done: { asked: actor } };
+    // A late ask (its task already lapsed and was resolved) must not put finished work back in a
+    // work list: the group must be where the step starts.
+    if (!ASKED_AT[step].includes(group.status)) return { done: { asked: actor } };
     const now = ports.now();
     const status: GroupStatus = step === 'answer' && group.status === 'PENDING' ? 'REQUESTED' : group.status;
     const next: FulfilmentGroup = {
@@ -65,8 +76,11 @@ export async function resolveTimeout(
   return untilCommitted<{ next: NextStep; status: GroupStatus }>(ports, `Group ${groupId}`, async () => {
     const { order, group } = await orderAndGroup(ports, orderId, groupId);
     const step = group.waiting?.step;
-    // Nothing waits: the location's answer was committed (and its message to the workflow lost or late).
-    if (!step) return { done: { next: nextAfter(group), status: group.status } };
+    // Nothing waits, or what waits is not where the group is: the location's answer was committed
+    // (its message to the workflow lost or late), and the group follows it.
+    if (!step || !ASKED_AT[step].includes(group.status)) {
+      return { done: { next: nextAfter(group), status: group.status } };
+    }
     const now = ports.now();
     if (step === 'collection') {
       const expired = progressItems(ports, order, group, { action: 'pickupExpired' }, now);
@@ -95,39 +109,62 @@ export async function abandonGroup(
   const why = `abandoned: its workflow failed (${command.error?.Error ?? 'unknown error'})`;
   const abandoned: string[] = [];
   for (;;) {
-    const groups = await ports.groups.groups(orderId);
-    const line = descendants(groups, groupId).filter((g) => !ENDED_GROUP_STATUSES.includes(g.status));
-    const target = line[0];
+    const [groups, routings] = await Promise.all([
+      ports.groups.groups(orderId),
+      ports.groups.routings(orderId),
+    ]);
+    const replaced = new Set(routings.flatMap((r) => (r.replaces ? [r.replaces.groupId] : [])));
+    // Open groups, and failed ones whose reroute never happened (their lines are in no group).
+    const needs = (g: FulfilmentGroup) =>
+      !ENDED_GROUP_STATUSES.includes(g.status) ||
+      (FAILED_GROUP_STATUSES.includes(g.status) && !replaced.has(g.groupId) && !g.abandoned);
+    const target = descendants(groups, groupId).find(needs);
     if (!target) return { abandoned };
     await untilCommitted<undefined>(ports, `Group ${target.groupId}`, async () => {
       const [order, group] = await Promise.all([
         ports.orders.get(orderId),
         ports.groups.group(orderId, target.groupId),
       ]);
-      if (!order || !group || ENDED_GROUP_STATUSES.includes(group.status)) return { done: undefined };
+      if (!order || !group || !needs(group)) return { done: undefined };
       const now = ports.now();
       const { waiting: _waiting, ...rest } = group;
-      const cancelled: FulfilmentGroup = {
-        ...rest,
-        status: 'CANCELLED',
-        reason: why,
-        history: [...group.history, { status: 'CANCELLED', at: now, note: why }],
-        updatedAt: now,
-      };
-      // Units that left (shipped, in transit) are not the group's to give back; the rest are.
-      const lines =
-        order.status === 'CANCELLED'
-          ? order.lines
-          : linesWithout(order.lines, group, { cancelled: why, keepAllocations: !holdsReserved(group) });
+      const open = !ENDED_GROUP_STATUSES.includes(group.status);
+      const updated: FulfilmentGroup = open
+        ? {
+            ...rest,
+            status: 'CANCELLED',
+            reason: why,
+            history: [...group.history, { status: 'CANCELLED', at: now, note: why }],
+            updatedAt: now,
+          }
+        : {
+            ...rest,
+            abandoned: true,
+            history: [...group.history, { status: group.status, at: now, note: why }],
+            updatedAt: now,
+          };
+      if (order.status === 'CANCELLED') {
+        // The cancel released what the lines held; a transfer at its pickup store holds none, and
+        // its units are put back on hand there.
+        const atStore = group.transferTo && group.status === 'READY_FOR_PICKUP';
+        return {
+          items: [
+            ports.groups.updateGroupOp(group, updated),
+            ...(atStore ? backToStock(ports, order, group, why, now) : []),
+          ],
+          result: undefined,
+        };
+      }
+      // Units that left (shipped, in transit) are not the group's to give back; the rest are. A
+      // failed group gave its units back when it failed: only its lines are left to cancel.
+      const lines = open
+        ? linesWithout(order.lines, group, { cancelled: why, keepAllocations: !holdsReserved(group) })
+        : linesWithout(order.lines, group, { cancelled: why, keepAllocations: true });
       return {
         items: [
-          ports.groups.updateGroupOp(group, cancelled),
-          ...(order.status === 'CANCELLED'
-            ? []
-            : [
-                ports.orders.updateOp(order, orderWith(order, [cancelled], lines), now),
-                ...backToStock(ports, order, group, why, now),
-              ]),
+          ports.groups.updateGroupOp(group, updated),
+          ports.orders.updateOp(order, orderWith(order, [updated], lines), now),
+          ...(open ? backToStock(ports, order, group, why, now) : []),
         ],
         result: undefined,
       };
@@ -164,8 +201,29 @@ export async function completeOrder(ports: FulfilmentPorts, orderId: string): Pr
         `Order ${orderId} has groups still open: ${open.map((g) => `${g.groupId} ${g.status}`).join(', ')}`,
       );
     }
-    const next = orderWith(order, groups);
-    if (next.status === order.status) return { done: { status: order.status } };
-    return { items: [ports.orders.updateOp(order, next, ports.now())], result: { status: next.status } };
+    const now = ports.now();
+    // Every group is over: units of a line that none of them fulfilled or cancelled (a reroute that
+    // never ran) are cancelled now, and whatever they still hold goes back, so the order always ends.
+    const left = (l: OrderLine) => l.quantity - (l.fulfilledQuantity ?? 0) - (l.cancelledQuantity ?? 0);
+    const stranded = order.status === 'CANCELLED' ? [] : order.lines.filter((l) => left(l) > 0);
+    const lines = order.lines.map((l) =>
+      stranded.includes(l)
+        ? {
+            ...l,
+            allocations: [],
+            cancelledQuantity: (l.cancelledQuantity ?? 0) + left(l),
+            cancelReason: 'no location fulfilled it before its fulfilment ended',
+          }
+        : l,
+    );
+    const next = orderWith(order, groups, lines);
+    if (next.status === order.status && stranded.length === 0) return { done: { status: order.status } };
+    return {
+      items: [
+        ports.orders.updateOp(order, next, now),
+        ...ports.stock.releaseOps(orderId, stranded, 'fulfilment ended without these units', now),
+      ],
+      result: { status: next.status },
+    };
   });
 }

@@ -188,8 +188,10 @@ export function failureItems(
     history: [...group.history, { status: failure.status, at: now, note: failure.reason }],
     updatedAt: now,
   };
-  // A transfer that never arrived left its source already: nothing is reserved to give back.
+  // A transfer that never arrived left its source already: nothing is reserved to give back, and
+  // its source, which shipped, is not to blame (the units are written off as lost in transit).
   const holds = holdsUnits(group);
+  const blamed = group.status !== 'IN_TRANSIT';
   const lines = holds ? linesWithout(order.lines, group) : order.lines;
   return {
     failed,
@@ -197,7 +199,7 @@ export function failureItems(
       ports.groups.updateGroupOp(group, failed),
       ports.groups.updateHeadOp(head, {
         ...head,
-        excluded: [...new Set([...head.excluded, group.locationId])],
+        excluded: blamed ? [...new Set([...head.excluded, group.locationId])] : head.excluded,
         updatedAt: now,
       }),
       ports.orders.updateOp(order, orderWith(order, [failed], lines), now),

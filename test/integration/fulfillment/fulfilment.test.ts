@@ -414,6 +414,48 @@ describe('fulfilment', () => {
     expect((await listWork(ports, locationKey('DC-DAV'), 'DC-DAV')).items).toEqual([]);
   });
 
+  it('cancels the lines of a failed group whose reroute never ran when its execution is abandoned', async () => {
+    await count('TEE', 'STORE-LON', 5);
+    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 2 }]));
+    const groupId = `${orderId}-G1`;
+    await routeOrder(ports, orderId);
+    await askLocation(ports, { taskToken: 't-answer', orderId, groupId, step: 'answer' });
+    await answerWork(ports, locationKey('STORE-LON'), {
+      locationId: 'STORE-LON',
+      groupId,
+      action: 'reject',
+      details: { reason: 'closed' },
+    });
+
+    await abandonGroup(ports, { orderId, groupId, error: { Error: 'States.TaskFailed' } });
+    await abandonGroup(ports, { orderId, groupId, error: { Error: 'States.TaskFailed' } });
+
+    expect(await completeOrder(ports, orderId)).toEqual({ status: 'CANCELLED' });
+    expect(await getOrder(orders, 'web', orderId)).toMatchObject({
+      status: 'CANCELLED',
+      lines: [{ cancelledQuantity: 2, allocations: [] }],
+    });
+    expect(await position('TEE', 'STORE-LON')).toMatchObject({ reserved: 0, available: 5 });
+  });
+
+  it('does not put finished work back in a work list when a lapsed ask arrives late', async () => {
+    await count('TEE', 'STORE-LON', 5);
+    await count('TEE', 'DC-DAV', 5);
+    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 1 }]));
+    const groupId = `${orderId}-G1`;
+    await routeOrder(ports, orderId);
+    await askLocation(ports, { taskToken: 't-1', orderId, groupId, step: 'answer' });
+    await resolveTimeout(ports, { orderId, groupId });
+
+    await askLocation(ports, { taskToken: 't-late', orderId, groupId, step: 'answer' });
+
+    expect((await listWork(ports, locationKey('STORE-LON'), 'STORE-LON')).items).toEqual([]);
+    expect(await resolveTimeout(ports, { orderId, groupId })).toEqual({
+      next: 'reroute',
+      status: 'TIMED_OUT',
+    });
+  });
+
   it("answers a repeated answer harmlessly, and refuses another answer or another location's key", async () => {
     await count('TEE', 'STORE-LON', 5);
     const orderId = await place(shipTo([{ sku: 'TEE', quantity: 1 }]));
