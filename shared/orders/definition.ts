@@ -67,7 +67,12 @@ export const orders: ContextDefinition = {
   name: 'orders',
   tables: [ordersTable],
   functions: [
-    api('PlaceOrder', 'place-order', orderRoutes.placeOrder, { reads: intakeReads, writes: both }),
+    {
+      ...api('PlaceOrder', 'place-order', orderRoutes.placeOrder, { reads: intakeReads, writes: both }),
+      // A hot SKU's losers re-read and retry with backoff (up to 20 times) before their 409; that
+      // must finish inside API Gateway's 29 s, not be cut at the default 10 s as a 502.
+      timeoutSeconds: 25,
+    },
     api('GetOrder', 'get-order', orderRoutes.getOrder, { reads: [ORDERS_TABLE_KEY], writes: [] }),
     api('ListOrders', 'list-orders', orderRoutes.listOrders, { reads: [ORDERS_TABLE_KEY], writes: [] }),
     api('CancelOrder', 'cancel-order', orderRoutes.cancelOrder, { reads: both, writes: both }),
