@@ -299,7 +299,8 @@ describe('local API server', () => {
 
   describe('limits from the definitions', () => {
     it("gives a function without its own settings the CDK construct's 10 s and 512 MB", async () => {
-      await send(`${base}/orders`, { method: 'POST', headers: { 'x-api-key': 'local-app' }, body: '{}' });
+      // GET /orders/{orderId} (GetOrder) sets neither.
+      await send(`${base}/orders/ord-1`, { headers: { 'x-api-key': 'local-app' } });
 
       const context = echo.calls[0]!.context;
       expect(context.memoryLimitInMB).toBe('512');
