@@ -113,6 +113,20 @@ const address = {
 };
 const sku = (i: number) => `BENCH-${String(i).padStart(4, '0')}`;
 
+/** One order of one unit of the i-th SKU, shipped to the London address. */
+const placeOrder = (i: number) =>
+  call(
+    'POST',
+    '/orders',
+    'local-web',
+    {
+      customer: { email: 'bench@example.com' },
+      lines: [{ sku: sku(i % SKUS), quantity: 1 }],
+      delivery: { type: 'ship', address },
+    },
+    { 'Idempotency-Key': randomUUID() },
+  );
+
 async function seed() {
   const locations: [string, string, number, number, string[], number][] = [
     ['LON-1', 'store', 51.5154, -0.1419, ['ship', 'pickup'], 50],
@@ -226,20 +240,7 @@ async function timeUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Pro
  */
 async function benchFulfilment(clients: number) {
   const key = locationKeys['LON-1'] ?? '';
-  const orderOf = async (i: number) => {
-    const placed = await call(
-      'POST',
-      '/orders',
-      'local-web',
-      {
-        customer: { email: 'bench@example.com' },
-        lines: [{ sku: sku(i % SKUS), quantity: 1 }],
-        delivery: { type: 'ship', address },
-      },
-      { 'Idempotency-Key': randomUUID() },
-    );
-    return placed.body.orderId as string;
-  };
+  const orderOf = async (i: number) => (await placeOrder(i)).body.orderId as string;
   const view = async (orderId: string) => (await call('GET', `/orders/${orderId}`, 'local-ops')).body;
   const toWorkList: number[] = [];
   const accept: number[] = [];
@@ -309,18 +310,7 @@ async function main() {
         `/availability?skus=${sku(i % SKUS)},${sku((i * 7) % SKUS)},${sku((i * 13) % SKUS)}`,
         'local-web',
       ).then((r) => r.status);
-    const order = (i: number) =>
-      call(
-        'POST',
-        '/orders',
-        'local-web',
-        {
-          customer: { email: 'bench@example.com' },
-          lines: [{ sku: sku(i % SKUS), quantity: 1 }],
-          delivery: { type: 'ship', address },
-        },
-        { 'Idempotency-Key': randomUUID() },
-      ).then((r) => r.status);
+    const order = (i: number) => placeOrder(i).then((r) => r.status);
 
     await load(300, CLIENTS, availability); // warm-up: JIT of the JVM and of V8
     await load(200, CLIENTS, order);

@@ -148,6 +148,14 @@ describe('fulfilment', () => {
       },
       (e: DomainError) => e,
     );
+  /** An order placed, routed to one group, and that group's location asked for its answer. */
+  const requested = async (input: OrderInput, token: string) => {
+    const orderId = await place(input);
+    const groupId = `${orderId}-G1`;
+    await routeOrder(ports, orderId);
+    await askLocation(ports, { taskToken: token, orderId, groupId, step: 'answer' });
+    return { orderId, groupId };
+  };
   /** The group workflow's first steps: the location is asked and accepts, then is asked to dispatch. */
   const acceptAt = async (orderId: string, groupId: string, locationId: string) => {
     await askLocation(ports, { taskToken: `${groupId}-answer`, orderId, groupId, step: 'answer' });
@@ -365,10 +373,7 @@ describe('fulfilment', () => {
 
   it("follows a location's answer committed just before its step's time ran out, instead of failing it", async () => {
     await count('TEE', 'STORE-LON', 5);
-    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 1 }]));
-    const groupId = `${orderId}-G1`;
-    await routeOrder(ports, orderId);
-    await askLocation(ports, { taskToken: 't-answer', orderId, groupId, step: 'answer' });
+    const { orderId, groupId } = await requested(shipTo([{ sku: 'TEE', quantity: 1 }]), 't-answer');
     expired.add('t-answer'); // the task lapsed as the answer was being sent
 
     expect(
@@ -388,10 +393,7 @@ describe('fulfilment', () => {
   it("abandons a failed group's execution: it and its replacements give back what they hold", async () => {
     await count('TEE', 'STORE-LON', 5);
     await count('TEE', 'DC-DAV', 20);
-    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 2 }]));
-    const groupId = `${orderId}-G1`;
-    await routeOrder(ports, orderId);
-    await askLocation(ports, { taskToken: 't-answer', orderId, groupId, step: 'answer' });
+    const { orderId, groupId } = await requested(shipTo([{ sku: 'TEE', quantity: 2 }]), 't-answer');
     await answerWork(ports, locationKey('STORE-LON'), {
       locationId: 'STORE-LON',
       groupId,
@@ -416,10 +418,7 @@ describe('fulfilment', () => {
 
   it('cancels the lines of a failed group whose reroute never ran when its execution is abandoned', async () => {
     await count('TEE', 'STORE-LON', 5);
-    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 2 }]));
-    const groupId = `${orderId}-G1`;
-    await routeOrder(ports, orderId);
-    await askLocation(ports, { taskToken: 't-answer', orderId, groupId, step: 'answer' });
+    const { orderId, groupId } = await requested(shipTo([{ sku: 'TEE', quantity: 2 }]), 't-answer');
     await answerWork(ports, locationKey('STORE-LON'), {
       locationId: 'STORE-LON',
       groupId,
@@ -441,10 +440,7 @@ describe('fulfilment', () => {
   it('does not put finished work back in a work list when a lapsed ask arrives late', async () => {
     await count('TEE', 'STORE-LON', 5);
     await count('TEE', 'DC-DAV', 5);
-    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 1 }]));
-    const groupId = `${orderId}-G1`;
-    await routeOrder(ports, orderId);
-    await askLocation(ports, { taskToken: 't-1', orderId, groupId, step: 'answer' });
+    const { orderId, groupId } = await requested(shipTo([{ sku: 'TEE', quantity: 1 }]), 't-1');
     await resolveTimeout(ports, { orderId, groupId });
 
     await askLocation(ports, { taskToken: 't-late', orderId, groupId, step: 'answer' });
@@ -458,10 +454,7 @@ describe('fulfilment', () => {
 
   it("answers a repeated answer harmlessly, and refuses another answer or another location's key", async () => {
     await count('TEE', 'STORE-LON', 5);
-    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 1 }]));
-    const groupId = `${orderId}-G1`;
-    await routeOrder(ports, orderId);
-    await askLocation(ports, { taskToken: 't-answer', orderId, groupId, step: 'answer' });
+    const { orderId, groupId } = await requested(shipTo([{ sku: 'TEE', quantity: 1 }]), 't-answer');
     const accept = () =>
       answerWork(ports, locationKey('STORE-LON'), { locationId: 'STORE-LON', groupId, action: 'accept' });
 
