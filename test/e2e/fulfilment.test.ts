@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { freePort } from '../../local/dynamodb';
-import { DC } from '../support/network';
+import { DC, storeAt } from '../support/network';
 import { killRun, nodeProcesses, npmStart, probeUntilReady, type Run, request, sleep } from './system';
 
 /**
@@ -152,16 +152,10 @@ describe('fulfilment, from outside', () => {
   it('starts, and each new location comes with its own key', async () => {
     run = npmStart(port, ['--data-dir', dataDir, '--no-seed', '--time-scale', String(TIME_SCALE)]);
     await probeUntilReady(run);
-    const store = (name: string, lat: number, lon: number, sla: Record<string, number> = {}) => ({
-      name,
-      type: 'store',
-      geo: { lat, lon },
-      postalCode: 'X1 1XX',
-      country: 'GB',
-      fulfils: ['ship', 'pickup'],
-      priority: 50,
-      sla: { acceptWithinSeconds: DAY, dispatchWithinSeconds: DAY, holdPickupForSeconds: DAY, ...sla },
-    });
+    const store = (name: string, lat: number, lon: number, sla: Record<string, number> = {}) =>
+      storeAt(name, lat, lon, {
+        sla: { acceptWithinSeconds: DAY, dispatchWithinSeconds: DAY, holdPickupForSeconds: DAY, ...sla },
+      });
     const network: Record<string, unknown> = {
       'STORE-LON': store('London Oxford St', 51.5154, -0.1419, { holdPickupForSeconds: 3_000 }),
       'STORE-BHM': store('Birmingham Bullring', 52.4778, -1.8936),

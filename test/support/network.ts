@@ -19,6 +19,23 @@ export const STORE: LocationInput = {
   priority: 50,
 };
 
+/** A store at a point, shipping and offering pickup, priority 50; `extra` overrides any field. */
+export const storeAt = (
+  name: string,
+  lat: number,
+  lon: number,
+  extra: Partial<LocationInput> = {},
+): LocationInput => ({
+  name,
+  type: 'store',
+  geo: { lat, lon },
+  postalCode: 'X1 1XX',
+  country: 'GB',
+  fulfils: ['ship', 'pickup'],
+  priority: 50,
+  ...extra,
+});
+
 export const DC: LocationInput = {
   name: 'Daventry DC',
   type: 'dc',

@@ -31,7 +31,7 @@ import type { OrderPorts } from '../../../shared/orders/use-cases/ports';
 import { documentClient } from '../../../shared/platform/clients';
 import type { DomainError } from '../../../shared/platform/errors';
 import { freshTables } from '../../support/dynamo';
-import { DC } from '../../support/network';
+import { DC, storeAt } from '../../support/network';
 
 /**
  * The fulfilment use cases on DynamoDB Local, stepped as the group workflow steps them (ask the
@@ -42,25 +42,9 @@ import { DC } from '../../support/network';
 
 const CUSTOMER_NEAR_LONDON = { lat: 51.52, lon: -0.1 };
 
-const store = (
-  name: string,
-  lat: number,
-  lon: number,
-  extra: Partial<LocationInput> = {},
-): LocationInput => ({
-  name,
-  type: 'store',
-  geo: { lat, lon },
-  postalCode: 'X1 1XX',
-  country: 'GB',
-  fulfils: ['ship', 'pickup'],
-  priority: 50,
-  ...extra,
-});
-
 const NETWORK: Record<string, LocationInput> = {
-  'STORE-LON': store('London Oxford St', 51.5154, -0.1419),
-  'STORE-BHM': store('Birmingham Bullring', 52.4778, -1.8936),
+  'STORE-LON': storeAt('London Oxford St', 51.5154, -0.1419),
+  'STORE-BHM': storeAt('Birmingham Bullring', 52.4778, -1.8936),
   // Preferred by priority (10): the built-in placement would choose it; the profile ranks by distance.
   'DC-DAV': DC,
 };
@@ -318,10 +302,9 @@ describe('fulfilment', () => {
   it('takes what a short-picking store did not find off its on hand, once, and reroutes the group', async () => {
     await count('TEE', 'STORE-LON', 5);
     await count('TEE', 'DC-DAV', 20);
-    const orderId = await place(shipTo([{ sku: 'TEE', quantity: 2 }]));
-    const groupId = `${orderId}-G1`;
-    await routeOrder(ports, orderId);
-    await acceptAt(orderId, groupId, 'STORE-LON');
+    const { orderId, groupId } = await requested(shipTo([{ sku: 'TEE', quantity: 2 }]), 't-answer');
+    await answerWork(ports, locationKey('STORE-LON'), { locationId: 'STORE-LON', groupId, action: 'accept' });
+    await askLocation(ports, { taskToken: 't-dispatch', orderId, groupId, step: 'dispatch' });
     await answerWork(ports, locationKey('STORE-LON'), {
       locationId: 'STORE-LON',
       groupId,
