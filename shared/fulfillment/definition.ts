@@ -179,6 +179,7 @@ export const fulfillmentWorkflows: WorkflowDefinition[] = [
       AskLocationFunctionArn: 'AskLocation',
       ResolveTimeoutFunctionArn: 'ResolveTimeout',
       RerouteGroupFunctionArn: 'RerouteGroup',
+      AbandonReplacementFunctionArn: 'AbandonReplacement',
     },
     envVar: 'FULFILLMENT_GROUP_STATE_MACHINE_ARN',
     startsWorkflows: [FULFILLMENT_GROUP_WORKFLOW],
@@ -250,6 +251,14 @@ export const fulfillment: ContextDefinition = {
       'abandon-group',
       FULFILLMENT_WORKFLOW,
       "A group's execution failed: give back what it and its replacements hold, cancel their lines",
+    ),
+    // The same compensation for a replacement group, as a task of the group workflow (a function
+    // is the task of one workflow).
+    task(
+      'AbandonReplacement',
+      'abandon-group',
+      FULFILLMENT_GROUP_WORKFLOW,
+      "A replacement group's execution failed: give back what it and its replacements hold",
     ),
     task('RerouteGroup', 'reroute-group', FULFILLMENT_GROUP_WORKFLOW, 'Reroutes a group a location failed'),
     {
