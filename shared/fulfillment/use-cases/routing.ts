@@ -7,7 +7,7 @@ import {
   placeAllocations,
   readPlanningCandidates,
 } from '../../inventory';
-import { FAILED_GROUP_STATUSES, type OrderLine } from '../../orders';
+import { FAILED_GROUP_STATUSES, type Order, type OrderLine } from '../../orders';
 import {
   type FulfilmentGroup,
   failureOf,
@@ -122,12 +122,7 @@ export async function routeOrder(
         ]);
       }
     }
-    const locations = await locationsById(ports, [
-      ...byLocation.keys(),
-      ...(order.delivery.type === 'pickup' ? [order.delivery.locationId] : []),
-    ]);
-    const pickupStore =
-      order.delivery.type === 'pickup' ? locations.get(order.delivery.locationId) : undefined;
+    const timesAt = await stepTimes(ports, order, [...byLocation.keys()]);
     const groups: FulfilmentGroup[] = [...byLocation].map(([locationId, lines], i) => ({
       orderId,
       groupId: groupIdOf(orderId, i + 1),
@@ -136,7 +131,7 @@ export async function routeOrder(
       lines,
       delivery: order.delivery,
       status: 'PENDING',
-      times: timesFor(locations.get(locationId), pickupStore),
+      times: timesAt(locationId),
       history: [{ status: 'PENDING', at: now }],
       createdAt: now,
       updatedAt: now,
@@ -202,10 +197,17 @@ async function countRouted(ports: FulfilmentPorts, routed: Routed): Promise<{ gr
   return { groups: routed.groups };
 }
 
-async function locationsById(ports: FulfilmentPorts, ids: string[]): Promise<Map<string, Location>> {
-  const unique = [...new Set(ids)];
-  const found = await Promise.all(unique.map((id) => ports.inventory.inventory.getLocation(id)));
-  return new Map(found.flatMap((l) => (l ? [[l.locationId, l] as const] : [])));
+/**
+ * Each fulfilling location's step durations for this order: its own SLAs, and the pickup store's
+ * hold for a pickup order (read once per routing).
+ */
+async function stepTimes(ports: FulfilmentPorts, order: Order, locationIds: string[]) {
+  const pickupId = order.delivery.type === 'pickup' ? order.delivery.locationId : undefined;
+  const ids = [...new Set([...locationIds, ...(pickupId ? [pickupId] : [])])];
+  const found = await Promise.all(ids.map((id) => ports.inventory.inventory.getLocation(id)));
+  const locations = new Map(found.flatMap((l): [string, Location][] => (l ? [[l.locationId, l]] : [])));
+  const pickupStore = pickupId ? locations.get(pickupId) : undefined;
+  return (locationId: string) => timesFor(locations.get(locationId), pickupStore);
 }
 
 /**
@@ -263,12 +265,11 @@ export async function rerouteGroup(
       { type: 'reserve', ref: { type: 'order', id: orderId } },
       now,
     );
-    const locations = await locationsById(ports, [
-      ...result.groups.map((g) => g.locationId),
-      ...(order.delivery.type === 'pickup' ? [order.delivery.locationId] : []),
-    ]);
-    const pickupStore =
-      order.delivery.type === 'pickup' ? locations.get(order.delivery.locationId) : undefined;
+    const timesAt = await stepTimes(
+      ports,
+      order,
+      result.groups.map((g) => g.locationId),
+    );
     const replacements = result.groups.map(
       (g: SourcingGroup, i): FulfilmentGroup => ({
         orderId,
@@ -279,7 +280,7 @@ export async function rerouteGroup(
         delivery: order.delivery,
         ...(g.transferTo ? { transferTo: g.transferTo } : {}),
         status: 'PENDING',
-        times: timesFor(locations.get(g.locationId), pickupStore),
+        times: timesAt(g.locationId),
         replaces: groupId,
         history: [{ status: 'PENDING', at: now, note: `replaces ${groupId}` }],
         createdAt: now,

@@ -62,10 +62,8 @@ export const ENDED_GROUP_STATUSES: readonly GroupStatus[] = [
   'SHIPPED',
   'PICKED_UP',
   'PICKUP_EXPIRED',
-  'REJECTED',
-  'SHORT_PICKED',
-  'TIMED_OUT',
   'CANCELLED',
+  ...FAILED_GROUP_STATUSES,
 ];
 
 /** Units have left a location: the order can no longer be cancelled. */
