@@ -5,9 +5,12 @@
  * written twice. Adding a context adds its folder and one line to `contexts`.
  */
 import { z } from 'zod';
+import { catalog } from '../catalog/definition';
+import { customers } from '../customers/definition';
 import { fulfillment } from '../fulfillment/definition';
 import { inventory } from '../inventory/definition';
 import { orders } from '../orders/definition';
+import { pricing } from '../pricing/definition';
 import type {
   BusRule,
   ContextDefinition,
@@ -16,7 +19,14 @@ import type {
   WorkflowDefinition,
 } from './definition';
 
-export const contexts: readonly ContextDefinition[] = [inventory, orders, fulfillment];
+export const contexts: readonly ContextDefinition[] = [
+  catalog,
+  pricing,
+  customers,
+  inventory,
+  orders,
+  fulfillment,
+];
 
 export { PLATFORM_ENV as ENV } from './config';
 export * from './definition';
