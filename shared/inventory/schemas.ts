@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { skuSchema } from '../platform/identifiers';
 import { CHANNELS, channelSchema } from '../platform/principals';
 
 /**
@@ -17,11 +18,7 @@ export const LIMITS = {
   defaultHoldSeconds: 15 * 60,
 } as const;
 
-export const skuSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore only');
+export { skuSchema };
 
 export const locationIdSchema = z
   .string()

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AttributeValue, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -115,5 +116,32 @@ export async function queryAll(
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start);
+  return items;
+}
+
+/**
+ * Every item of `keys` that exists, 100 keys per BatchGetItem; keys DynamoDB leaves unprocessed
+ * (throttling) are asked for again after a short backoff.
+ */
+export async function batchGetAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  keys: Record<string, unknown>[],
+  options: { consistent?: boolean } = {},
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let pending = keys;
+  for (let round = 1; pending.length > 0; round++) {
+    const batch = pending.slice(0, 100);
+    const out = await doc.send(
+      new BatchGetCommand({
+        RequestItems: { [tableName]: { Keys: batch, ConsistentRead: options.consistent ?? false } },
+      }),
+    );
+    items.push(...(out.Responses?.[tableName] ?? []));
+    const unprocessed = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+    pending = [...unprocessed, ...pending.slice(100)];
+    if (unprocessed.length > 0) await contentionBackoff(round);
+  }
   return items;
 }
