@@ -23,9 +23,20 @@ export type DemoChannelRule = { ruleId: string; name: string; channel: string; s
   | { type: 'protectUnits'; units: number }
 );
 
-/** Stores, DCs, stock positions and channel rules to load into an empty system. */
+export interface DemoCategory {
+  categoryId: string;
+  name: string;
+  requiredAttributes: string[];
+}
+
+/** A product as `PUT /products/{sku}` takes it, with its SKU. */
+export type DemoProduct = { sku: string } & Record<string, unknown>;
+
+/** Stores, DCs, categories, products, stock positions and channel rules to load into an empty system. */
 export interface DemoNetwork {
   locations: DemoLocation[];
+  categories: DemoCategory[];
+  products: DemoProduct[];
   inventory: DemoStock[];
   channelRules: DemoChannelRule[];
 }
@@ -45,6 +56,7 @@ export interface SeedOptions {
 
 export interface SeedSummary {
   locations: number;
+  products: number;
   positions: number;
   channelRules: number;
   ms: number;
@@ -62,7 +74,8 @@ export class SeedError extends Error {
 
 /**
  * Loads a network through the HTTP API with PUTs, so it is idempotent and exercises the same code
- * path as an ops user: locations first (stock refers to them), then stock positions and channel rules.
+ * path as an ops user: locations and categories first (stock and products refer to them), then
+ * products, then stock positions and channel rules.
  */
 export async function seedDemoNetwork(baseUrl: string, options: SeedOptions = {}): Promise<SeedSummary> {
   const started = Date.now();
@@ -89,11 +102,23 @@ export async function seedDemoNetwork(baseUrl: string, options: SeedOptions = {}
     if (failures.length > 0) throw new SeedError(failures);
   };
 
-  await step(
-    network.locations.map(
+  await step([
+    ...network.locations.map(
       ({ locationId, ...location }) =>
         () =>
           put(`/locations/${encode(locationId)}`, location),
+    ),
+    ...network.categories.map(
+      ({ categoryId, ...category }) =>
+        () =>
+          put(`/categories/${encode(categoryId)}`, category),
+    ),
+  ]);
+  await step(
+    network.products.map(
+      ({ sku, ...product }) =>
+        () =>
+          put(`/products/${encode(sku)}`, product),
     ),
   );
   await step([
@@ -110,6 +135,7 @@ export async function seedDemoNetwork(baseUrl: string, options: SeedOptions = {}
   ]);
   return {
     locations: network.locations.length,
+    products: network.products.length,
     positions: network.inventory.length,
     channelRules: network.channelRules.length,
     ms: Date.now() - started,

@@ -7,5 +7,5 @@ export { makeCatalogPorts, runtimeCatalogPorts } from './adapters/runtime';
 export type { Product } from './domain/product';
 export { CATALOG_TABLE_KEY } from './domain/record-events';
 export { catalogEvents } from './events';
-export type { CatalogPorts } from './use-cases/ports';
+export type { CatalogPorts, CatalogRepository } from './use-cases/ports';
 export { sellableProducts } from './use-cases/products';

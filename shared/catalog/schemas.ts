@@ -18,14 +18,14 @@ export const LIMITS = {
   defaultPageSize: 25,
 } as const;
 
-/** A category id: lower-case words, `/` between levels (`apparel/tees`). */
+/** A category id: lower-case words, a dot between levels (`apparel.tees`; a path segment as it is). */
 export const categoryIdSchema = z
   .string()
   .min(1)
   .max(100)
   .regex(
-    /^[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)*$/,
-    'lower-case words separated by - and /, e.g. apparel/tees',
+    /^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$/,
+    'lower-case words, levels separated by a dot, e.g. apparel.tees',
   );
 
 const attributeNameSchema = z

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { CATALOG_TABLE_KEY } from '../catalog/definition';
 import {
   type ContextDefinition,
   contextTable,
   defineRoute,
   ownTableRoutes,
+  routeFunction,
   type TableDefinition,
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
@@ -176,7 +178,11 @@ export const inventory: ContextDefinition = {
     api('ListChannelRules', 'list-channel-rules', inventoryRoutes.listChannelRules, false),
     api('DeleteChannelRule', 'delete-channel-rule', inventoryRoutes.deleteChannelRule, true),
     api('GetAvailability', 'get-availability', inventoryRoutes.getAvailability, false),
-    api('PlaceHold', 'place-hold', inventoryRoutes.placeHold, true),
+    // The hold intake reads the catalog to refuse what the channel may not sell.
+    routeFunction('inventory', 'PlaceHold', 'place-hold', inventoryRoutes.placeHold, {
+      reads: [INVENTORY_TABLE_KEY, CATALOG_TABLE_KEY],
+      writes: [INVENTORY_TABLE_KEY],
+    }),
     api('ReleaseHold', 'release-hold', inventoryRoutes.releaseHold, true),
     {
       name: 'ExpireHolds',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CATALOG_TABLE_KEY } from '../catalog';
 import { INVENTORY_TABLE_KEY } from '../inventory';
 import {
   type ContextDefinition,
@@ -59,9 +60,10 @@ const api = (name: string, file: string, spec: RouteSpec, tables: { reads: strin
 const both = [INVENTORY_TABLE_KEY, ORDERS_TABLE_KEY];
 /**
  * The intake also reads the routing profile (the fulfillment context's table, by its key, so that
- * this definition does not load that context): its planner decides where a ship order's lines go.
+ * this definition does not load that context): its planner decides where a ship order's lines go;
+ * and the catalog, to refuse what the channel may not sell.
  */
-const intakeReads = [...both, 'fulfillment'];
+const intakeReads = [...both, 'fulfillment', CATALOG_TABLE_KEY];
 
 export const orders: ContextDefinition = {
   name: 'orders',

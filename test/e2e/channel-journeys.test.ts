@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { putSellableProducts } from '../support/catalog-http';
 
 /**
  * The embedded system driven over HTTP and the AWS SDK, as channels and marketplaces drive it:
@@ -94,6 +95,23 @@ beforeAll(async () => {
   expect(
     (await ops('PUT', '/locations/DC-1', location('DC 1', 'dc', 52.25, -1.16, ['ship'], 10))).status,
   ).toBe(200);
+  // The products the journeys sell (UNSTOCKED-1 is stocked nowhere).
+  await putSellableProducts(stack.url, [
+    'ALLOC-1',
+    'ALLOC-2',
+    'BAD-1',
+    'UNSTOCKED-1',
+    'CLOSE-1',
+    'COUNT-1',
+    'EVT-1',
+    'HOLD-1',
+    'HOT-1',
+    'IDEM-1',
+    'MKT-1',
+    'OWN-1',
+    'PICK-1',
+    'RULE-1',
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -199,7 +217,20 @@ describe('bad input', () => {
       'VALIDATION_FAILED',
       'lines.0.quantity',
     ],
-    ['an unknown SKU', () => postOrder('local-web', order('NO-SUCH-SKU')), 422, 'UNKNOWN_SKU', 'lines.0.sku'],
+    [
+      'a SKU the catalog does not know',
+      () => postOrder('local-web', order('NO-SUCH-SKU')),
+      422,
+      'PRODUCT_NOT_SELLABLE',
+      'lines.0.sku',
+    ],
+    [
+      'a product no location stocks',
+      () => postOrder('local-web', order('UNSTOCKED-1')),
+      422,
+      'UNKNOWN_SKU',
+      'lines.0.sku',
+    ],
     [
       'an unknown pickup location',
       () =>

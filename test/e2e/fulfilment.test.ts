@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { freePort } from '../../local/dynamodb';
+import { putSellableProducts } from '../support/catalog-http';
 import { DC, storeAt } from '../support/network';
 import { killRun, nodeProcesses, npmStart, probeUntilReady, type Run, request, sleep } from './system';
 
@@ -180,6 +181,7 @@ describe('fulfilment, from outside', () => {
       ['SOCK', 'STORE-SIL', 5],
       ['SOCK', 'DC-DAV', 5],
     ];
+    await putSellableProducts(`http://127.0.0.1:${port}`, ['TEE', 'CAP', 'MUG', 'SOCK']);
     for (const [sku, locationId, onHand] of stock) {
       expect((await ops('PUT', `/inventory/${sku}/${locationId}`, { onHand })).status).toBe(200);
     }

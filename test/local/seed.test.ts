@@ -2,6 +2,8 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type ApiServer, createApiServer, httpRoutes } from '../../local/http-server';
 import type { LocalHandler } from '../../local/lambda';
 import { type DemoNetwork, demoNetwork, SeedError, seedDemoNetwork } from '../../local/seed';
+import { normaliseProduct } from '../../shared/catalog/domain/product';
+import { productInputSchema } from '../../shared/catalog/schemas';
 import { functions, LOCAL_API_KEYS } from '../../shared/platform/definitions';
 import { recorder } from './support';
 
@@ -35,6 +37,22 @@ describe('demo network', () => {
       'protectUnits',
     ]);
   });
+
+  it('has a product for every stocked SKU, each passing the catalog data-quality gate', () => {
+    const categories = new Map(
+      demoNetwork.categories.map((c) => [c.categoryId, { ...c, version: 1, updatedAt: '' }]),
+    );
+    const skus = new Set(demoNetwork.inventory.map((position) => position.sku));
+
+    expect(new Set(demoNetwork.products.map((p) => p.sku))).toEqual(skus);
+    for (const { sku, ...raw } of demoNetwork.products) {
+      const draft = productInputSchema.parse(raw);
+      const judged = normaliseProduct(draft, categories.get(draft.category));
+      expect([sku, judged.ok ? [] : judged.violations]).toEqual([sku, []]);
+    }
+    const gtins = demoNetwork.products.map((p) => p.gtin);
+    expect(new Set(gtins).size).toBe(gtins.length);
+  });
 });
 
 describe('seedDemoNetwork', () => {
@@ -60,13 +78,24 @@ describe('seedDemoNetwork', () => {
     const locations = ok();
     const positions = ok();
     const rules = ok();
+    const categories = ok();
+    const products = ok();
+    handlers.set('PutCategory', categories);
+    handlers.set('PutProduct', products);
     handlers.set('PutLocation', locations);
     handlers.set('CountInventory', positions);
     handlers.set('PutChannelRule', rules);
 
     const summary = await seedDemoNetwork(base);
 
-    expect(summary).toMatchObject({ locations: 6, positions: demoNetwork.inventory.length, channelRules: 2 });
+    expect(summary).toMatchObject({
+      locations: 6,
+      products: 20,
+      positions: demoNetwork.inventory.length,
+      channelRules: 2,
+    });
+    expect(categories.calls).toHaveLength(demoNetwork.categories.length);
+    expect(products.calls).toHaveLength(demoNetwork.products.length);
     expect(locations.calls).toHaveLength(demoNetwork.locations.length);
     expect(positions.calls).toHaveLength(demoNetwork.inventory.length);
     expect(rules.calls).toHaveLength(demoNetwork.channelRules.length);
@@ -96,22 +125,27 @@ describe('seedDemoNetwork', () => {
     });
   });
 
-  it('puts locations before any stock that refers to them', async () => {
+  it('puts locations and categories before the products and stock that refer to them', async () => {
     const order: string[] = [];
     const track = (kind: string) => async () => {
       order.push(kind);
       return { statusCode: 200, body: '{}' };
     };
     handlers.set('PutLocation', track('location'));
+    handlers.set('PutCategory', track('category'));
+    handlers.set('PutProduct', track('product'));
     handlers.set('CountInventory', track('position'));
     handlers.set('PutChannelRule', track('rule'));
 
     await seedDemoNetwork(base);
 
-    expect(order.lastIndexOf('location')).toBeLessThan(order.indexOf('position'));
+    expect(order.lastIndexOf('location')).toBeLessThan(order.indexOf('product'));
+    expect(order.lastIndexOf('category')).toBeLessThan(order.indexOf('product'));
+    expect(order.lastIndexOf('product')).toBeLessThan(order.indexOf('position'));
   });
 
   it('stops with every refused request named when the API refuses the seed', async () => {
+    handlers.set('PutCategory', ok());
     handlers.set('PutLocation', async (event) => {
       const id = (event as APIGatewayProxyEvent).pathParameters?.locationId;
       return id === 'dc-leeds'
@@ -134,6 +168,8 @@ describe('seedDemoNetwork', () => {
     handlers.set('CountInventory', positions);
     const network: DemoNetwork = {
       locations: [],
+      categories: [],
+      products: [],
       inventory: [{ sku: 'A/B 1', locationId: 'dc-1', onHand: 1 }],
       channelRules: [],
     };

@@ -73,6 +73,8 @@ function fakeHandlers() {
         return calls.sweeps;
       case 'CountInventory':
       case 'PutChannelRule':
+      case 'PutCategory':
+      case 'PutProduct':
         return calls.puts;
       default:
         return async () => ({ statusCode: 501, body: '' });
@@ -296,7 +298,10 @@ describe('local stack', () => {
     stack = await start({ seed: true });
 
     expect(fakes.calls.puts.calls).toHaveLength(
-      demoNetwork.inventory.length + demoNetwork.channelRules.length,
+      demoNetwork.categories.length +
+        demoNetwork.products.length +
+        demoNetwork.inventory.length +
+        demoNetwork.channelRules.length,
     );
     expect(stack.timings.seedMs).toBeGreaterThanOrEqual(0);
   });

@@ -1,4 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { makeCatalogPorts } from '../../shared/catalog';
+import type { CatalogPorts } from '../../shared/catalog/use-cases/ports';
 import { makeInventoryPorts } from '../../shared/inventory/adapters/runtime';
 import type { LocationInput } from '../../shared/inventory/schemas';
 import type { InventoryPorts } from '../../shared/inventory/use-cases/ports';
@@ -7,6 +9,7 @@ import { makeOrderPorts } from '../../shared/orders/adapters/runtime';
 import type { OrderInput } from '../../shared/orders/schemas';
 import type { OrderPorts } from '../../shared/orders/use-cases/ports';
 import { documentClient } from '../../shared/platform/clients';
+import { ensureProducts } from './catalog';
 import { freshTables } from './dynamo';
 
 export const STORE: LocationInput = {
@@ -46,8 +49,11 @@ export const DC: LocationInput = {
   priority: 10,
 };
 
-/** The inventory and the order ports over the same tables: what the integration tests drive. */
-export type Ports = InventoryPorts & OrderPorts;
+/**
+ * The inventory and the order ports over the same tables, with the catalog's (`products`): what the
+ * integration tests drive.
+ */
+export type Ports = InventoryPorts & OrderPorts & { products: CatalogPorts };
 
 /** Ports over fresh tables in DynamoDB Local, with a store `S1` and a DC `DC1`. */
 export async function portsWithNetwork(
@@ -56,13 +62,20 @@ export async function portsWithNetwork(
   const { client, names } = await freshTables();
   const doc = documentClient(client);
   const inventory = makeInventoryPorts(doc, names.inventory ?? '', clock);
-  const ports: Ports = { ...inventory, ...makeOrderPorts(doc, names.orders ?? '', inventory) };
+  const products = makeCatalogPorts(doc, names.catalog ?? '', clock);
+  const ports: Ports = {
+    ...inventory,
+    ...makeOrderPorts(doc, names.orders ?? '', inventory, products.catalog),
+    products,
+  };
   await putLocation(ports, 'S1', STORE);
   await putLocation(ports, 'DC1', DC);
   return { ports, client };
 }
 
+/** Counts a SKU at a location, first making it a product every channel may sell (if it is none yet). */
 export async function stock(ports: Ports, sku: string, locationId: string, onHand: number, safetyStock = 0) {
+  await ensureProducts(ports.products, [sku]);
   await setCount(ports, sku, locationId, { onHand, safetyStock });
 }
 

@@ -1,3 +1,4 @@
+import { sellableProducts } from '../../catalog';
 import {
   assertFitsOneTransaction,
   contentionBackoff,
@@ -10,7 +11,7 @@ import type { Channel, Principal } from '../../platform/principals';
 import { type Hold, holdView, type PositionChange } from '../domain/hold';
 import type { HoldInput } from '../schemas';
 import { placeLines, releaseItems, reservationItems } from './placement';
-import type { InventoryPorts } from './ports';
+import type { HoldPorts, InventoryPorts } from './ports';
 
 /**
  * Holds stock for a cart, POS basket or pending marketplace order: every line or none, in one
@@ -18,12 +19,14 @@ import type { InventoryPorts } from './ports';
  * first hold.
  */
 export async function placeHold(
-  ports: InventoryPorts,
+  ports: HoldPorts,
   channel: Channel,
   input: HoldInput,
   idempotencyKey?: string,
 ): Promise<StoredResponse & { replayed: boolean }> {
   const fingerprint = requestFingerprint({ channel, input });
+  // What the channel may not sell is refused before any stock is looked at (422, per line).
+  await sellableProducts(ports, channel, input.lines);
   const replay = async () => {
     if (!idempotencyKey) return undefined;
     const existing = await ports.holdKeys.get(channel, idempotencyKey);

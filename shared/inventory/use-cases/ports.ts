@@ -1,3 +1,4 @@
+import type { CatalogRepository } from '../../catalog';
 import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
 import type { StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { IdempotencyRepository } from '../../platform/idempotency/store';
@@ -151,3 +152,6 @@ export interface InventoryPorts {
   now(): string;
   newId(prefix: string): string;
 }
+
+/** Placing holds: the inventory pool, and the catalog that says what a channel may sell. */
+export type HoldPorts = InventoryPorts & { catalog: CatalogRepository };

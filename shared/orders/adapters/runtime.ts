@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type CatalogRepository, runtimeCatalogPorts } from '../../catalog';
 import { type InventoryPorts, type Planner, runtimeInventoryPorts, stockReservations } from '../../inventory';
 import { documentClient } from '../../platform/clients';
 import { requireEnv } from '../../platform/config';
@@ -8,7 +9,7 @@ import type { OrderPorts, OrderQueryPorts } from '../use-cases/ports';
 import { OrderStore } from './order-store';
 
 /**
- * The order ports over the orders table and the inventory pool's ports (whose transaction, clock
+ * The order ports over the orders table, the catalog and the inventory pool's ports (whose transaction, clock
  * and ids they share, so an order and its reservations commit as one); tests build them over
  * DynamoDB Local.
  */
@@ -16,11 +17,13 @@ export function makeOrderPorts(
   doc: DynamoDBDocumentClient,
   ordersTableName: string,
   inventory: InventoryPorts,
+  catalog: CatalogRepository,
   planner?: Planner,
 ): OrderPorts {
   return {
     orders: new OrderStore(doc, ordersTableName),
     orderKeys: new IdempotencyStore(doc, ordersTableName),
+    catalog,
     stock: stockReservations(inventory, planner),
     transact: inventory.transact,
     now: inventory.now,
@@ -44,6 +47,7 @@ export function runtimeOrderPorts(options: { planner?: Planner } = {}): OrderPor
       documentClient(),
       requireEnv(ordersTable.envVar),
       runtimeInventoryPorts(),
+      runtimeCatalogPorts().catalog,
       options.planner,
     );
   if (options.planner) {

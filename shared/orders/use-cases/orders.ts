@@ -1,3 +1,4 @@
+import { sellableProducts } from '../../catalog';
 import type { StockPlan } from '../../inventory';
 import {
   assertFitsOneTransaction,
@@ -41,6 +42,8 @@ export interface IntakeResult extends StoredResponse {
 export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand): Promise<IntakeResult> {
   const { channel, scope, idempotencyKey, input } = command;
   const fingerprint = requestFingerprint({ channel, input });
+  // What the channel may not sell is refused before any stock is looked at (422, per line).
+  await sellableProducts(ports, channel, input.lines);
   const replay = async (): Promise<IntakeResult | undefined> => {
     const existing = await ports.orderKeys.get(scope, idempotencyKey);
     if (!existing) return undefined;

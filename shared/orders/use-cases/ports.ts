@@ -1,3 +1,4 @@
+import type { CatalogRepository } from '../../catalog';
 import type { StockReservations } from '../../inventory';
 import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
 import type { IdempotencyRepository } from '../../platform/idempotency/store';
@@ -27,6 +28,8 @@ export interface OrderQueryPorts {
 /** Placing and cancelling orders: the orders table, the inventory pool, one transaction for both. */
 export interface OrderPorts extends OrderQueryPorts {
   orderKeys: IdempotencyRepository;
+  /** The catalog, read to refuse lines the channel may not sell. */
+  catalog: CatalogRepository;
   stock: StockReservations;
   transact(items: TransactItem[]): Promise<{ kind: 'committed' } | CancelledTransaction>;
   now(): string;

@@ -17,7 +17,7 @@ const tee = (extra: Partial<ProductDraft> = {}): ProductDraft => ({
   title: 'Organic cotton tee',
   brand: 'Northwind',
   gtin: '5012345678900',
-  category: 'apparel/tees',
+  category: 'apparel.tees',
   attributes: { size: 'M', colour: 'white' },
   status: 'active',
   finalSale: false,
@@ -40,8 +40,8 @@ let ports: CatalogPorts;
 beforeEach(async () => {
   const { client, names } = await freshTables();
   ports = makeCatalogPorts(documentClient(client), names.catalog ?? '');
-  await putCategory(ports, 'apparel/tees', { name: 'Tees', requiredAttributes: ['size', 'colour'] });
-  await putCategory(ports, 'home/mugs', { name: 'Mugs', requiredAttributes: [] });
+  await putCategory(ports, 'apparel.tees', { name: 'Tees', requiredAttributes: ['size', 'colour'] });
+  await putCategory(ports, 'home.mugs', { name: 'Mugs', requiredAttributes: [] });
 });
 
 describe('putProduct', () => {
@@ -102,7 +102,7 @@ describe('putProduct', () => {
   it.each([
     [
       'an unknown category',
-      tee({ category: 'apparel/hats' }),
+      tee({ category: 'apparel.hats' }),
       { rule: 'UNKNOWN_CATEGORY', path: 'category' },
     ],
     [
@@ -168,14 +168,14 @@ describe('putProduct', () => {
 describe('listProducts', () => {
   beforeEach(async () => {
     for (let i = 0; i < 7; i++) await putProduct(ports, `TEE-${i}`, tee({ gtin: undefined }));
-    await putProduct(ports, 'MUG-1', tee({ gtin: undefined, category: 'home/mugs', channels: ['web'] }));
-    await putProduct(ports, 'MUG-2', tee({ gtin: undefined, category: 'home/mugs', status: 'discontinued' }));
+    await putProduct(ports, 'MUG-1', tee({ gtin: undefined, category: 'home.mugs', channels: ['web'] }));
+    await putProduct(ports, 'MUG-2', tee({ gtin: undefined, category: 'home.mugs', status: 'discontinued' }));
   });
 
   it('pages through a category with a cursor', async () => {
-    const first = await listProducts(ports, 'ops', { category: 'apparel/tees', limit: 4 });
+    const first = await listProducts(ports, 'ops', { category: 'apparel.tees', limit: 4 });
     const second = await listProducts(ports, 'ops', {
-      category: 'apparel/tees',
+      category: 'apparel.tees',
       limit: 4,
       cursor: first.next,
     });
@@ -189,7 +189,7 @@ describe('listProducts', () => {
 
   it('filters by status and channel; a channel lists only what is published to it', async () => {
     const discontinued = await listProducts(ports, 'ops', { status: 'discontinued', limit: 25 });
-    const forApp = await listProducts(ports, 'app', { category: 'home/mugs', limit: 25 });
+    const forApp = await listProducts(ports, 'app', { category: 'home.mugs', limit: 25 });
 
     expect(discontinued.items.map((p) => p.sku)).toEqual(['MUG-2']);
     expect(forApp.items.map((p) => p.sku)).toEqual(['MUG-2']);
@@ -246,8 +246,8 @@ describe('importProducts', () => {
 describe('sellableProducts', () => {
   it('refuses unknown, unpublished and discontinued SKUs, one detail per line', async () => {
     await putProduct(ports, 'TEE-M', tee({ gtin: undefined }));
-    await putProduct(ports, 'MUG-1', tee({ gtin: undefined, category: 'home/mugs', channels: ['store'] }));
-    await putProduct(ports, 'MUG-2', tee({ gtin: undefined, category: 'home/mugs', status: 'discontinued' }));
+    await putProduct(ports, 'MUG-1', tee({ gtin: undefined, category: 'home.mugs', channels: ['store'] }));
+    await putProduct(ports, 'MUG-2', tee({ gtin: undefined, category: 'home.mugs', status: 'discontinued' }));
 
     const error = await refusal(
       sellableProducts(ports, 'web', [{ sku: 'TEE-M' }, { sku: 'NOPE' }, { sku: 'MUG-1' }, { sku: 'MUG-2' }]),

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { makeCatalogPorts } from '../../../shared/catalog';
+import type { CatalogPorts } from '../../../shared/catalog/use-cases/ports';
 import { FulfilmentStore } from '../../../shared/fulfillment/adapters/fulfilment-store';
 import { ProfileStore } from '../../../shared/fulfillment/adapters/profile-store';
 import { makeFulfilmentPorts } from '../../../shared/fulfillment/adapters/runtime';
@@ -30,6 +32,7 @@ import { cancelOrder, getOrder, placeOrder } from '../../../shared/orders/use-ca
 import type { OrderPorts } from '../../../shared/orders/use-cases/ports';
 import { documentClient } from '../../../shared/platform/clients';
 import type { DomainError } from '../../../shared/platform/errors';
+import { ensureProducts } from '../../support/catalog';
 import { freshTables } from '../../support/dynamo';
 import { DC, storeAt } from '../../support/network';
 
@@ -72,6 +75,7 @@ const pickupAt = (locationId: string, lines: { sku: string; quantity: number }[]
 
 describe('fulfilment', () => {
   let inventory: InventoryPorts;
+  let catalog: CatalogPorts;
   let orders: OrderPorts;
   let ports: FulfilmentPorts;
   let answers: { token: string; outcome: unknown }[];
@@ -82,11 +86,13 @@ describe('fulfilment', () => {
     const { client, names } = await freshTables();
     const doc = documentClient(client);
     inventory = makeInventoryPorts(doc, names.inventory ?? '');
+    catalog = makeCatalogPorts(doc, names.catalog ?? '');
     profileStore = new ProfileStore(doc, names.fulfillment ?? '');
     orders = makeOrderPorts(
       doc,
       names.orders ?? '',
       inventory,
+      catalog.catalog,
       profilePlanner(profileStore, new FulfilmentStore(doc, names.fulfillment ?? '')),
     );
     answers = [];
@@ -110,8 +116,10 @@ describe('fulfilment', () => {
     for (const [id, location] of Object.entries(NETWORK)) await putLocation(inventory, id, location);
   });
 
-  const count = (sku: string, locationId: string, onHand: number) =>
-    setCount(inventory, sku, locationId, { onHand });
+  const count = async (sku: string, locationId: string, onHand: number) => {
+    await ensureProducts(catalog, [sku]);
+    return setCount(inventory, sku, locationId, { onHand });
+  };
   const place = async (input: OrderInput, channel: 'web' | 'store' = 'web') => {
     const result = await placeOrder(orders, {
       channel,

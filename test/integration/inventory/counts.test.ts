@@ -1,6 +1,7 @@
 import { adjustInventory, getStockHistory, setCount } from '../../../shared/inventory/use-cases/stock';
 import { placeOrder } from '../../../shared/orders/use-cases/orders';
 import type { DomainError } from '../../../shared/platform/errors';
+import { ensureProducts } from '../../support/catalog';
 import { type Ports, portsWithNetwork, shipOrder } from '../../support/network';
 
 /** Counts and movements apply as of the source system's time, whatever order they arrive in. */
@@ -25,6 +26,7 @@ describe('counts that never lose a sale', () => {
 
   beforeEach(async () => {
     ({ ports } = await portsWithNetwork());
+    await ensureProducts(ports.products, ['TEE']);
     await count(20, at(-60), 'opening');
   });
 

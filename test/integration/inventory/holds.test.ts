@@ -1,6 +1,8 @@
+import { putProduct } from '../../../shared/catalog/use-cases/products';
 import { expireHolds, placeHold, releaseHold } from '../../../shared/inventory/use-cases/holds';
 import { getInventory, putLocation } from '../../../shared/inventory/use-cases/stock';
 import { placeOrder } from '../../../shared/orders/use-cases/orders';
+import { sellableDraft } from '../../support/catalog';
 import type { Ports } from '../../support/network';
 import { portsWithNetwork, STORE, shipOrder, stock } from '../../support/network';
 
@@ -22,6 +24,17 @@ describe('holds', () => {
       },
       expiresInSeconds,
     });
+
+  it('refuses to hold a product the channel may not sell, taking nothing', async () => {
+    await putProduct(ports.products, 'TEE', sellableDraft('TEE', { channels: ['store'] }));
+
+    await expect(holdTee(1)).rejects.toMatchObject({
+      status: 422,
+      code: 'PRODUCT_NOT_SELLABLE',
+      details: [expect.objectContaining({ path: 'lines.0.sku', reason: 'NOT_PUBLISHED' })],
+    });
+    expect((await getInventory(ports, 'TEE')).positions.map((p) => p.reserved)).toEqual([0]);
+  });
 
   it('gives concurrent repeats of one hold request, racing for the last units, the first answer', async () => {
     await stock(ports, 'LAST', 'DC1', 1);

@@ -48,8 +48,8 @@ describe('acceptMarketplaceOrder', () => {
     expect([invalid.outcome, unknown.outcome]).toEqual(['rejected', 'rejected']);
     expect(published.map((e) => (e.detail.data as { reason: { code: string } }).reason.code)).toEqual([
       'VALIDATION_FAILED',
-      'UNKNOWN_SKU',
-      'UNKNOWN_SKU',
+      'PRODUCT_NOT_SELLABLE',
+      'PRODUCT_NOT_SELLABLE',
     ]);
     expect(new Set(published.map((e) => e.detail.id)).size).toBe(2);
   });

@@ -1,3 +1,4 @@
+import { putProduct } from '../../../shared/catalog/use-cases/products';
 import { MAX_DECISION_CANDIDATES, type SourcingDecision } from '../../../shared/inventory/domain/sourcing';
 import { getInventory, putLocation } from '../../../shared/inventory/use-cases/stock';
 import {
@@ -7,6 +8,7 @@ import {
   placeOrder,
 } from '../../../shared/orders/use-cases/orders';
 import { DomainError } from '../../../shared/platform/errors';
+import { ensureProducts, sellableDraft } from '../../support/catalog';
 import type { Ports } from '../../support/network';
 import { DC, portsWithNetwork, shipOrder, stock } from '../../support/network';
 
@@ -93,7 +95,7 @@ describe('placeOrder', () => {
     expect(error.details).toEqual([{ sku: 'TEE', requested: 2, available: 1 }]);
   });
 
-  it('rejects an unknown SKU with the field and writes nothing', async () => {
+  it('refuses a SKU the catalog does not know with the field, before any stock is taken', async () => {
     await stock(ports, 'TEE', 'DC1', 5);
 
     const error = await rejection(
@@ -107,8 +109,53 @@ describe('placeOrder', () => {
       ),
     );
 
+    expect(error).toMatchObject({ status: 422, code: 'PRODUCT_NOT_SELLABLE' });
+    expect(error.details).toEqual([expect.objectContaining({ path: 'lines.1.sku', reason: 'UNKNOWN' })]);
+    expect((await getInventory(ports, 'TEE')).positions[0]?.reserved).toBe(0);
+  });
+
+  it('refuses a product no location stocks with the field and writes nothing', async () => {
+    await stock(ports, 'TEE', 'DC1', 5);
+    await ensureProducts(ports.products, ['CAP']);
+
+    const error = await rejection(
+      intake(
+        ports,
+        'k1',
+        shipOrder([
+          { sku: 'TEE', quantity: 1 },
+          { sku: 'CAP', quantity: 1 },
+        ]),
+      ),
+    );
+
     expect(error).toMatchObject({ status: 422, code: 'UNKNOWN_SKU' });
     expect(error.details[0]).toMatchObject({ path: 'lines.1.sku' });
+    expect((await getInventory(ports, 'TEE')).positions[0]?.reserved).toBe(0);
+  });
+
+  it('refuses a discontinued product and one not published to the channel, naming each line', async () => {
+    await stock(ports, 'TEE', 'DC1', 5);
+    await stock(ports, 'CAP', 'DC1', 5);
+    await putProduct(ports.products, 'TEE', sellableDraft('TEE', { status: 'discontinued' }));
+    await putProduct(ports.products, 'CAP', sellableDraft('CAP', { channels: ['store'] }));
+
+    const error = await rejection(
+      intake(
+        ports,
+        'k1',
+        shipOrder([
+          { sku: 'TEE', quantity: 1 },
+          { sku: 'CAP', quantity: 1 },
+        ]),
+      ),
+    );
+
+    expect(error).toMatchObject({ status: 422, code: 'PRODUCT_NOT_SELLABLE' });
+    expect(error.details.map((d) => [d.path, d.reason])).toEqual([
+      ['lines.0.sku', 'DISCONTINUED'],
+      ['lines.1.sku', 'NOT_PUBLISHED'],
+    ]);
     expect((await getInventory(ports, 'TEE')).positions[0]?.reserved).toBe(0);
   });
 

@@ -6,6 +6,7 @@ import type { OrderPorts, OrderRepository } from '../../../shared/orders/use-cas
 import type { CancelledTransaction, TransactItem } from '../../../shared/platform/dynamodb';
 import { DomainError } from '../../../shared/platform/errors';
 import type { IdempotencyRecord, IdempotencyRepository } from '../../../shared/platform/idempotency/store';
+import { fakeCatalog } from '../../support/catalog';
 
 /**
  * The order use cases against fake ports: no DynamoDB, no module mocking. Each fake op is a tagged
@@ -13,7 +14,12 @@ import type { IdempotencyRecord, IdempotencyRepository } from '../../../shared/p
  */
 type FakeOp = { op: string; [key: string]: unknown };
 
-function fakePorts(options: { cancel?: (items: FakeOp[]) => CancelledTransaction | undefined } = {}) {
+function fakePorts(
+  options: {
+    cancel?: (items: FakeOp[]) => CancelledTransaction | undefined;
+    products?: Parameters<typeof fakeCatalog>[0];
+  } = {},
+) {
   const orders = new Map<string, Order>();
   const keys = new Map<string, IdempotencyRecord>();
   const committed: FakeOp[][] = [];
@@ -48,6 +54,7 @@ function fakePorts(options: { cancel?: (items: FakeOp[]) => CancelledTransaction
   const ports: OrderPorts = {
     orders: repository,
     orderKeys,
+    catalog: fakeCatalog(options.products),
     stock,
     transact: async (items) => {
       const ops = items as unknown as FakeOp[];
@@ -106,6 +113,23 @@ describe('placeOrder', () => {
     });
     expect(committed).toHaveLength(1);
     expect(committed[0]?.map((op) => op.op)).toEqual(['reserve', 'createOrder', 'remember']);
+  });
+
+  it.each([
+    ['unknown', undefined, 'UNKNOWN'],
+    ['discontinued', { status: 'discontinued' as const }, 'DISCONTINUED'],
+    ['not published to the channel', { channels: ['store' as const] }, 'NOT_PUBLISHED'],
+  ])('refuses a line whose SKU is %s with 422, writing nothing', async (_case, product, reason) => {
+    const { ports, committed } = fakePorts({ products: { TEE: product } });
+
+    const refused = placeOrder(ports, command);
+
+    await expect(refused).rejects.toMatchObject({
+      status: 422,
+      code: 'PRODUCT_NOT_SELLABLE',
+      details: [expect.objectContaining({ path: 'lines.0.sku', reason })],
+    });
+    expect(committed).toHaveLength(0);
   });
 
   it('answers a repeat of the same key with the first answer, and refuses the key with another payload', async () => {

@@ -1,0 +1,22 @@
+import { sellableDraft, TEST_CATEGORY } from './catalog';
+
+/**
+ * Makes each SKU a product every channel may sell, through the API as an ops user would (the order
+ * and hold intakes refuse what the catalog does not know). Idempotent: a repeat changes nothing.
+ */
+export async function putSellableProducts(
+  baseUrl: string,
+  skus: string[],
+  apiKey = 'local-ops',
+): Promise<void> {
+  const put = async (path: string, body: unknown) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`PUT ${path} → ${response.status} ${await response.text()}`);
+  };
+  await put(`/categories/${TEST_CATEGORY}`, { name: 'General', requiredAttributes: [] });
+  await Promise.all(skus.map((sku) => put(`/products/${encodeURIComponent(sku)}`, sellableDraft(sku))));
+}

@@ -1,0 +1,62 @@
+import type { CatalogRepository } from '../../shared/catalog';
+import type { Product, ProductDraft } from '../../shared/catalog/domain/product';
+import { putCategory } from '../../shared/catalog/use-cases/categories';
+import type { CatalogPorts } from '../../shared/catalog/use-cases/ports';
+import { putProduct } from '../../shared/catalog/use-cases/products';
+import { CHANNELS } from '../../shared/platform/principals';
+
+/** The category the tests' products are in: no required attributes. */
+export const TEST_CATEGORY = 'general';
+
+/** A product every channel may sell; `extra` overrides any field. */
+export const sellableDraft = (sku: string, extra: Partial<ProductDraft> = {}): ProductDraft => ({
+  title: `Product ${sku}`,
+  brand: 'Test',
+  category: TEST_CATEGORY,
+  attributes: {},
+  status: 'active',
+  finalSale: false,
+  channels: [...CHANNELS],
+  ...extra,
+});
+
+/** Puts the test category and a sellable product for each SKU that has none yet (idempotent). */
+export async function ensureProducts(ports: CatalogPorts, skus: string[]): Promise<void> {
+  await putCategory(ports, TEST_CATEGORY, { name: 'General', requiredAttributes: [] });
+  const known = await ports.catalog.getProducts(skus, { consistent: true });
+  await Promise.all(
+    skus.filter((sku) => !known.has(sku)).map((sku) => putProduct(ports, sku, sellableDraft(sku))),
+  );
+}
+
+/**
+ * A catalog for use cases tested with fakes: every SKU is an active product on every channel,
+ * except those given in `products`, which are as given (or absent when undefined).
+ */
+export function fakeCatalog(products: Record<string, Partial<Product> | undefined> = {}): CatalogRepository {
+  const productOf = (sku: string): Product | undefined => {
+    if (sku in products && products[sku] === undefined) return undefined;
+    return {
+      sku,
+      ...sellableDraft(sku),
+      version: 1,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      ...products[sku],
+    } as Product;
+  };
+  const unused = () => {
+    throw new Error('not used by the order and hold intakes');
+  };
+  return {
+    getProduct: async (sku) => productOf(sku),
+    getProducts: async (skus) =>
+      new Map(skus.flatMap((sku) => (productOf(sku) ? [[sku, productOf(sku)!] as const] : []))),
+    writeProduct: unused,
+    pageProducts: unused,
+    getCategory: unused,
+    getCategories: unused,
+    listCategories: unused,
+    putCategory: unused,
+  };
+}
