@@ -75,6 +75,16 @@ export async function benchCost(): Promise<OperationCost[]> {
         fulfils,
       });
     }
+    await call('PUT', '/categories/general', 'local-ops', { name: 'General', requiredAttributes: [] });
+    await call('POST', '/product-imports', 'local-ops', {
+      products: Array.from({ length: SKUS }, (_, i) => ({
+        sku: sku(i),
+        title: sku(i),
+        brand: 'Bench',
+        category: 'general',
+        channels: ['web', 'app', 'store', 'marketplace', 'callcenter'],
+      })),
+    });
     for (let i = 0; i < SKUS; i++) {
       await call('PUT', `/inventory/${sku(i)}/DC-1`, 'local-ops', { onHand: 100_000, safetyStock: 2 });
       await call('PUT', `/inventory/${sku(i)}/LON-1`, 'local-ops', { onHand: 50 });

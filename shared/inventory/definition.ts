@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATALOG_TABLE_KEY } from '../catalog/definition';
+import { CATALOG_TABLE_KEY } from '../catalog';
 import {
   type ContextDefinition,
   contextTable,

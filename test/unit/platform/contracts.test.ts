@@ -6,6 +6,7 @@ import Ajv from 'ajv';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { handler as getApiDocument, serverUrl } from '../../../functions/platform/get-api-document';
 import { matchesPattern } from '../../../local/event-pattern';
+import { eventsFromChange as catalogEventsFromChange } from '../../../shared/catalog/domain/record-events';
 import { eventsFromChange as fulfillmentEventsFromChange } from '../../../shared/fulfillment/domain/record-events';
 import { eventsFromChange as inventoryEventsFromChange } from '../../../shared/inventory/domain/record-events';
 import { inventoryEvents } from '../../../shared/inventory/events';
@@ -264,6 +265,25 @@ describe('the event catalogue', () => {
     detail: JSON.parse(JSON.stringify(event.detail)),
   });
   const at = '2024-05-01T09:05:00.000Z';
+  const catalogProduct = {
+    PK: 'PRODUCT#TEE-M',
+    SK: 'PRODUCT',
+    GSI1PK: 'PRODUCTS',
+    GSI1SK: 'apparel.tees#TEE-M',
+    sku: 'TEE-M',
+    title: 'Crew tee',
+    brand: 'Northwind',
+    gtin: '5012345678900',
+    category: 'apparel.tees',
+    attributes: { size: 'M' },
+    dimensions: { length: 300, width: 200, height: 20, unit: 'mm' },
+    weight: { value: 170, unit: 'g' },
+    status: 'active',
+    finalSale: false,
+    channels: ['store', 'web'],
+    createdAt: at,
+    updatedAt: at,
+  };
   const samples: DomainEvent[] = [
     ...inventoryEventsFromChange(
       positionChange({
@@ -375,6 +395,13 @@ describe('the event catalogue', () => {
         }),
       ),
     ),
+    ...catalogEventsFromChange({
+      table: 'catalog',
+      eventName: 'MODIFY',
+      keys: { PK: 'PRODUCT#TEE-M', SK: 'PRODUCT' },
+      oldImage: { ...catalogProduct, version: 1 },
+      newImage: { ...catalogProduct, channels: ['store'], version: 2 },
+    }),
     orderEvents.event('MarketplaceOrderRejected', 'id-2', at, {
       marketplace: 'acme',
       marketplaceOrderId: 'ACME-77',
