@@ -170,11 +170,18 @@ describe('resolveCustomer', () => {
   });
 
   it('ends twenty concurrent orders sharing one new email on one customer', async () => {
-    const phones = Array.from({ length: 20 }, (_, i) => `+4474000000${String(i).padStart(2, '0')}`);
+    // Half of them bring a phone of their own too: those land on the one profile as well.
+    const phones = Array.from({ length: 10 }, (_, i) => `+4474000000${String(i).padStart(2, '0')}`);
 
     const resolutions = await Promise.all(
-      phones.map((phone, i) =>
-        placeOrder(ports, `ord_${i}`, 'web', { email: grace.email, phone }, minute(i % 3)),
+      Array.from({ length: 20 }, (_, i) =>
+        placeOrder(
+          ports,
+          `ord_${i}`,
+          'web',
+          { email: grace.email, ...(phones[i] ? { phone: phones[i] } : {}) },
+          minute(i % 3),
+        ),
       ),
     );
 
@@ -184,11 +191,35 @@ describe('resolveCustomer', () => {
     expect(resolutions.filter((r) => r.decision.outcome === 'created')).toHaveLength(1);
     const customer = await getCustomer(ports, 'ops', customerId);
     expect(customer.identifiers.filter((i) => i.type === 'email')).toHaveLength(1);
-    expect(customer.identifiers.filter((i) => i.type === 'phone')).toHaveLength(20);
+    expect(
+      customer.identifiers
+        .filter((i) => i.type === 'phone')
+        .map((i) => i.value)
+        .sort(),
+    ).toEqual(phones);
     expect(customer.orders).toHaveLength(20);
     for (const phone of phones) {
       expect((await findCustomers(ports, 'ops', { phone })).items[0]?.customerId).toBe(customerId);
     }
+  });
+
+  it('records no more identifiers on a profile than it may hold, and says so', async () => {
+    const phones = Array.from({ length: 20 }, (_, i) => `+4474000001${String(i).padStart(2, '0')}`);
+    for (const [i, phone] of phones.entries()) {
+      await placeOrder(ports, `ord_${i}`, 'web', { email: grace.email, phone }, minute(i));
+    }
+
+    const last = await placeOrder(
+      ports,
+      'ord_last',
+      'web',
+      { email: grace.email, phone: ada.mobile },
+      minute(30),
+    );
+
+    expect(last.decision).toMatchObject({ outcome: 'attached', added: [], notRecorded: ['phone'] });
+    expect((await findCustomers(ports, 'ops', { phone: ada.mobile })).items).toEqual([]);
+    expect((await getCustomer(ports, 'ops', last.customerId)).orders).toHaveLength(21);
   });
 
   it('answers concurrent retries of one order with one answer', async () => {
