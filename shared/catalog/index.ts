@@ -4,6 +4,7 @@
  * products through `runtimeCatalogPorts`/`makeCatalogPorts`.
  */
 export { makeCatalogPorts, runtimeCatalogPorts } from './adapters/runtime';
+export { catalogTable } from './definition';
 export type { Product } from './domain/product';
 export { CATALOG_TABLE_KEY } from './domain/record-events';
 export { catalogEvents } from './events';

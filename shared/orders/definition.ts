@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CATALOG_TABLE_KEY } from '../catalog';
+import { CUSTOMERS_TABLE_KEY } from '../customers';
 import { INVENTORY_TABLE_KEY } from '../inventory';
 import {
   type ContextDefinition,
@@ -63,14 +64,16 @@ const both = [INVENTORY_TABLE_KEY, ORDERS_TABLE_KEY];
  * this definition does not load that context): its planner decides where a ship order's lines go;
  * and the catalog, to refuse what the channel may not sell.
  */
-const intakeReads = [...both, 'fulfillment', CATALOG_TABLE_KEY];
+const intakeReads = [...both, 'fulfillment', CATALOG_TABLE_KEY, CUSTOMERS_TABLE_KEY];
+/** The intake also resolves the order's customer and links the order to them. */
+const intakeWrites = [...both, CUSTOMERS_TABLE_KEY];
 
 export const orders: ContextDefinition = {
   name: 'orders',
   tables: [ordersTable],
   functions: [
     {
-      ...api('PlaceOrder', 'place-order', orderRoutes.placeOrder, { reads: intakeReads, writes: both }),
+      ...api('PlaceOrder', 'place-order', orderRoutes.placeOrder, { reads: intakeReads, writes: intakeWrites }),
       // A hot SKU's losers re-read and retry with backoff (up to 20 times) before their 409; that
       // must finish inside API Gateway's 29 s, not be cut at the default 10 s as a 502.
       timeoutSeconds: 25,
@@ -84,7 +87,7 @@ export const orders: ContextDefinition = {
       description: 'Marketplace orders from the bus into the one order intake',
       trigger: { kind: 'event', rule: 'MarketplaceOrderPlaced' },
       reads: intakeReads,
-      writes: both,
+      writes: intakeWrites,
       putsEvents: true,
     },
   ],

@@ -13,6 +13,8 @@ const orderSummarySchema = z.object({
   orderId: z.string(),
   channel: z.enum(CHANNELS),
   channelOrderId: z.string().optional(),
+  /** The one customer the order belongs to (the customers context resolves it at intake). */
+  customerId: z.string().optional(),
   status: z.string(),
   lines: z.array(orderLineSchema),
   delivery: z.record(z.string(), z.unknown()),

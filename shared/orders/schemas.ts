@@ -37,6 +37,8 @@ export type OrderInput = z.infer<typeof orderInputSchema>;
 /** The detail of an inbound `MarketplaceOrderPlaced` event. */
 export const marketplaceOrderSchema = z.object({
   marketplaceOrderId: z.string().trim().min(1).max(100),
+  /** The buyer's id at the marketplace: one of the customer's identifiers. */
+  buyerId: z.string().trim().min(1).max(100).optional(),
   lines: linesSchema,
   customer: customerSchema,
   delivery: deliverySchema,

@@ -3,6 +3,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
 import type { TableKey } from '../../shared/platform/definitions';
 
+/** Every table an order intake uses, from a fresh set's names. */
+export const tablesOf = (names: Record<TableKey, string>) => ({
+  orders: names.orders ?? '',
+  catalog: names.catalog ?? '',
+  customers: names.customers ?? '',
+  pricing: names.pricing ?? '',
+});
+
 /** A DynamoDB client for the run's DynamoDB Local and a fresh set of tables under a unique prefix. */
 export async function freshTables(): Promise<{ client: DynamoDBClient; names: Record<TableKey, string> }> {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;

@@ -10,7 +10,7 @@ import type { OrderInput } from '../../shared/orders/schemas';
 import type { OrderPorts } from '../../shared/orders/use-cases/ports';
 import { documentClient } from '../../shared/platform/clients';
 import { ensureProducts } from './catalog';
-import { freshTables } from './dynamo';
+import { freshTables, tablesOf } from './dynamo';
 
 export const STORE: LocationInput = {
   name: 'Oxford Street',
@@ -65,7 +65,7 @@ export async function portsWithNetwork(
   const products = makeCatalogPorts(doc, names.catalog ?? '', clock);
   const ports: Ports = {
     ...inventory,
-    ...makeOrderPorts(doc, names.orders ?? '', inventory, products.catalog),
+    ...makeOrderPorts(doc, tablesOf(names), inventory),
     products,
   };
   await putLocation(ports, 'S1', STORE);

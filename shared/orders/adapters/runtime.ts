@@ -1,12 +1,32 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type CatalogRepository, runtimeCatalogPorts } from '../../catalog';
+import { catalogTable, makeCatalogPorts } from '../../catalog';
+import {
+  type CustomerPorts,
+  customersTable,
+  linkOrderOp,
+  makeCustomerPorts,
+  resolveCustomer,
+} from '../../customers';
 import { type InventoryPorts, type Planner, runtimeInventoryPorts, stockReservations } from '../../inventory';
 import { documentClient } from '../../platform/clients';
 import { requireEnv } from '../../platform/config';
 import { IdempotencyStore } from '../../platform/idempotency/store';
 import { ordersTable } from '../definition';
-import type { OrderPorts, OrderQueryPorts } from '../use-cases/ports';
+import type { CustomerIdentity, OrderPorts, OrderQueryPorts } from '../use-cases/ports';
 import { OrderStore } from './order-store';
+
+/** The customers context's use cases behind the intake's identity port. */
+const customerIdentity = (ports: CustomerPorts): CustomerIdentity => ({
+  resolve: (command) => resolveCustomer(ports, command),
+  linkOp: (customerId, orderId, channel, at) => linkOrderOp(ports, customerId, orderId, channel, at),
+});
+
+/** The tables an intake uses, by their keys in the definitions (`freshTables()` gives them all). */
+export interface OrderTables {
+  orders: string;
+  catalog: string;
+  customers: string;
+}
 
 /**
  * The order ports over the orders table, the catalog and the inventory pool's ports (whose transaction, clock
@@ -15,15 +35,15 @@ import { OrderStore } from './order-store';
  */
 export function makeOrderPorts(
   doc: DynamoDBDocumentClient,
-  ordersTableName: string,
+  tables: OrderTables,
   inventory: InventoryPorts,
-  catalog: CatalogRepository,
   planner?: Planner,
 ): OrderPorts {
   return {
-    orders: new OrderStore(doc, ordersTableName),
-    orderKeys: new IdempotencyStore(doc, ordersTableName),
-    catalog,
+    orders: new OrderStore(doc, tables.orders),
+    orderKeys: new IdempotencyStore(doc, tables.orders),
+    catalog: makeCatalogPorts(doc, tables.catalog).catalog,
+    customers: customerIdentity(makeCustomerPorts(doc, tables.customers, () => new Date(inventory.now()))),
     stock: stockReservations(inventory, planner),
     transact: inventory.transact,
     now: inventory.now,
@@ -45,9 +65,12 @@ export function runtimeOrderPorts(options: { planner?: Planner } = {}): OrderPor
   const build = () =>
     makeOrderPorts(
       documentClient(),
-      requireEnv(ordersTable.envVar),
+      {
+        orders: requireEnv(ordersTable.envVar),
+        catalog: requireEnv(catalogTable.envVar),
+        customers: requireEnv(customersTable.envVar),
+      },
       runtimeInventoryPorts(),
-      runtimeCatalogPorts().catalog,
       options.planner,
     );
   if (options.planner) {

@@ -1,3 +1,4 @@
+import type { CustomerDecision } from '../../customers';
 import type { AllocatedLine, Delivery, PlacementDecision } from '../../inventory';
 import type { Channel } from '../../platform/principals';
 import type { Customer } from '../schemas';
@@ -114,6 +115,10 @@ export interface Order {
   holdId?: string;
   status: OrderStatus;
   customer: Customer;
+  /** The one customer the order's identifiers resolved to (the customers context). */
+  customerId?: string;
+  /** Why that customer: the identity rule and outcome, free of personal data. */
+  customerDecision?: CustomerDecision;
   delivery: Delivery;
   lines: OrderLine[];
   decision: PlacementDecision;
@@ -173,6 +178,7 @@ export function orderView(order: Order) {
     status: order.status,
     ...(order.cancelCause ? { cancelCause: order.cancelCause } : {}),
     customer: order.customer,
+    ...(order.customerId ? { customerId: order.customerId, customerDecision: order.customerDecision } : {}),
     delivery: order.delivery,
     // A cancelled order's lines are cancelled, whatever their groups had reached (nothing had left).
     lines: order.lines.map((line) => ({

@@ -22,6 +22,7 @@ export function eventsFromChange(change: RecordChange): DomainEvent[] {
     orderId: String(next.orderId),
     channel: next.channel as Channel,
     ...(next.channelOrderId ? { channelOrderId: String(next.channelOrderId) } : {}),
+    ...(next.customerId ? { customerId: String(next.customerId) } : {}),
     status: String(next.status),
     lines: next.lines as AllocatedLine[],
     delivery: next.delivery as Record<string, unknown>,

@@ -51,13 +51,14 @@ export async function acceptMarketplaceOrder(
       issuesToDetails(parsed.error, 'detail'),
     );
   }
-  const { marketplaceOrderId: id, ...order } = parsed.data;
+  const { marketplaceOrderId: id, buyerId, ...order } = parsed.data;
   try {
     const result = await placeOrder(ports, {
       channel: 'marketplace',
       scope: event.source,
       idempotencyKey: id,
       idempotencyKeyPath: 'detail.marketplaceOrderId',
+      ...(buyerId ? { marketplaceBuyer: { marketplace, buyerId } } : {}),
       input: { ...order, channelOrderId: id },
     });
     return {

@@ -22,6 +22,8 @@ import type { OrderPorts, OrderQueryPorts } from './ports';
 
 export interface PlaceOrderCommand {
   channel: Channel;
+  /** A marketplace order's buyer, as the marketplace knows them: one of the customer's identifiers. */
+  marketplaceBuyer?: { marketplace: string; buyerId: string };
   /** Whose numbering the idempotency key and channelOrderId belong to (channel, or `marketplace.<name>`). */
   scope: string;
   idempotencyKey: string;
@@ -44,6 +46,20 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
   const fingerprint = requestFingerprint({ channel, input });
   // What the channel may not sell is refused before any stock is looked at (422, per line).
   await sellableProducts(ports, channel, input.lines);
+  // One id for every attempt of this intake: the customer's resolution is keyed by it.
+  const orderId = ports.newId('ord');
+  const customer = await ports.customers.resolve({
+    identifiers: {
+      ...(input.customer.email !== undefined ? { email: input.customer.email } : {}),
+      ...(input.customer.phone !== undefined ? { phone: input.customer.phone } : {}),
+      ...(input.customer.loyaltyId !== undefined ? { loyaltyId: input.customer.loyaltyId } : {}),
+      ...(command.marketplaceBuyer ? { marketplaceBuyer: command.marketplaceBuyer } : {}),
+      ...(input.delivery.type === 'ship' ? { address: input.delivery.address } : {}),
+    },
+    orderId,
+    channel,
+    at: ports.now(),
+  });
   const replay = async (): Promise<IntakeResult | undefined> => {
     const existing = await ports.orderKeys.get(scope, idempotencyKey);
     if (!existing) return undefined;
@@ -59,7 +75,6 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
     }
 
     const now = ports.now();
-    const orderId = ports.newId('ord');
     const stockRequest = {
       channel,
       orderId,
@@ -89,6 +104,8 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
       ...(input.holdId ? { holdId: input.holdId } : {}),
       status: 'CREATED',
       customer: input.customer,
+      customerId: customer.customerId,
+      customerDecision: customer.decision,
       delivery: input.delivery,
       lines,
       decision,
@@ -106,6 +123,8 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
     const idemIndex = items.length - 1;
     if (input.channelOrderId)
       items.push(ports.orders.channelOrderGuardOp(scope, input.channelOrderId, orderId));
+    // The order's link to its customer exists exactly when the order does.
+    items.push(ports.customers.linkOp(customer.customerId, orderId, channel, now));
     assertFitsOneTransaction(items.length, stockOps.length, 'order');
 
     const result = await ports.transact(items);

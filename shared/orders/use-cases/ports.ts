@@ -1,7 +1,9 @@
 import type { CatalogRepository } from '../../catalog';
+import type { Resolution, ResolveCustomerCommand } from '../../customers';
 import type { StockReservations } from '../../inventory';
 import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
 import type { IdempotencyRepository } from '../../platform/idempotency/store';
+import type { Channel } from '../../platform/principals';
 import type { Order } from '../domain/order';
 
 /** What the order use cases need from storage; the DynamoDB adapter implements it. */
@@ -20,6 +22,14 @@ export interface OrderRepository {
 export type OrderUpdate = Pick<Order, 'status' | 'lines'> &
   Partial<Pick<Order, 'groups' | 'cancelCause' | 'decision'>>;
 
+/** The customers context as the intake uses it. */
+export interface CustomerIdentity {
+  /** Resolves the order's identifiers to one customer; the same `orderId` again gets the same answer. */
+  resolve(command: ResolveCustomerCommand): Promise<Resolution>;
+  /** The link of an order to its customer, to commit in the order's transaction. */
+  linkOp(customerId: string, orderId: string, channel: Channel, at: string): TransactItem;
+}
+
 /** Reading orders needs only the orders table. */
 export interface OrderQueryPorts {
   orders: OrderRepository;
@@ -30,6 +40,8 @@ export interface OrderPorts extends OrderQueryPorts {
   orderKeys: IdempotencyRepository;
   /** The catalog, read to refuse lines the channel may not sell. */
   catalog: CatalogRepository;
+  /** Who the order's customer is, and the link of the order to them (the customers context). */
+  customers: CustomerIdentity;
   stock: StockReservations;
   transact(items: TransactItem[]): Promise<{ kind: 'committed' } | CancelledTransaction>;
   now(): string;

@@ -33,7 +33,7 @@ import type { OrderPorts } from '../../../shared/orders/use-cases/ports';
 import { documentClient } from '../../../shared/platform/clients';
 import type { DomainError } from '../../../shared/platform/errors';
 import { ensureProducts } from '../../support/catalog';
-import { freshTables } from '../../support/dynamo';
+import { freshTables, tablesOf } from '../../support/dynamo';
 import { DC, storeAt } from '../../support/network';
 
 /**
@@ -90,9 +90,8 @@ describe('fulfilment', () => {
     profileStore = new ProfileStore(doc, names.fulfillment ?? '');
     orders = makeOrderPorts(
       doc,
-      names.orders ?? '',
+      tablesOf(names),
       inventory,
-      catalog.catalog,
       profilePlanner(profileStore, new FulfilmentStore(doc, names.fulfillment ?? '')),
     );
     answers = [];

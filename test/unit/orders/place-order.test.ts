@@ -1,3 +1,4 @@
+import type { CustomerDecision } from '../../../shared/customers';
 import type { StockReservations } from '../../../shared/inventory';
 import { canTransition, ORDER_STATUSES, type Order } from '../../../shared/orders/domain/order';
 import type { OrderInput } from '../../../shared/orders/schemas';
@@ -55,6 +56,15 @@ function fakePorts(
     orders: repository,
     orderKeys,
     catalog: fakeCatalog(options.products),
+    customers: {
+      resolve: async (c) => ({
+        customerId: `cus_${c.orderId}`,
+        decision: { rule: 'new-customer', outcome: 'created' } as unknown as CustomerDecision,
+        replayed: false,
+      }),
+      linkOp: (customerId, orderId) =>
+        ({ op: 'linkCustomer', customerId, orderId }) as unknown as TransactItem,
+    },
     stock,
     transact: async (items) => {
       const ops = items as unknown as FakeOp[];
@@ -101,7 +111,7 @@ const command = {
 };
 
 describe('placeOrder', () => {
-  it('commits the order, its reservations and its idempotency record in one transaction', async () => {
+  it('commits the order, its reservations, its idempotency record and its customer link in one transaction', async () => {
     const { ports, committed } = fakePorts();
 
     const result = await placeOrder(ports, command);
@@ -112,7 +122,8 @@ describe('placeOrder', () => {
       body: { orderId: 'ord_1', status: 'CREATED' },
     });
     expect(committed).toHaveLength(1);
-    expect(committed[0]?.map((op) => op.op)).toEqual(['reserve', 'createOrder', 'remember']);
+    expect(committed[0]?.map((op) => op.op)).toEqual(['reserve', 'createOrder', 'remember', 'linkCustomer']);
+    expect(result.body).toMatchObject({ customerId: 'cus_ord_1' });
   });
 
   it.each([
