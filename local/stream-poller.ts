@@ -439,7 +439,10 @@ function convertValue(value: StreamAttributeValue): AttributeValue {
   if (value.SS !== undefined) return { SS: value.SS };
   if (value.NS !== undefined) return { NS: value.NS };
   if (value.BOOL !== undefined) return { BOOL: value.BOOL };
-  return { NULL: true };
+  if (value.NULL !== undefined) return { NULL: true };
+  // The streams client hands an empty map (`{"M":{}}` on the wire) back as a value with no member;
+  // an empty list keeps its `L`. Read as NULL, a product's `attributes: {}` would fail its event schema.
+  return { M: {} };
 }
 
 interface ShardCheckpoint {

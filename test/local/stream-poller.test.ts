@@ -115,6 +115,33 @@ describe('stream poller', () => {
     expect(publisher.calls[0]?.context.functionName).toBe('PublishEvents');
   });
 
+  it('keeps empty maps and lists, and nulls, as they were written', async () => {
+    const publisher = recorder<DynamoDBStreamEvent>();
+    await startPoller(publisher);
+
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          PK: { S: 'p#1' },
+          SK: { S: 'A' },
+          attributes: { M: {} },
+          channels: { L: [] },
+          nested: { M: { empty: { M: {} } } },
+          gone: { NULL: true },
+        },
+      }),
+    );
+    await waitFor(() => records(publisher).length >= 1, 'one stream record');
+
+    expect(records(publisher)[0]?.dynamodb?.NewImage).toMatchObject({
+      attributes: { M: {} },
+      channels: { L: [] },
+      nested: { M: { empty: { M: {} } } },
+      gone: { NULL: true },
+    });
+  });
+
   it('redelivers from the first failed record reported in batchItemFailures', async () => {
     await put('a');
     await put('b');

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { handler as getApiDocument, serverUrl } from '../../../functions/platform/get-api-document';
 import { matchesPattern } from '../../../local/event-pattern';
 import { eventsFromChange as catalogEventsFromChange } from '../../../shared/catalog/domain/record-events';
+import { eventsFromChange as customerEventsFromChange } from '../../../shared/customers/domain/record-events';
 import { eventsFromChange as fulfillmentEventsFromChange } from '../../../shared/fulfillment/domain/record-events';
 import { eventsFromChange as inventoryEventsFromChange } from '../../../shared/inventory/domain/record-events';
 import { inventoryEvents } from '../../../shared/inventory/events';
@@ -17,6 +18,7 @@ import { asyncApiDocument, catalogueEntries } from '../../../shared/platform/con
 import { apiDocument, errorStatuses } from '../../../shared/platform/contracts/openapi';
 import { busRules, eventCatalogue, functions } from '../../../shared/platform/definitions';
 import type { DomainEvent } from '../../../shared/platform/events/envelope';
+import { customerChanges } from '../../fixtures/customers/stream-records';
 import {
   groupChange,
   orderCancel,
@@ -25,6 +27,7 @@ import {
   positionChange,
   routingInsert,
 } from '../../fixtures/domain/stream-records';
+import { pricingEventSamples } from '../../fixtures/pricing/stream-records';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const generated = contractFiles();
@@ -402,6 +405,8 @@ describe('the event catalogue', () => {
       oldImage: { ...catalogProduct, version: 1 },
       newImage: { ...catalogProduct, channels: ['store'], version: 2 },
     }),
+    ...customerChanges.flatMap(customerEventsFromChange),
+    ...pricingEventSamples(),
     orderEvents.event('MarketplaceOrderRejected', 'id-2', at, {
       marketplace: 'acme',
       marketplaceOrderId: 'ACME-77',
