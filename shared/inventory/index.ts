@@ -21,6 +21,8 @@ export {
   deliverySchema,
   LIMITS,
   type LineInput,
+  lineItemSchema,
+  linesOf,
   linesSchema,
   locationIdSchema,
   skuSchema,

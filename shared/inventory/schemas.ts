@@ -190,23 +190,30 @@ export type ChannelRuleInput = z.infer<typeof channelRuleInputSchema>;
 
 export const quantitySchema = z.number().int().min(1).max(LIMITS.maxQuantityPerLine);
 
-export const linesSchema = z
-  .array(z.object({ sku: skuSchema, quantity: quantitySchema }))
-  .min(1)
-  .max(LIMITS.maxLinesPerOrder)
-  .superRefine((lines, ctx) => {
-    const seen = new Set<string>();
-    lines.forEach((line, index) => {
-      if (seen.has(line.sku)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [index, 'sku'],
-          message: 'SKU appears on more than one line; put the total on one line',
-        });
-      }
-      seen.add(line.sku);
+/** One line: a SKU and how many. */
+export const lineItemSchema = z.object({ sku: skuSchema, quantity: quantitySchema });
+
+/** Lines of `item`s: at least one, at most the limit, each SKU on one line only. */
+export const linesOf = <T extends z.ZodType<{ sku: string; quantity: number }>>(item: T) =>
+  z
+    .array(item)
+    .min(1)
+    .max(LIMITS.maxLinesPerOrder)
+    .superRefine((lines, ctx) => {
+      const seen = new Set<string>();
+      lines.forEach((line, index) => {
+        if (seen.has(line.sku)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'sku'],
+            message: 'SKU appears on more than one line; put the total on one line',
+          });
+        }
+        seen.add(line.sku);
+      });
     });
-  });
+
+export const linesSchema = linesOf(lineItemSchema);
 export type LineInput = z.infer<typeof linesSchema>[number];
 
 export const addressSchema = z.object({

@@ -11,6 +11,7 @@ import {
   type TableDefinition,
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
+import { PRICING_TABLE_KEY } from '../pricing';
 import { ORDERS_TABLE_KEY } from './domain/record-events';
 import { orderEventDescriptions, orderEvents } from './events';
 import { marketplaceOrderSchema, orderInputSchema } from './schemas';
@@ -64,23 +65,33 @@ const both = [INVENTORY_TABLE_KEY, ORDERS_TABLE_KEY];
  * this definition does not load that context): its planner decides where a ship order's lines go;
  * and the catalog, to refuse what the channel may not sell.
  */
-const intakeReads = [...both, 'fulfillment', CATALOG_TABLE_KEY, CUSTOMERS_TABLE_KEY];
-/** The intake also resolves the order's customer and links the order to them. */
-const intakeWrites = [...both, CUSTOMERS_TABLE_KEY];
+const intakeReads = [...both, 'fulfillment', CATALOG_TABLE_KEY, CUSTOMERS_TABLE_KEY, PRICING_TABLE_KEY];
+/**
+ * The intake also resolves the order's customer and links the order to them, and counts its uses of
+ * limited promotions (a cancel gives them back).
+ */
+const intakeWrites = [...both, CUSTOMERS_TABLE_KEY, PRICING_TABLE_KEY];
+const cancelTables = [...both, PRICING_TABLE_KEY];
 
 export const orders: ContextDefinition = {
   name: 'orders',
   tables: [ordersTable],
   functions: [
     {
-      ...api('PlaceOrder', 'place-order', orderRoutes.placeOrder, { reads: intakeReads, writes: intakeWrites }),
+      ...api('PlaceOrder', 'place-order', orderRoutes.placeOrder, {
+        reads: intakeReads,
+        writes: intakeWrites,
+      }),
       // A hot SKU's losers re-read and retry with backoff (up to 20 times) before their 409; that
       // must finish inside API Gateway's 29 s, not be cut at the default 10 s as a 502.
       timeoutSeconds: 25,
     },
     api('GetOrder', 'get-order', orderRoutes.getOrder, { reads: [ORDERS_TABLE_KEY], writes: [] }),
     api('ListOrders', 'list-orders', orderRoutes.listOrders, { reads: [ORDERS_TABLE_KEY], writes: [] }),
-    api('CancelOrder', 'cancel-order', orderRoutes.cancelOrder, { reads: both, writes: both }),
+    api('CancelOrder', 'cancel-order', orderRoutes.cancelOrder, {
+      reads: cancelTables,
+      writes: cancelTables,
+    }),
     {
       name: 'AcceptMarketplaceOrder',
       entry: 'functions/orders/accept-marketplace-order.ts',

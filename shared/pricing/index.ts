@@ -29,6 +29,7 @@ export {
 } from './domain/money';
 export type { PriceRule, Promotion, PromotionKind, Scope, UsageLimits } from './domain/price-book';
 export { PRICING_TABLE_KEY } from './domain/record-events';
+export { pricingTable } from './definition';
 export { pricingEvents } from './events';
 export { currencySchema, customerIdSchema, moneySchema, pricedLineSchema, quoteIdSchema } from './schemas';
 export {

@@ -1,8 +1,9 @@
-import { sellableDraft, TEST_CATEGORY } from './catalog';
+import { sellableDraft, TEST_CATEGORY, TEST_PRICE } from './catalog';
 
 /**
- * Makes each SKU a product every channel may sell, through the API as an ops user would (the order
- * and hold intakes refuse what the catalog does not know). Idempotent: a repeat changes nothing.
+ * Makes each SKU a product every channel may sell at the test price, through the API as an ops user
+ * would (the intakes refuse what the catalog does not know or the price book cannot price).
+ * Idempotent: a repeat changes nothing.
  */
 export async function putSellableProducts(
   baseUrl: string,
@@ -18,5 +19,10 @@ export async function putSellableProducts(
     if (!response.ok) throw new Error(`PUT ${path} → ${response.status} ${await response.text()}`);
   };
   await put(`/categories/${TEST_CATEGORY}`, { name: 'General', requiredAttributes: [] });
-  await Promise.all(skus.map((sku) => put(`/products/${encodeURIComponent(sku)}`, sellableDraft(sku))));
+  await Promise.all(
+    skus.map(async (sku) => {
+      await put(`/products/${encodeURIComponent(sku)}`, sellableDraft(sku));
+      await put(`/prices/${encodeURIComponent(sku)}`, { prices: [TEST_PRICE] });
+    }),
+  );
 }

@@ -4,6 +4,8 @@ import { putCategory } from '../../shared/catalog/use-cases/categories';
 import type { CatalogPorts } from '../../shared/catalog/use-cases/ports';
 import { putProduct } from '../../shared/catalog/use-cases/products';
 import { CHANNELS } from '../../shared/platform/principals';
+import type { PricingPorts } from '../../shared/pricing';
+import { putBasePrices } from '../../shared/pricing/use-cases/price-book';
 
 /** The category the tests' products are in: no required attributes. */
 export const TEST_CATEGORY = 'general';
@@ -20,12 +22,27 @@ export const sellableDraft = (sku: string, extra: Partial<ProductDraft> = {}): P
   ...extra,
 });
 
-/** Puts the test category and a sellable product for each SKU that has none yet (idempotent). */
-export async function ensureProducts(ports: CatalogPorts, skus: string[]): Promise<void> {
+/** What every test product costs unless a test says otherwise: £10.00, in pence. */
+export const TEST_PRICE = { currency: 'GBP', amount: 1000 } as const;
+
+/**
+ * Puts the test category, and for each SKU that has none yet a sellable product with its base price
+ * (idempotent): the intakes refuse what the catalog does not know or the price book cannot price.
+ */
+export async function ensureProducts(
+  ports: CatalogPorts,
+  skus: string[],
+  prices: PricingPorts,
+): Promise<void> {
   await putCategory(ports, TEST_CATEGORY, { name: 'General', requiredAttributes: [] });
   const known = await ports.catalog.getProducts(skus, { consistent: true });
   await Promise.all(
-    skus.filter((sku) => !known.has(sku)).map((sku) => putProduct(ports, sku, sellableDraft(sku))),
+    skus
+      .filter((sku) => !known.has(sku))
+      .map(async (sku) => {
+        await putProduct(ports, sku, sellableDraft(sku));
+        await putBasePrices(prices, sku, { prices: [TEST_PRICE] });
+      }),
   );
 }
 

@@ -9,6 +9,7 @@ import { makeOrderPorts } from '../../shared/orders/adapters/runtime';
 import type { OrderInput } from '../../shared/orders/schemas';
 import type { OrderPorts } from '../../shared/orders/use-cases/ports';
 import { documentClient } from '../../shared/platform/clients';
+import { catalogProductFacts, makePricingPorts, type PricingPorts } from '../../shared/pricing';
 import { ensureProducts } from './catalog';
 import { freshTables, tablesOf } from './dynamo';
 
@@ -53,7 +54,7 @@ export const DC: LocationInput = {
  * The inventory and the order ports over the same tables, with the catalog's (`products`): what the
  * integration tests drive.
  */
-export type Ports = InventoryPorts & OrderPorts & { products: CatalogPorts };
+export type Ports = InventoryPorts & OrderPorts & { products: CatalogPorts; prices: PricingPorts };
 
 /** Ports over fresh tables in DynamoDB Local, with a store `S1` and a DC `DC1`. */
 export async function portsWithNetwork(
@@ -67,15 +68,19 @@ export async function portsWithNetwork(
     ...inventory,
     ...makeOrderPorts(doc, tablesOf(names), inventory),
     products,
+    prices: makePricingPorts(doc, names.pricing ?? '', catalogProductFacts(products), clock ? { clock } : {}),
   };
   await putLocation(ports, 'S1', STORE);
   await putLocation(ports, 'DC1', DC);
   return { ports, client };
 }
 
-/** Counts a SKU at a location, first making it a product every channel may sell (if it is none yet). */
+/**
+ * Counts a SKU at a location, first making it a product every channel may sell at the test price (if
+ * it is none yet).
+ */
 export async function stock(ports: Ports, sku: string, locationId: string, onHand: number, safetyStock = 0) {
-  await ensureProducts(ports.products, [sku]);
+  await ensureProducts(ports.products, [sku], ports.prices);
   await setCount(ports, sku, locationId, { onHand, safetyStock });
 }
 

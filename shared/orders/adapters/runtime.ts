@@ -11,8 +11,15 @@ import { type InventoryPorts, type Planner, runtimeInventoryPorts, stockReservat
 import { documentClient } from '../../platform/clients';
 import { requireEnv } from '../../platform/config';
 import { IdempotencyStore } from '../../platform/idempotency/store';
+import {
+  catalogProductFacts,
+  makePricingPorts,
+  noProductFacts,
+  orderPricing,
+  pricingTable,
+} from '../../pricing';
 import { ordersTable } from '../definition';
-import type { CustomerIdentity, OrderPorts, OrderQueryPorts } from '../use-cases/ports';
+import type { CancelPorts, CustomerIdentity, OrderPorts, OrderQueryPorts } from '../use-cases/ports';
 import { OrderStore } from './order-store';
 
 /** The customers context's use cases behind the intake's identity port. */
@@ -26,6 +33,7 @@ export interface OrderTables {
   orders: string;
   catalog: string;
   customers: string;
+  pricing: string;
 }
 
 /**
@@ -39,11 +47,18 @@ export function makeOrderPorts(
   inventory: InventoryPorts,
   planner?: Planner,
 ): OrderPorts {
+  // One clock for every context the intake writes: the inventory pool's (tests set it).
+  const clock = () => new Date(inventory.now());
   return {
     orders: new OrderStore(doc, tables.orders),
     orderKeys: new IdempotencyStore(doc, tables.orders),
     catalog: makeCatalogPorts(doc, tables.catalog).catalog,
-    customers: customerIdentity(makeCustomerPorts(doc, tables.customers, () => new Date(inventory.now()))),
+    customers: customerIdentity(makeCustomerPorts(doc, tables.customers, clock)),
+    pricing: orderPricing(
+      makePricingPorts(doc, tables.pricing, catalogProductFacts(makeCatalogPorts(doc, tables.catalog)), {
+        clock,
+      }),
+    ),
     stock: stockReservations(inventory, planner),
     transact: inventory.transact,
     now: inventory.now,
@@ -51,34 +66,47 @@ export function makeOrderPorts(
   };
 }
 
-let ports: OrderPorts | undefined;
 let intakePorts: OrderPorts | undefined;
+let cancelPorts: CancelPorts | undefined;
 let queryPorts: OrderQueryPorts | undefined;
 
 /**
- * The ports of a handler that places or cancels orders, built when its module loads: a missing
- * table name fails the cold start, naming the variable. The intake's handlers pass the planner
- * (the fulfillment context's sourcing profiles) that decides where a ship order's lines go; the
- * embedded runtime loads every handler in one process, so those ports are kept apart.
+ * The ports of the intake's handlers (HTTP and marketplace), built when the module loads: a missing
+ * table name fails the cold start, naming the variable. `planner` is the fulfillment context's
+ * sourcing profiles, which decide where a ship order's lines go.
  */
 export function runtimeOrderPorts(options: { planner?: Planner } = {}): OrderPorts {
-  const build = () =>
-    makeOrderPorts(
-      documentClient(),
-      {
-        orders: requireEnv(ordersTable.envVar),
-        catalog: requireEnv(catalogTable.envVar),
-        customers: requireEnv(customersTable.envVar),
-      },
-      runtimeInventoryPorts(),
-      options.planner,
-    );
-  if (options.planner) {
-    intakePorts ??= build();
-    return intakePorts;
+  intakePorts ??= makeOrderPorts(
+    documentClient(),
+    {
+      orders: requireEnv(ordersTable.envVar),
+      catalog: requireEnv(catalogTable.envVar),
+      customers: requireEnv(customersTable.envVar),
+      pricing: requireEnv(pricingTable.envVar),
+    },
+    runtimeInventoryPorts(),
+    options.planner,
+  );
+  return intakePorts;
+}
+
+/**
+ * The ports of the cancel handler: the order, the stock it holds and the promotion uses it counted
+ * (it reads no catalog and resolves no customer, so it is given neither table).
+ */
+export function runtimeCancelPorts(): CancelPorts {
+  if (!cancelPorts) {
+    const doc = documentClient();
+    const inventory = runtimeInventoryPorts();
+    cancelPorts = {
+      orders: new OrderStore(doc, requireEnv(ordersTable.envVar)),
+      stock: stockReservations(inventory),
+      pricing: orderPricing(makePricingPorts(doc, requireEnv(pricingTable.envVar), noProductFacts)),
+      transact: inventory.transact,
+      now: inventory.now,
+    };
   }
-  ports ??= build();
-  return ports;
+  return cancelPorts;
 }
 
 /** The ports of a handler that only reads orders (it is given only the orders table). */

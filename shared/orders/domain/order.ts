@@ -1,6 +1,7 @@
 import type { CustomerDecision } from '../../customers';
 import type { AllocatedLine, Delivery, PlacementDecision } from '../../inventory';
 import type { Channel } from '../../platform/principals';
+import type { AppliedPromotion, PricedLine, PromotionUse } from '../../pricing';
 import type { Customer } from '../schemas';
 
 /**
@@ -105,6 +106,17 @@ export type LineStatus =
   | 'CANCELLED'
   | 'PARTLY_CANCELLED';
 
+/** The prices an order was placed at (`OrderPrice` of the pricing context, without what did not apply). */
+export interface OrderPricing {
+  currency: string;
+  pricedAt: string;
+  quoteId?: string;
+  lines: Omit<PricedLine, 'notApplied'>[];
+  totals: { subtotal: number; discount: number; total: number };
+  promotions: AppliedPromotion[];
+  uses: PromotionUse[];
+}
+
 /** An order as stored; the stored record is also the source of its events. */
 export interface Order {
   orderId: string;
@@ -121,6 +133,14 @@ export interface Order {
   customerDecision?: CustomerDecision;
   delivery: Delivery;
   lines: OrderLine[];
+  /**
+   * What the order costs and why: the price of each line with its discounts and trace, the totals,
+   * the quote it took, and the promotion uses it counted. Kept apart from `lines`, which fulfilment
+   * rewrites, so returns refund exactly what was paid for the units they take back.
+   */
+  pricing?: OrderPricing;
+  /** What the catalog said of each product when it was sold (a return checks `finalSale`). */
+  products?: Record<string, { title: string; finalSale: boolean }>;
   decision: PlacementDecision;
   /** The fulfilment groups, current and past (rerouted ones stay, with their reason). */
   groups?: OrderGroup[];
@@ -179,6 +199,8 @@ export function orderView(order: Order) {
     ...(order.cancelCause ? { cancelCause: order.cancelCause } : {}),
     customer: order.customer,
     ...(order.customerId ? { customerId: order.customerId, customerDecision: order.customerDecision } : {}),
+    ...(order.pricing ? { pricing: order.pricing } : {}),
+    ...(order.products ? { products: order.products } : {}),
     delivery: order.delivery,
     // A cancelled order's lines are cancelled, whatever their groups had reached (nothing had left).
     lines: order.lines.map((line) => ({

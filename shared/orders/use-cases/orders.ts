@@ -10,6 +10,7 @@ import {
 import { concurrentUpdate, DomainError, idempotencyKeyReused, notFound } from '../../platform/errors';
 import { requestFingerprint, type StoredResponse } from '../../platform/idempotency/fingerprint';
 import type { Channel, Principal } from '../../platform/principals';
+import type { OrderPrice } from '../../pricing';
 import {
   canTransition,
   DISPATCHED_GROUP_STATUSES,
@@ -18,7 +19,7 @@ import {
   orderView,
 } from '../domain/order';
 import type { OrderInput } from '../schemas';
-import type { OrderPorts, OrderQueryPorts } from './ports';
+import type { CancelPorts, OrderPorts, OrderQueryPorts } from './ports';
 
 export interface PlaceOrderCommand {
   channel: Channel;
@@ -45,7 +46,7 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
   const { channel, scope, idempotencyKey, input } = command;
   const fingerprint = requestFingerprint({ channel, input });
   // What the channel may not sell is refused before any stock is looked at (422, per line).
-  await sellableProducts(ports, channel, input.lines);
+  const products = await sellableProducts(ports, channel, input.lines);
   // One id for every attempt of this intake: the customer's resolution is keyed by it.
   const orderId = ports.newId('ord');
   const customer = await ports.customers.resolve({
@@ -75,16 +76,27 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
     }
 
     const now = ports.now();
+    const priceRequest = {
+      channel,
+      customerId: customer.customerId,
+      currency: input.currency,
+      lines: input.lines,
+      quoteId: input.quoteId,
+      now,
+    };
     const stockRequest = {
       channel,
       orderId,
-      lines: input.lines,
+      lines: input.lines.map(({ sku, quantity }) => ({ sku, quantity })),
       delivery: input.delivery,
       ...(input.holdId ? { holdId: input.holdId } : {}),
       now,
     };
     let plan: StockPlan;
+    let price: OrderPrice;
     try {
+      // Priced first: a stale price or an unknown quote is answered before any stock is read.
+      price = await ports.pricing.price(priceRequest);
       plan = await ports.stock.reserve(stockRequest);
     } catch (error) {
       // A repeat of a request that succeeded meets its own effect (stock taken, hold consumed).
@@ -108,6 +120,13 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
       customerDecision: customer.decision,
       delivery: input.delivery,
       lines,
+      pricing: storedPricing(price),
+      products: Object.fromEntries(
+        input.lines.map((l) => {
+          const product = products.get(l.sku);
+          return [l.sku, { title: product?.title ?? l.sku, finalSale: product?.finalSale ?? false }];
+        }),
+      ),
       decision,
       createdAt: now,
       updatedAt: now,
@@ -125,6 +144,9 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
       items.push(ports.orders.channelOrderGuardOp(scope, input.channelOrderId, orderId));
     // The order's link to its customer exists exactly when the order does.
     items.push(ports.customers.linkOp(customer.customerId, orderId, channel, now));
+    // A limited promotion's use is counted in the same transaction: the limit holds exactly.
+    const usageIndex = items.length;
+    items.push(...price.usageOps);
     assertFitsOneTransaction(items.length, stockOps.length, 'order');
 
     const result = await ports.transact(items);
@@ -141,6 +163,8 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
       );
     }
     if (input.holdId && failed(0)) await ports.stock.explainHoldFailure(stockRequest);
+    // The last use of a limited promotion went to another order: 409 with the cart priced again.
+    await ports.pricing.explainUsageFailure(priceRequest, price, result.reasons.slice(usageIndex));
     if (attempt >= MAX_CONTENTION_ATTEMPTS) {
       throw concurrentUpdate(
         'The stock changed too often while placing the order; retry',
@@ -153,6 +177,19 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
       await contentionBackoff(attempt);
     }
   }
+}
+
+/** What an order keeps of its prices: all but what did not apply (the quote or the 409 told that). */
+function storedPricing(price: OrderPrice): NonNullable<Order['pricing']> {
+  return {
+    currency: price.currency,
+    pricedAt: price.pricedAt,
+    ...(price.quoteId ? { quoteId: price.quoteId } : {}),
+    lines: price.lines.map(({ notApplied: _notApplied, ...line }) => line),
+    totals: price.totals,
+    promotions: price.promotions,
+    uses: price.uses,
+  };
 }
 
 /** A channel sees only its own orders (others are "not found"); ops sees every order. */
@@ -189,7 +226,7 @@ export async function listOrdersByChannelOrderId(
  * a no-op. Refused once a unit has left a location (shipped, on its way to a pickup store, or
  * collected): that is a return. Fulfilment hears `OrderCancelled` and stops the order's workflow.
  */
-export async function cancelOrder(ports: OrderPorts, principal: Principal, orderId: string) {
+export async function cancelOrder(ports: CancelPorts, principal: Principal, orderId: string) {
   for (let attempt = 1; ; attempt++) {
     const order = await visibleOrder(ports, principal, orderId);
     if (order.status === 'CANCELLED') return orderView(order);
@@ -229,6 +266,8 @@ export async function cancelOrder(ports: OrderPorts, principal: Principal, order
     const items: TransactItem[] = [
       ports.orders.updateOp(order, next, now),
       ...ports.stock.releaseOps(orderId, held, 'order cancelled', now),
+      // The order's uses of limited promotions are given back with it.
+      ...ports.pricing.releaseUsageOps(order.pricing?.uses ?? [], now),
     ];
     const result = await ports.transact(items);
     if (result.kind === 'committed') {

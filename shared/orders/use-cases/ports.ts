@@ -4,6 +4,7 @@ import type { StockReservations } from '../../inventory';
 import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
 import type { IdempotencyRepository } from '../../platform/idempotency/store';
 import type { Channel } from '../../platform/principals';
+import type { OrderPricing } from '../../pricing';
 import type { Order } from '../domain/order';
 
 /** What the order use cases need from storage; the DynamoDB adapter implements it. */
@@ -35,6 +36,14 @@ export interface OrderQueryPorts {
   orders: OrderRepository;
 }
 
+/** Cancelling: the order, the stock it holds and the promotion uses it counted, in one transaction. */
+export interface CancelPorts extends OrderQueryPorts {
+  stock: Pick<StockReservations, 'releaseOps'>;
+  pricing: Pick<OrderPricing, 'releaseUsageOps'>;
+  transact(items: TransactItem[]): Promise<{ kind: 'committed' } | CancelledTransaction>;
+  now(): string;
+}
+
 /** Placing and cancelling orders: the orders table, the inventory pool, one transaction for both. */
 export interface OrderPorts extends OrderQueryPorts {
   orderKeys: IdempotencyRepository;
@@ -42,6 +51,8 @@ export interface OrderPorts extends OrderQueryPorts {
   catalog: CatalogRepository;
   /** Who the order's customer is, and the link of the order to them (the customers context). */
   customers: CustomerIdentity;
+  /** What the order costs, and the promotion uses to count in its transaction (the pricing context). */
+  pricing: OrderPricing;
   stock: StockReservations;
   transact(items: TransactItem[]): Promise<{ kind: 'committed' } | CancelledTransaction>;
   now(): string;

@@ -32,6 +32,7 @@ import { cancelOrder, getOrder, placeOrder } from '../../../shared/orders/use-ca
 import type { OrderPorts } from '../../../shared/orders/use-cases/ports';
 import { documentClient } from '../../../shared/platform/clients';
 import type { DomainError } from '../../../shared/platform/errors';
+import { catalogProductFacts, makePricingPorts, type PricingPorts } from '../../../shared/pricing';
 import { ensureProducts } from '../../support/catalog';
 import { freshTables, tablesOf } from '../../support/dynamo';
 import { DC, storeAt } from '../../support/network';
@@ -76,6 +77,7 @@ const pickupAt = (locationId: string, lines: { sku: string; quantity: number }[]
 describe('fulfilment', () => {
   let inventory: InventoryPorts;
   let catalog: CatalogPorts;
+  let prices: PricingPorts;
   let orders: OrderPorts;
   let ports: FulfilmentPorts;
   let answers: { token: string; outcome: unknown }[];
@@ -87,6 +89,7 @@ describe('fulfilment', () => {
     const doc = documentClient(client);
     inventory = makeInventoryPorts(doc, names.inventory ?? '');
     catalog = makeCatalogPorts(doc, names.catalog ?? '');
+    prices = makePricingPorts(doc, names.pricing ?? '', catalogProductFacts(catalog));
     profileStore = new ProfileStore(doc, names.fulfillment ?? '');
     orders = makeOrderPorts(
       doc,
@@ -116,7 +119,7 @@ describe('fulfilment', () => {
   });
 
   const count = async (sku: string, locationId: string, onHand: number) => {
-    await ensureProducts(catalog, [sku]);
+    await ensureProducts(catalog, [sku], prices);
     return setCount(inventory, sku, locationId, { onHand });
   };
   const place = async (input: OrderInput, channel: 'web' | 'store' = 'web') => {

@@ -26,7 +26,7 @@ describe('counts that never lose a sale', () => {
 
   beforeEach(async () => {
     ({ ports } = await portsWithNetwork());
-    await ensureProducts(ports.products, ['TEE']);
+    await ensureProducts(ports.products, ['TEE'], ports.prices);
     await count(20, at(-60), 'opening');
   });
 

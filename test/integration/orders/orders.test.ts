@@ -116,7 +116,7 @@ describe('placeOrder', () => {
 
   it('refuses a product no location stocks with the field and writes nothing', async () => {
     await stock(ports, 'TEE', 'DC1', 5);
-    await ensureProducts(ports.products, ['CAP']);
+    await ensureProducts(ports.products, ['CAP'], ports.prices);
 
     const error = await rejection(
       intake(

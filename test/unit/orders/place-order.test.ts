@@ -56,6 +56,30 @@ function fakePorts(
     orders: repository,
     orderKeys,
     catalog: fakeCatalog(options.products),
+    pricing: {
+      price: async (request) => ({
+        currency: 'GBP',
+        pricedAt: request.now,
+        lines: request.lines.map((l) => ({
+          sku: l.sku,
+          quantity: l.quantity,
+          unitBase: 1000,
+          unitPrice: 1000,
+          lineSubtotal: 1000 * l.quantity,
+          discounts: [],
+          discountTotal: 0,
+          lineTotal: 1000 * l.quantity,
+          trace: [],
+          notApplied: [],
+        })),
+        totals: { subtotal: 0, discount: 0, total: 0 },
+        promotions: [],
+        uses: [],
+        usageOps: [],
+      }),
+      explainUsageFailure: async () => {},
+      releaseUsageOps: () => [],
+    },
     customers: {
       resolve: async (c) => ({
         customerId: `cus_${c.orderId}`,
