@@ -100,10 +100,11 @@ export interface CommerceApiProps {
  * throttling on the stage, and gateway errors in the API's own error format.
  *
  * The channel of a request comes from its API key: functions with `apiKeys: true` receive
- * `API_KEY_CHANNELS`, a JSON map from API key id to principal, and look up
- * `requestContext.identity.apiKeyId` in it. A method requires a gateway key exactly when its function
- * has `apiKeys: true`: public routes need none, and the routes a location's own systems call
- * (`access: 'location'`) need none either, because their handler checks the location's own key.
+ * `API_KEY_CHANNELS`, a JSON map from API key id to principal ({@link apiKeyChannelsJson}, which the
+ * stack holding the functions passes on), and look up `requestContext.identity.apiKeyId` in it. A
+ * method requires a gateway key exactly when its function has `apiKeys: true`: public routes need
+ * none, and the routes a location's own systems call (`access: 'location'`) need none either,
+ * because their handler checks the location's own key.
  */
 export class CommerceApi extends Construct {
   /** The REST API. */
@@ -160,6 +161,8 @@ export class CommerceApi extends Construct {
 
     // Keys are created standalone (no `stages`): attaching them to the stage would make every
     // function depend on the deployment that depends on the functions. Usage plans associate them.
+    // A function's own stack may depend on the keys (for the key map) while the methods here depend
+    // on the functions: the keys depend on nothing.
     const apiKeys: Record<string, { key: apigw.ApiKey; principal: string }> = {};
     const usagePlans: Record<string, apigw.UsagePlan> = {};
     for (const client of props.clients) {
@@ -198,9 +201,9 @@ export class CommerceApi extends Construct {
       if (trigger.kind !== 'http') {
         continue;
       }
-      if (fn.definition.apiKeys === true) {
-        fn.useApiKeyChannels(this.apiKeyChannelsJson);
-      }
+      // The integration creates the function's invoke permission in the method's scope, so in this
+      // stack, next to the method and stage it names: a function in another (nested) stack is only
+      // referred to by its ARN, and that stack needs nothing from this one but the key map.
       this.api.root
         .resourceForPath(trigger.path)
         .addMethod(

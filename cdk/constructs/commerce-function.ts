@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { ENV, FUNCTION_DEFAULTS, type FunctionDefinition } from '../../shared/platform/definitions';
 import type { CommerceTable } from './commerce-table';
 import { DeadLetterQueue } from './dead-letter-queue';
-import { wildcardResourceFinding } from './nag';
+import { acknowledgeWildcardResource } from './nag';
 import type { CommerceWorkflow } from './workflows';
 
 /** The repository root: `entry` paths in the definitions are relative to it. */
@@ -235,10 +235,11 @@ export class CommerceFunction extends Construct {
   private grantOnExecutions(workflow: CommerceWorkflow, actions: string[], doing: string): void {
     iam.Grant.addToPrincipal({ grantee: this.function, actions, resourceArns: [workflow.executionsArn] });
     this.useWorkflowArn(workflow);
-    Validations.of(this).acknowledge({
-      id: wildcardResourceFinding(this, workflow.executionsArn),
-      reason: `${actions.join(', ')} on executions of ${workflow.definition.name} only: its executions are named at run time after their business id (an order id, a group id), so ${doing} names every execution of that one state machine; nothing wider, and no other action on them.`,
-    });
+    acknowledgeWildcardResource(
+      this,
+      workflow.executionsArn,
+      `${actions.join(', ')} on executions of ${workflow.definition.name} only: its executions are named at run time after their business id (an order id, a group id), so ${doing} names every execution of that one state machine; nothing wider, and no other action on them.`,
+    );
   }
 
   /** Tells the function a workflow's state machine ARN through the workflow's env var. */

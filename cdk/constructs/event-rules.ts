@@ -42,15 +42,20 @@ const SCHEDULE_HANDLER_RETRY: AsyncRetry = { retryAttempts: 0, maxEventAge: Dura
 export interface EventRulesProps {
   /** The bus the `busRules` listen on. */
   readonly bus: events.IEventBus;
-  /** Every function, by definition name. */
+  /**
+   * The functions, by definition name: every rule's target function is one of them, and each with a
+   * `schedule` trigger gets its schedule.
+   */
   readonly functions: ReadonlyMap<string, CommerceFunction>;
+  /** The bus rules to build. @default every entry of `busRules` in the definitions */
+  readonly rules?: readonly BusRule[];
   /** Target of rules whose target is `{ auditLog: true }`. */
   readonly auditLog: logs.ILogGroup;
 }
 
 /**
- * EventBridge wiring built from the definitions: one rule per entry of `busRules` on the commerce
- * bus, and one schedule rule (default bus) per function with a `schedule` trigger. Every target has
+ * EventBridge wiring built from the definitions: one rule per bus rule on the commerce bus, and one
+ * schedule rule (default bus) per function with a `schedule` trigger. Every target has
  * an explicit retry policy and its own dead-letter queue; a function target also sends invocations
  * that fail in the handler to its asynchronous failure queue.
  */
@@ -63,7 +68,7 @@ export class EventRules extends Construct {
   constructor(scope: Construct, id: string, props: EventRulesProps) {
     super(scope, id);
     const rules = new Map<string, events.Rule>();
-    for (const definition of busRules) {
+    for (const definition of props.rules ?? busRules) {
       assertTriggerMatches(definition, props.functions);
       const rule = new events.Rule(this, definition.name, {
         eventBus: props.bus,

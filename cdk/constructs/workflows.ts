@@ -14,7 +14,7 @@ import {
   workflowsUsedBy,
 } from '../../shared/platform/definitions';
 import { type CommerceFunction, PROJECT_ROOT } from './commerce-function';
-import { wildcardResourceFinding } from './nag';
+import { acknowledgeWildcardResource } from './nag';
 
 /** A `${Name}` placeholder, as the local runner fills it too (`substitute` in `local/workflows/lint.ts`). */
 const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
@@ -304,10 +304,11 @@ export class CommerceWorkflow extends Construct {
         }),
       );
     }
-    Validations.of(this).acknowledge({
-      id: wildcardResourceFinding(this, child.executionsArn),
-      reason: `A child execution of ${child.definition.name} is named at run time after its business id (a group id), so DescribeExecution/StopExecution, which startExecution.sync:2 needs, name every execution of that one state machine; nothing wider.`,
-    });
+    acknowledgeWildcardResource(
+      this,
+      child.executionsArn,
+      `A child execution of ${child.definition.name} is named at run time after its business id (a group id), so DescribeExecution/StopExecution, which startExecution.sync:2 needs, name every execution of that one state machine; nothing wider.`,
+    );
   }
 }
 
@@ -317,6 +318,11 @@ export interface WorkflowsProps {
   readonly functions: ReadonlyMap<string, CommerceFunction>;
   /** The workflows to deploy. @default every entry of `workflows` in the definitions */
   readonly definitions?: readonly WorkflowDefinition[];
+  /**
+   * Where a workflow's state machine is built (the stack of the context that declares it); the
+   * checks and the wiring still see every workflow at once. @default this construct
+   */
+  readonly scopeOf?: (definition: WorkflowDefinition) => Construct;
 }
 
 /**
@@ -358,7 +364,8 @@ export class Workflows extends Construct {
       for (const [placeholder, name] of Object.entries(definition.workflows ?? {})) {
         substitutions[placeholder] = build(byName.get(name)!).stateMachine.stateMachineArn;
       }
-      const workflow = new CommerceWorkflow(this, definition.name, { definition, substitutions });
+      const scope = props.scopeOf?.(definition) ?? this;
+      const workflow = new CommerceWorkflow(scope, definition.name, { definition, substitutions });
       built.set(definition.name, workflow);
       return workflow;
     };

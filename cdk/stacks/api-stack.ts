@@ -1,17 +1,22 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
-import { functions, type TableKey, WORKFLOW_USES, type WorkflowUse } from '../../shared/platform/definitions';
+import { Construct } from 'constructs';
+import { type TableKey, WORKFLOW_USES, type WorkflowUse } from '../../shared/platform/definitions';
 import { apiClientsOf } from '../config';
 import { CommerceApi, pascal } from '../constructs/commerce-api';
-import { CommerceFunction } from '../constructs/commerce-function';
+import type { CommerceFunction } from '../constructs/commerce-function';
 import type { CommerceTable } from '../constructs/commerce-table';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
-import { EventRules } from '../constructs/event-rules';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
-import { StreamSubscriptions } from '../constructs/stream-subscriptions';
 import { type CommerceWorkflow, Workflows } from '../constructs/workflows';
+import {
+  contextGroupCycles,
+  contextGroups,
+  STATELESS_DEFINITIONS,
+  type StatelessDefinitions,
+} from './context-groups';
+import { ContextStack } from './context-stack';
 
 /** What the API stack takes from the data stack. */
 export interface ApiStackProps extends StackProps {
@@ -21,62 +26,83 @@ export interface ApiStackProps extends StackProps {
   readonly bus: events.IEventBus;
   /** Target of the audit rule. */
   readonly auditLog: logs.ILogGroup;
+  /** What to build. @default the definitions of `shared/platform/definitions.ts` */
+  readonly definitions?: StatelessDefinitions;
 }
 
 /**
- * The stateless half: one Lambda function per entry of `functions`, with grants from its `reads`,
- * `writes`, `putsEvents` and what it does with workflows (`startsWorkflows`, `stopsWorkflows`,
- * `readsWorkflows`, `answersWorkflows`); one state machine per entry of `workflows`; the REST API
- * with per-channel keys; the bus rules, the schedule and the stream subscriptions of the outbox
- * publisher, each with a dead-letter queue; and the operations dashboard with an alarm per
- * dead-letter queue and per workflow. Safe to destroy and redeploy: it holds no data beyond what sits
- * in dead-letter queues (and running executions, which a destroy stops).
+ * The stateless half, `CommerceApi`: a nested stack per bounded context (and one for the platform's
+ * own functions), each holding that context's functions with the grants of their definitions, its
+ * workflows' state machines, the bus rules, schedules and stream subscriptions that invoke its
+ * functions with their dead-letter queues, and the alarms on those (see {@link ContextStack}); and,
+ * in this stack itself, the REST API with per-client keys and usage plans, the operations dashboard
+ * and every output. Safe to destroy and redeploy: it holds no data beyond what sits in dead-letter
+ * queues (and running executions, which a destroy stops).
  *
- * The state machines live here, next to the functions they invoke and that use them: the data
- * stack knows nothing of either, so the two stacks keep a one-way dependency.
+ * Why nested stacks: CloudFormation allows 500 resources in a template, and a context brings about
+ * five per function. One deployment still creates, updates or rolls back all of it at once; values
+ * cross between the nested stacks as parameters and outputs through this stack, not as exports that
+ * would block removing a function; and the API, its URL and its keys stay where they were.
+ *
+ * The state machines live next to the functions they invoke: the data stack knows nothing of them,
+ * so the data and API stacks keep a one-way dependency.
  */
 export class ApiStack extends Stack {
-  /** The functions, by definition name. */
+  /** The nested stack of each context, and the platform's, by group name (`orders`, `platform`). */
+  public readonly contexts: ReadonlyMap<string, ContextStack>;
+  /** The functions, by definition name, whichever nested stack holds them. */
   public readonly functions: ReadonlyMap<string, CommerceFunction>;
   /** The REST API with its keys and usage plans. */
   public readonly api: CommerceApi;
-  /** Bus rules and schedules. */
-  public readonly eventRules: EventRules;
-  /** Stream subscriptions of the outbox publisher. */
-  public readonly streams: StreamSubscriptions;
-  /** The workflows' state machines. */
+  /** The workflows' state machines, by workflow name. */
   public readonly workflows: Workflows;
+  /** Bus rules, by rule name, whichever nested stack holds them. */
+  public readonly rules: ReadonlyMap<string, events.Rule>;
+  /** Schedule rules, by function name. */
+  public readonly schedules: ReadonlyMap<string, events.Rule>;
+  /** On-failure queue of each function subscribed to table streams, by function name. */
+  public readonly streamFailureQueues: ReadonlyMap<string, DeadLetterQueue>;
   /** Dashboard, dead-letter and workflow alarms. */
   public readonly operations: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, {
       description:
-        'connected-commerce: functions, workflows, REST API, event rules, schedule, stream publisher, dashboard',
+        'connected-commerce: REST API, dashboard, and a nested stack per context with its functions, workflows, event rules, schedules and stream subscriptions',
       ...props,
     });
-
-    const built = new Map<string, CommerceFunction>();
-    for (const definition of functions) {
-      const fn = new CommerceFunction(this, definition.name, { definition });
-      const tableKeys = new Set<TableKey>([...definition.reads, ...definition.writes]);
-      for (const key of tableKeys) {
-        const table = props.tables[key];
-        if (!table) throw new Error(`${definition.name} uses table ${key}, which is not defined`);
-        fn.grantTable(table, {
-          read: definition.reads.includes(key),
-          write: definition.writes.includes(key),
-        });
-      }
-      if (definition.putsEvents) {
-        fn.grantPutEvents(props.bus);
-      }
-      built.set(definition.name, fn);
+    const definitions = props.definitions ?? STATELESS_DEFINITIONS;
+    const groups = contextGroups(definitions);
+    const cycles = contextGroupCycles(groups);
+    if (cycles.length > 0) {
+      throw new Error(`The contexts cannot be deployed as nested stacks:\n- ${cycles.join('\n- ')}`);
     }
+
+    // Constructs with no resources of their own keep the nested stacks apart from the API's ids.
+    const holder = new Construct(this, 'Contexts');
+    const contexts = new Map<string, ContextStack>();
+    const built = new Map<string, CommerceFunction>();
+    const stackOfWorkflow = new Map<string, ContextStack>();
+    for (const group of groups) {
+      const context = new ContextStack(holder, {
+        group,
+        tables: props.tables,
+        bus: props.bus,
+        auditLog: props.auditLog,
+      });
+      contexts.set(group.name, context);
+      for (const [name, fn] of context.functions) built.set(name, fn);
+      for (const workflow of group.workflows) stackOfWorkflow.set(workflow.name, context);
+    }
+    this.contexts = contexts;
     this.functions = built;
     const all = [...built.values()];
 
-    this.workflows = new Workflows(this, 'Workflows', { functions: built });
+    this.workflows = new Workflows(this, 'Workflows', {
+      functions: built,
+      definitions: definitions.workflows,
+      scopeOf: (definition) => stackOfWorkflow.get(definition.name)!.workflowScope,
+    });
     // One kind of Step Functions rights per way a function uses a workflow.
     const grants: Record<WorkflowUse, (fn: CommerceFunction, workflow: CommerceWorkflow) => void> = {
       startsWorkflows: (fn, workflow) => fn.grantStartWorkflow(workflow),
@@ -99,6 +125,7 @@ export class ApiStack extends Stack {
     }
 
     this.api = new CommerceApi(this, 'CommerceApi', { functions: all, clients: apiClientsOf(this) });
+    for (const context of contexts.values()) context.useApiKeyChannels(this.api.apiKeyChannelsJson);
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the commerce API' });
     for (const [name, { key, principal }] of Object.entries(this.api.apiKeys)) {
       new CfnOutput(this, `ApiKeyId${pascal(name)}`, {
@@ -106,19 +133,17 @@ export class ApiStack extends Stack {
         description: `API key id of ${name} (${principal}); the value: aws apigateway get-api-key --include-value --api-key <id>`,
       });
     }
-    this.eventRules = new EventRules(this, 'EventRules', {
-      bus: props.bus,
-      functions: built,
-      auditLog: props.auditLog,
-    });
-    this.streams = new StreamSubscriptions(this, 'StreamSubscriptions', {
-      functions: all,
-      tables: props.tables,
-    });
+
+    const contextStacks = [...contexts.values()];
+    this.rules = new Map(contextStacks.flatMap((c) => [...c.eventRules.rules]));
+    this.schedules = new Map(contextStacks.flatMap((c) => [...c.eventRules.schedules]));
+    this.streamFailureQueues = new Map(contextStacks.flatMap((c) => [...c.streams.failureQueues]));
 
     const deadLetterQueues = this.node
       .findAll()
       .filter((c): c is DeadLetterQueue => c instanceof DeadLetterQueue);
+    // The dashboard lives here, next to the API it shows, and reads every nested stack's metrics
+    // through their outputs; each alarm lives next to the queue or state machine it watches.
     this.operations = new OperationsDashboard(this, 'Operations', {
       api: this.api.api,
       functions: all,

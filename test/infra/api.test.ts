@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { API_CLIENTS_CONTEXT } from '../../cdk/config';
 import { CHANNELS, functions, type Principal } from '../../shared/platform/definitions';
-import { environmentOf, logicalIdOf, resourcesOf, synthesizeCommerce } from './synthesize';
+import { environmentOf, idOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
 const methods = Object.values(resourcesOf(api, 'AWS::ApiGateway::Method'));
@@ -26,7 +26,30 @@ describe('REST API', () => {
         HttpMethod: trigger.method,
         Integration: { Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' },
       });
-      expect(JSON.stringify(methodOf(definition.name).Integration)).toContain(logicalIdOf(fn.function));
+      expect(JSON.stringify(methodOf(definition.name).Integration)).toContain(idOf(fn.function));
+    }
+  });
+
+  it('lets API Gateway invoke each http function from its own method on the stage, and from nothing else', () => {
+    const permissions = Object.values(resourcesOf(api, 'AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+    );
+
+    expect(permissions).toHaveLength(httpFunctions.length);
+    for (const { definition, trigger } of httpFunctions) {
+      const arn = { 'Fn::GetAtt': [idOf(stacks.api.functions.get(definition.name)!.function), 'Arn'] };
+      const own = permissions.filter(
+        (p) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(arn),
+      );
+      expect({ name: definition.name, permissions: own.length }).toEqual({
+        name: definition.name,
+        permissions: 1,
+      });
+      expect(own[0]?.Properties).toMatchObject({ Action: 'lambda:InvokeFunction' });
+      const source = JSON.stringify(own[0]?.Properties.SourceArn);
+      expect(source).toContain(`{"Ref":"${idOf(stacks.api.api.api)}"}`);
+      expect(source).toContain(`{"Ref":"${idOf(stacks.api.api.api.deploymentStage)}"}`);
+      expect(source).toContain(`"/${trigger.method}${trigger.path.replace(/\{[^}]+\}/g, '*')}"`);
     }
   });
 
@@ -142,7 +165,7 @@ describe('API keys', () => {
 
   it('maps every key id to its principal in API_KEY_CHANNELS of each function that uses keys', () => {
     const expected = Object.fromEntries(
-      principals.map((principal) => [logicalIdOf(stacks.api.api.apiKeys[principal]!.key), principal]),
+      principals.map((principal) => [idOf(stacks.api.api.apiKeys[principal]!.key), principal]),
     );
 
     for (const definition of functions) {
@@ -202,7 +225,7 @@ describe('API clients from the deployment configuration', () => {
     // Retiring generation 1 keeps generation 2's key: the same construct, the same key value.
     const retired = withClients([{ id: 'web', principal: 'web', keyGenerations: [2] }]);
     expect(Object.keys(retired.keys)).toEqual(['web-g2']);
-    expect(logicalIdOf(retired.keys['web-g2']!.key)).toBe(logicalIdOf(keys['web-g2']!.key));
+    expect(idOf(retired.keys['web-g2']!.key)).toBe(idOf(keys['web-g2']!.key));
   });
 
   it('refuses to synthesize without clients, or with a principal that is not one', () => {

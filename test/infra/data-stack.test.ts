@@ -1,12 +1,11 @@
 import { tables } from '../../shared/platform/definitions';
-import { logicalIdOf, synthesizeCommerce } from './synthesize';
+import { idOf, synthesizeCommerce } from './synthesize';
 
 const { data, stacks } = synthesizeCommerce();
 
 describe('data stack', () => {
   it.each(Object.values(tables))('keeps the $key table on demand, recoverable and streamed', (definition) => {
-    const table =
-      data.findResources('AWS::DynamoDB::Table')[logicalIdOf(stacks.data.tables[definition.key]!)];
+    const table = data.findResources('AWS::DynamoDB::Table')[idOf(stacks.data.tables[definition.key]!)];
 
     expect(table).toMatchObject({
       DeletionPolicy: 'Retain',
@@ -30,8 +29,7 @@ describe('data stack', () => {
   it.each(Object.values(tables))(
     'gives the $key table every index of its definition, projecting all',
     (definition) => {
-      const table =
-        data.findResources('AWS::DynamoDB::Table')[logicalIdOf(stacks.data.tables[definition.key]!)];
+      const table = data.findResources('AWS::DynamoDB::Table')[idOf(stacks.data.tables[definition.key]!)];
 
       expect(table?.Properties.GlobalSecondaryIndexes).toEqual(
         definition.indexes.map((index) => ({
@@ -48,16 +46,16 @@ describe('data stack', () => {
 
   it('archives every event on the bus for 90 days', () => {
     data.hasResourceProperties('AWS::Events::Archive', {
-      SourceArn: { 'Fn::GetAtt': [logicalIdOf(stacks.data.bus), 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [idOf(stacks.data.bus), 'Arn'] },
       EventPattern: { account: [{ Ref: 'AWS::AccountId' }] },
       RetentionDays: 90,
     });
   });
 
   it('outputs the name and ARN of the bus, whose name CloudFormation makes unique per stack', () => {
-    data.hasOutput('EventBusName', { Value: { Ref: logicalIdOf(stacks.data.bus) } });
-    data.hasOutput('EventBusArn', { Value: { 'Fn::GetAtt': [logicalIdOf(stacks.data.bus), 'Arn'] } });
-    const bus = data.findResources('AWS::Events::EventBus')[logicalIdOf(stacks.data.bus)];
+    data.hasOutput('EventBusName', { Value: { Ref: idOf(stacks.data.bus) } });
+    data.hasOutput('EventBusArn', { Value: { 'Fn::GetAtt': [idOf(stacks.data.bus), 'Arn'] } });
+    const bus = data.findResources('AWS::Events::EventBus')[idOf(stacks.data.bus)];
     expect(bus?.Properties.Name).not.toBe('commerce');
   });
 
@@ -67,7 +65,7 @@ describe('data stack', () => {
 
     expect(document).toContain('events.amazonaws.com');
     expect(document).toContain('logs:PutLogEvents');
-    expect(document).toContain(logicalIdOf(stacks.data.auditLog));
+    expect(document).toContain(idOf(stacks.data.auditLog));
     data.resourceCountIs('Custom::CloudwatchLogResourcePolicy', 0);
   });
 });

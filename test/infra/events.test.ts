@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { DeadLetterQueue } from '../../cdk/constructs/dead-letter-queue';
 import { busRules, functions } from '../../shared/platform/definitions';
-import { logicalIdOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
+import { idOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
 const rules = Object.values(resourcesOf(api, 'AWS::Events::Rule'));
@@ -24,7 +24,7 @@ describe('bus rules', () => {
     const rule = ruleFor(definition.description);
 
     expect(rule.EventPattern).toEqual(definition.eventPattern);
-    expect(JSON.stringify(rule.EventBusName)).toContain(logicalIdOf(stacks.data.bus));
+    expect(JSON.stringify(rule.EventBusName)).toContain(idOf(stacks.data.bus));
   });
 
   it.each(busRules)('delivers $name to the target its definition names', (definition) => {
@@ -32,10 +32,10 @@ describe('bus rules', () => {
 
     if ('function' in definition.target) {
       const fn = stacks.api.functions.get(definition.target.function)!;
-      expect(target?.Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(fn.function), 'Arn'] });
+      expect(target?.Arn).toEqual({ 'Fn::GetAtt': [idOf(fn.function), 'Arn'] });
     } else {
       expect(JSON.stringify(target?.Arn)).toContain(':log-group:');
-      expect(JSON.stringify(target?.Arn)).toContain(logicalIdOf(stacks.data.auditLog));
+      expect(JSON.stringify(target?.Arn)).toContain(idOf(stacks.data.auditLog));
     }
   });
 
@@ -55,7 +55,7 @@ describe('bus rules', () => {
   });
 
   it('lets EventBridge send to a rule dead-letter queue only for that rule', () => {
-    const allRules = [...stacks.api.eventRules.rules.values(), ...stacks.api.eventRules.schedules.values()];
+    const allRules = [...stacks.api.rules.values(), ...stacks.api.schedules.values()];
 
     for (const rule of allRules) {
       const [target] = propertiesOf(api, 'AWS::Events::Rule', rule).Targets as Target[];
@@ -67,7 +67,7 @@ describe('bus rules', () => {
             Match.objectLike({
               Action: 'sqs:SendMessage',
               Principal: { Service: 'events.amazonaws.com' },
-              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalIdOf(rule), 'Arn'] } } },
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [idOf(rule), 'Arn'] } } },
             }),
           ]),
         }),
@@ -82,7 +82,7 @@ describe('bus rules', () => {
     api.resourceCountIs('AWS::Lambda::EventInvokeConfig', asyncFunctions.length);
     for (const definition of asyncFunctions) {
       api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        FunctionName: { Ref: logicalIdOf(stacks.api.functions.get(definition.name)!.function) },
+        FunctionName: { Ref: idOf(stacks.api.functions.get(definition.name)!.function) },
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       });
     }
@@ -106,7 +106,7 @@ describe('schedule', () => {
         ScheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
         Targets: [
           Match.objectLike({
-            Arn: { 'Fn::GetAtt': [logicalIdOf(fn.function), 'Arn'] },
+            Arn: { 'Fn::GetAtt': [idOf(fn.function), 'Arn'] },
             RetryPolicy: Match.anyValue(),
             DeadLetterConfig: Match.anyValue(),
           }),
@@ -131,19 +131,19 @@ describe('stream publisher', () => {
     'reads the $table stream into $name with partial batch failures and an on-failure queue',
     ({ name, table }) => {
       const fn = stacks.api.functions.get(name)!;
-      const queue = stacks.api.streams.failureQueues.get(name)!;
+      const queue = stacks.api.streamFailureQueues.get(name)!;
 
       api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        FunctionName: { Ref: logicalIdOf(fn.function) },
+        FunctionName: { Ref: idOf(fn.function) },
         EventSourceArn: {
-          'Fn::ImportValue': Match.stringLikeRegexp(`${logicalIdOf(stacks.data.tables[table]!)}StreamArn`),
+          'Fn::ImportValue': Match.stringLikeRegexp(`${idOf(stacks.data.tables[table]!)}StreamArn`),
         },
         StartingPosition: 'TRIM_HORIZON',
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: true,
         MaximumRetryAttempts: Match.anyValue(),
         MaximumRecordAgeInSeconds: Match.anyValue(),
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(queue), 'Arn'] } } },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf(queue), 'Arn'] } } },
       });
     },
   );
@@ -154,11 +154,9 @@ describe('dead-letter queues', () => {
 
   it('encrypts every queue and refuses requests without TLS', () => {
     for (const queue of queues) {
-      expect(resourcesOf(api, 'AWS::SQS::Queue')[logicalIdOf(queue)]?.Properties.SqsManagedSseEnabled).toBe(
-        true,
-      );
+      expect(resourcesOf(api, 'AWS::SQS::Queue')[idOf(queue)]?.Properties.SqsManagedSseEnabled).toBe(true);
       api.hasResourceProperties('AWS::SQS::QueuePolicy', {
-        Queues: [{ Ref: logicalIdOf(queue) }],
+        Queues: [{ Ref: idOf(queue) }],
         PolicyDocument: Match.objectLike({
           Statement: Match.arrayWith([
             Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -176,7 +174,7 @@ describe('dead-letter queues', () => {
     for (const queue of queues) {
       api.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(queue), 'QueueName'] } }],
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(queue), 'QueueName'] } }],
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });

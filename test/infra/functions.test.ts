@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { ENV, functions, tables } from '../../shared/platform/definitions';
-import { environmentOf, logicalIdOf, resourcesOf, synthesizeCommerce } from './synthesize';
+import { environmentOf, idOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
 const lambdas = resourcesOf(api, 'AWS::Lambda::Function');
@@ -11,13 +11,13 @@ function lambdaOf(name: string) {
   if (fn === undefined) {
     throw new Error(`no function ${name}`);
   }
-  return { fn, resource: lambdas[logicalIdOf(fn.function)] };
+  return { fn, resource: lambdas[idOf(fn.function)] };
 }
 
 /** Every statement of the default policy of a function's role. */
 function statementsOf(name: string): Array<{ Action: string | string[]; Resource: unknown }> {
   const { fn } = lambdaOf(name);
-  const role = logicalIdOf(fn.function.role!);
+  const role = idOf(fn.function.role!);
   const policy = Object.values(policies).find((p) =>
     (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === role),
   );
@@ -56,9 +56,9 @@ describe('functions', () => {
   it.each(functions)('logs $name to its own log group with a retention', ({ name }) => {
     const { fn, resource } = lambdaOf(name);
 
-    const logGroup = resourcesOf(api, 'AWS::Logs::LogGroup')[logicalIdOf(fn.logGroup)];
+    const logGroup = resourcesOf(api, 'AWS::Logs::LogGroup')[idOf(fn.logGroup)];
 
-    expect(resource?.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logicalIdOf(fn.logGroup) } });
+    expect(resource?.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: idOf(fn.logGroup) } });
     expect(logGroup?.Properties.RetentionInDays).toBe(30);
   });
 

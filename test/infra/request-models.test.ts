@@ -7,7 +7,7 @@ import {
   requestModelSchema,
 } from '../../cdk/constructs/request-models';
 import { functions } from '../../shared/platform/definitions';
-import { logicalIdOf, resourcesOf, synthesizeCommerce } from './synthesize';
+import { idOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
 const methods = Object.values(resourcesOf(api, 'AWS::ApiGateway::Method'));
@@ -59,7 +59,7 @@ describe('request models: API Gateway validates bodies at the edge from the zod 
     expect(methodOf(name).RequestModels).toEqual({ 'application/json': { Ref: model.logicalId } });
     expect(model.properties).toMatchObject({
       ContentType: 'application/json',
-      RestApiId: { Ref: logicalIdOf(stacks.api.api.api) },
+      RestApiId: { Ref: idOf(stacks.api.api.api) },
     });
   });
 

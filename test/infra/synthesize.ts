@@ -4,37 +4,221 @@ import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { addCommerceStacks, type CommerceStacks } from '../../cdk/commerce-app';
+import type { StatelessDefinitions } from '../../cdk/stacks/context-groups';
+
+/** A CloudFormation template as JSON. */
+export interface TemplateJson {
+  Parameters?: Record<string, unknown>;
+  Resources?: Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown> } & Record<string, unknown>
+  >;
+  Outputs?: Record<string, { Value: unknown } & Record<string, unknown>>;
+  [section: string]: unknown;
+}
 
 /** The app as `cdk synth` builds it, with its templates. */
 export interface SynthesizedCommerce {
   readonly app: App;
   readonly stacks: CommerceStacks;
+  /** The `CommerceData` template. */
   readonly data: Template;
+  /**
+   * The stateless side as one template: `CommerceApi` and every nested stack under it, flattened
+   * ({@link flattenStack}). Assertions on it hold wherever a resource lives; {@link idOf} names a
+   * resource in it.
+   */
   readonly api: Template;
+  /** Every stack of the app, top-level and nested, with its own template as CloudFormation gets it. */
+  readonly templates: ReadonlyMap<Stack, TemplateJson>;
 }
 
 /**
  * Builds the stacks with the context of `cdk.json` (feature flags), but without esbuild bundling:
- * the templates are the same, only the asset hashes differ, and a test run stays fast.
+ * the templates are the same, only the asset hashes differ, and a test run stays fast. `context`
+ * adds to or (with `undefined`) removes from that context; `definitions` replaces the functions,
+ * rules and workflows of the definitions module.
  */
-export function synthesizeCommerce(context: Record<string, unknown> = {}): SynthesizedCommerce {
+export function synthesizeCommerce(
+  context: Record<string, unknown> = {},
+  definitions?: StatelessDefinitions,
+): SynthesizedCommerce {
   const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
     context?: Record<string, unknown>;
   };
   const merged: Record<string, unknown> = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context };
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
   const app = new App({ context: merged });
-  const stacks = addCommerceStacks(app);
-  return { app, stacks, data: Template.fromStack(stacks.data), api: Template.fromStack(stacks.api) };
+  const stacks = addCommerceStacks(app, {}, definitions);
+  const templates = new Map<Stack, TemplateJson>(
+    app.node
+      .findAll()
+      .filter(Stack.isStack)
+      // Template.fromStack refuses a template with a dependency cycle.
+      .map((stack) => [stack, Template.fromStack(stack).toJSON() as TemplateJson]),
+  );
+  return {
+    app,
+    stacks,
+    data: Template.fromJSON(templates.get(stacks.data)!),
+    // And this refuses a cycle across the nested stacks, resource by resource.
+    api: Template.fromJSON(flattenStack(stacks.api, templates)),
+    templates,
+  };
 }
 
-/** Logical id of a construct's CloudFormation resource (the construct itself or its default child). */
+/** The logical id of a resource in its stack's template, overridden or not. */
+function logicalIdIn(element: CfnElement): string {
+  return Stack.of(element).resolve(element.logicalId) as string;
+}
+
+/** The logical id, in its parent's template, of the resource that creates a nested stack. */
+const nestedStackIdOf = (stack: Stack): string => logicalIdIn(stack.nestedStackResource as CfnElement);
+
+/** Where a nested stack's resources go in a flattened template: `Orders/`; empty for a top-level stack. */
+function prefixOf(stack: Stack): string {
+  const parent = stack.nestedStackParent;
+  if (parent === undefined) return '';
+  return `${prefixOf(parent)}${nestedStackIdOf(stack)}/`;
+}
+
+/** The logical id of a construct's CloudFormation resource in its own stack's template. */
 export function logicalIdOf(construct: IConstruct): string {
-  const element = (construct.node.defaultChild ?? construct) as CfnElement;
-  return Stack.of(construct).getLogicalId(element);
+  return logicalIdIn((construct.node.defaultChild ?? construct) as CfnElement);
 }
 
-/** The resources of a type, by logical id. */
+/**
+ * The id of a construct's CloudFormation resource (the construct itself or its default child): its
+ * logical id, after its nested stack's path in a flattened template (`Orders/PlaceOrderFunction…`).
+ * For a resource of a top-level stack, its logical id.
+ */
+export function idOf(construct: IConstruct): string {
+  const element = (construct.node.defaultChild ?? construct) as CfnElement;
+  return `${prefixOf(Stack.of(element))}${logicalIdIn(element)}`;
+}
+
+/**
+ * A top-level stack and its nested stacks as one template, as if they were one stack: each nested
+ * resource under {@link idOf}, every `Ref` to a nested stack's parameter replaced by the value its
+ * parent passes, every `Fn::GetAtt` of a nested stack's `Outputs.*` by that output's value, so a
+ * reference names the resource it ends at, whichever stack holds it. The `AWS::CloudFormation::Stack`
+ * resources stay, with their parameters. Fails on a reference to nothing, in any of the templates.
+ */
+export function flattenStack(root: Stack, templates: ReadonlyMap<Stack, TemplateJson>): TemplateJson {
+  const resources: NonNullable<TemplateJson['Resources']> = {};
+  const scopes = new Map<Stack, FlatScope>();
+
+  class FlatScope {
+    readonly template: TemplateJson;
+    readonly prefix: string;
+    private readonly nested = new Map<string, Stack>();
+    private readonly parameters = new Map<string, unknown>();
+
+    constructor(
+      readonly stack: Stack,
+      private readonly parent?: FlatScope,
+    ) {
+      const template = templates.get(stack);
+      if (template === undefined) throw new Error(`no template for ${stack.node.path}`);
+      this.template = template;
+      this.prefix = prefixOf(stack);
+      for (const child of stack.node.findAll().filter(Stack.isStack)) {
+        if (child.nestedStackParent === stack) {
+          this.nested.set(nestedStackIdOf(child), child);
+        }
+      }
+    }
+
+    /** The value the parent passes for one of this nested stack's parameters, flattened. */
+    parameter(name: string): unknown {
+      if (!this.parameters.has(name)) {
+        const parent = this.parent!;
+        const resource = parent.template.Resources?.[nestedStackIdOf(this.stack)];
+        const passed = (resource?.Properties?.Parameters as Record<string, unknown> | undefined)?.[name];
+        if (passed === undefined) throw new Error(`${this.stack.node.path}: no value for parameter ${name}`);
+        this.parameters.set(name, parent.flatten(passed));
+      }
+      return this.parameters.get(name);
+    }
+
+    /** One of this stack's outputs, flattened. */
+    output(name: string): unknown {
+      const output = this.template.Outputs?.[name];
+      if (output === undefined) throw new Error(`${this.stack.node.path}: no output ${name}`);
+      return this.flatten(output.Value);
+    }
+
+    flatten(value: unknown): unknown {
+      if (Array.isArray(value)) return value.map((item) => this.flatten(item));
+      if (value === null || typeof value !== 'object') return value;
+      const entries = Object.entries(value);
+      const [only] = entries;
+      if (entries.length === 1 && only![0] === 'Ref' && typeof only![1] === 'string') {
+        const id = only![1];
+        if (id.startsWith('AWS::')) return value;
+        if (this.template.Parameters?.[id] !== undefined) {
+          // A top-level stack's own parameters (BootstrapVersion) stay as they are.
+          return this.parent === undefined ? value : this.parameter(id);
+        }
+        if (this.template.Resources?.[id] === undefined) {
+          throw new Error(`${this.stack.node.path}: Ref to ${id}, which is not in the template`);
+        }
+        return { Ref: `${this.prefix}${id}` };
+      }
+      if (entries.length === 1 && only![0] === 'Fn::GetAtt') {
+        const [id, attribute] = only![1] as [string, string];
+        const child = this.nested.get(id);
+        if (child !== undefined && attribute.startsWith('Outputs.')) {
+          return scopeOf(child, this).output(attribute.slice('Outputs.'.length));
+        }
+        if (this.template.Resources?.[id] === undefined) {
+          throw new Error(`${this.stack.node.path}: Fn::GetAtt of ${id}, which is not in the template`);
+        }
+        return { 'Fn::GetAtt': [`${this.prefix}${id}`, attribute] };
+      }
+      return Object.fromEntries(entries.map(([key, child]) => [key, this.flatten(child)]));
+    }
+
+    addResources(): void {
+      for (const [id, resource] of Object.entries(this.template.Resources ?? {})) {
+        const { DependsOn, ...rest } = resource;
+        const dependsOn =
+          DependsOn === undefined
+            ? undefined
+            : (Array.isArray(DependsOn) ? DependsOn : [DependsOn]).map((d) => `${this.prefix}${d}`);
+        resources[`${this.prefix}${id}`] = {
+          ...(this.flatten(rest) as typeof resource),
+          ...(dependsOn ? { DependsOn: dependsOn } : {}),
+        };
+      }
+      for (const child of this.nested.values()) scopeOf(child, this).addResources();
+    }
+  }
+
+  const scopeOf = (stack: Stack, parent?: FlatScope): FlatScope => {
+    let scope = scopes.get(stack);
+    if (scope === undefined) {
+      scope = new FlatScope(stack, parent);
+      scopes.set(stack, scope);
+    }
+    return scope;
+  };
+
+  const top = scopeOf(root);
+  top.addResources();
+  return {
+    ...top.template,
+    Resources: resources,
+    Outputs: Object.fromEntries(
+      Object.entries(top.template.Outputs ?? {}).map(([name, output]) => [
+        name,
+        top.flatten(output) as NonNullable<TemplateJson['Outputs']>[string],
+      ]),
+    ),
+  };
+}
+
+/** The resources of a type, by id. */
 export function resourcesOf(
   template: Template,
   type: string,
@@ -51,7 +235,7 @@ export function propertiesOf(
   type: string,
   construct: IConstruct,
 ): Record<string, unknown> {
-  const resource = resourcesOf(template, type)[logicalIdOf(construct)];
+  const resource = resourcesOf(template, type)[idOf(construct)];
   if (resource === undefined) {
     throw new Error(`${construct.node.path} is not a ${type} in the template`);
   }

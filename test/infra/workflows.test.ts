@@ -23,7 +23,7 @@ import {
   workflows,
   workflowsUsedBy,
 } from '../../shared/platform/definitions';
-import { environmentOf, logicalIdOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
+import { environmentOf, idOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { app, api, stacks } = synthesizeCommerce();
 
@@ -54,11 +54,11 @@ function workflowsOnly(
 }
 
 const machineOf = (name: string) => stacks.api.workflows.get(name);
-const machineId = (name: string) => logicalIdOf(machineOf(name).stateMachine);
-const machineStatements = (name: string) => statementsOfRole(logicalIdOf(machineOf(name).stateMachine.role));
+const machineId = (name: string) => idOf(machineOf(name).stateMachine);
+const machineStatements = (name: string) => statementsOfRole(idOf(machineOf(name).stateMachine.role));
 const functionOf = (name: string) => stacks.api.functions.get(name)!;
-const functionStatements = (name: string) => statementsOfRole(logicalIdOf(functionOf(name).function.role!));
-const functionArn = (name: string) => ({ 'Fn::GetAtt': [logicalIdOf(functionOf(name).function), 'Arn'] });
+const functionStatements = (name: string) => statementsOfRole(idOf(functionOf(name).function.role!));
+const functionArn = (name: string) => ({ 'Fn::GetAtt': [idOf(functionOf(name).function), 'Arn'] });
 
 /** `arn:…:execution:<name of the machine>:*` as the template renders it. */
 const isExecutionsOf = (resource: unknown, name: string): boolean => {
@@ -92,7 +92,7 @@ describe('workflow state machines', () => {
           Destinations: [
             {
               CloudWatchLogsLogGroup: {
-                LogGroupArn: { 'Fn::GetAtt': [logicalIdOf(workflow.logGroup), 'Arn'] },
+                LogGroupArn: { 'Fn::GetAtt': [idOf(workflow.logGroup), 'Arn'] },
               },
             },
           ],
@@ -187,7 +187,9 @@ describe('workflow state machines', () => {
     }
   });
 
-  // Template.fromStack refuses a template with a dependency cycle: the API stack above synthesized.
+  // Template.fromStack and Template.fromJSON refuse a template with a dependency cycle: every template
+  // of the stateless side above synthesized (CommerceApi, each nested stack, and all of them
+  // flattened into one), the FulfillmentGroup state machine that starts itself among them.
   it('grants a state machine that starts itself its own ARN without a dependency cycle', () => {
     const [selfStarting] = workflows.filter((w) => w.startsWorkflows?.includes(w.name));
     const workflow = workflowsOnly(workflows).get(selfStarting!.name);
@@ -359,7 +361,7 @@ describe('functions and workflows', () => {
   it.each(tasks)(
     'gives the Task function $name no event source: its state machine invokes it',
     ({ name }) => {
-      const fn = logicalIdOf(functionOf(name).function);
+      const fn = idOf(functionOf(name).function);
       const mentions = (type: string) =>
         Object.values(resourcesOf(api, type)).filter((r) => JSON.stringify(r.Properties).includes(`"${fn}"`));
 
@@ -397,7 +399,7 @@ describe('bus rules into the workflows', () => {
   it.each(rules)(
     'delivers $rule.name to $target.name with a retry policy, a DLQ and a failure queue',
     ({ rule, target }) => {
-      const properties = propertiesOf(api, 'AWS::Events::Rule', stacks.api.eventRules.rules.get(rule.name)!);
+      const properties = propertiesOf(api, 'AWS::Events::Rule', stacks.api.rules.get(rule.name)!);
 
       expect(properties.Targets).toEqual([
         expect.objectContaining({
@@ -410,7 +412,7 @@ describe('bus rules into the workflows', () => {
         }),
       ]);
       api.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-        FunctionName: { Ref: logicalIdOf(functionOf(target.name).function) },
+        FunctionName: { Ref: idOf(functionOf(target.name).function) },
         MaximumRetryAttempts: BUS_TARGET_RETRY.handlerRetryAttempts,
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       });
