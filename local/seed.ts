@@ -32,11 +32,25 @@ export interface DemoCategory {
 /** A product as `PUT /products/{sku}` takes it, with its SKU. */
 export type DemoProduct = { sku: string } & Record<string, unknown>;
 
-/** Stores, DCs, categories, products, stock positions and channel rules to load into an empty system. */
+/** A SKU's base prices, as `PUT /prices/{sku}` takes them. */
+export interface DemoPrice {
+  sku: string;
+  prices: { currency: string; amount: number }[];
+}
+
+/**
+ * Stores, DCs, categories, products, prices, channel price rules, promotions, stock positions and
+ * channel allocation rules to load into an empty system.
+ */
 export interface DemoNetwork {
   locations: DemoLocation[];
   categories: DemoCategory[];
   products: DemoProduct[];
+  prices: DemoPrice[];
+  /** As `PUT /price-rules/{ruleId}` takes them, with their id. */
+  priceRules: ({ ruleId: string } & Record<string, unknown>)[];
+  /** As `PUT /promotions/{promotionId}` takes them, with their id. */
+  promotions: ({ promotionId: string } & Record<string, unknown>)[];
   inventory: DemoStock[];
   channelRules: DemoChannelRule[];
 }
@@ -57,6 +71,7 @@ export interface SeedOptions {
 export interface SeedSummary {
   locations: number;
   products: number;
+  promotions: number;
   positions: number;
   channelRules: number;
   ms: number;
@@ -75,7 +90,8 @@ export class SeedError extends Error {
 /**
  * Loads a network through the HTTP API with PUTs, so it is idempotent and exercises the same code
  * path as an ops user: locations and categories first (stock and products refer to them), then
- * products, then stock positions and channel rules.
+ * products, then stock positions, prices, channel price rules, promotions and channel allocation
+ * rules.
  */
 export async function seedDemoNetwork(baseUrl: string, options: SeedOptions = {}): Promise<SeedSummary> {
   const started = Date.now();
@@ -132,10 +148,26 @@ export async function seedDemoNetwork(baseUrl: string, options: SeedOptions = {}
         () =>
           put(`/channel-rules/${encode(ruleId)}`, rule),
     ),
+    ...network.prices.map(
+      ({ sku, ...prices }) =>
+        () =>
+          put(`/prices/${encode(sku)}`, prices),
+    ),
+    ...network.priceRules.map(
+      ({ ruleId, ...rule }) =>
+        () =>
+          put(`/price-rules/${encode(ruleId)}`, rule),
+    ),
+    ...network.promotions.map(
+      ({ promotionId, ...promotion }) =>
+        () =>
+          put(`/promotions/${encode(promotionId)}`, promotion),
+    ),
   ]);
   return {
     locations: network.locations.length,
     products: network.products.length,
+    promotions: network.promotions.length,
     positions: network.inventory.length,
     channelRules: network.channelRules.length,
     ms: Date.now() - started,

@@ -4,6 +4,7 @@ import {
   contextTable,
   defineRoute,
   ownTableRoutes,
+  routeFunction,
   type TableDefinition,
 } from '../platform/definition';
 import { CATALOG_TABLE_KEY } from './domain/record-events';
@@ -12,6 +13,7 @@ import {
   categoryIdSchema,
   categoryInputSchema,
   importRequestSchema,
+  offersQuerySchema,
   productInputSchema,
   productListQuerySchema,
   skuSchema,
@@ -84,6 +86,13 @@ export const catalogRoutes = {
     params: z.object({ categoryId: categoryIdSchema }),
     body: categoryInputSchema,
   }),
+  getOffers: defineRoute({
+    method: 'GET',
+    path: '/offers',
+    access: 'any',
+    summary: "What the caller's channel shows for each SKU: product, current price, availability by method",
+    query: offersQuerySchema,
+  }),
   listCategories: defineRoute({
     method: 'GET',
     path: '/categories',
@@ -104,6 +113,12 @@ export const catalog: ContextDefinition = {
     { ...api('ImportProducts', 'import-products', catalogRoutes.importProducts, true), timeoutSeconds: 25 },
     api('PutCategory', 'put-category', catalogRoutes.putCategory, true),
     api('ListCategories', 'list-categories', catalogRoutes.listCategories, false),
+    // The one read of what a channel shows: the catalog with the inventory pool's and the price
+    // book's answers (their tables by key, so this definition loads neither context).
+    routeFunction('catalog', 'GetOffers', 'get-offers', catalogRoutes.getOffers, {
+      reads: [CATALOG_TABLE_KEY, 'inventory', 'pricing'],
+      writes: [],
+    }),
   ],
   busRules: [],
   events: { ...catalogEvents, descriptions: catalogEventDescriptions },

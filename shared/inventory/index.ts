@@ -43,4 +43,4 @@ export {
   type StockReservations,
   stockReservations,
 } from './use-cases/reservations';
-export { adjustInventory } from './use-cases/stock';
+export { adjustInventory, getAvailability } from './use-cases/stock';

@@ -6,6 +6,7 @@
 
 export { catalogProductFacts, noProductFacts, runtimeProductFacts } from './adapters/product-facts';
 export { makePricingPorts, runtimePricingPorts } from './adapters/runtime';
+export { pricingTable } from './definition';
 export { indexPriceBook, type PriceBook } from './domain/book-index';
 export type {
   AppliedPromotion,
@@ -29,7 +30,6 @@ export {
 } from './domain/money';
 export type { PriceRule, Promotion, PromotionKind, Scope, UsageLimits } from './domain/price-book';
 export { PRICING_TABLE_KEY } from './domain/record-events';
-export { pricingTable } from './definition';
 export { pricingEvents } from './events';
 export { currencySchema, customerIdSchema, moneySchema, pricedLineSchema, quoteIdSchema } from './schemas';
 export {
@@ -39,3 +39,4 @@ export {
   orderPricing,
 } from './use-cases/order-pricing';
 export type { PricingPorts, ProductFacts, PromotionUse } from './use-cases/ports';
+export { channelPricesFor } from './use-cases/price-book';

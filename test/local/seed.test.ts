@@ -5,6 +5,11 @@ import { type DemoNetwork, demoNetwork, SeedError, seedDemoNetwork } from '../..
 import { normaliseProduct } from '../../shared/catalog/domain/product';
 import { productInputSchema } from '../../shared/catalog/schemas';
 import { functions, LOCAL_API_KEYS } from '../../shared/platform/definitions';
+import {
+  basePriceInputSchema,
+  priceRuleInputSchema,
+  promotionInputSchema,
+} from '../../shared/pricing/schemas';
 import { recorder } from './support';
 
 describe('demo network', () => {
@@ -53,6 +58,18 @@ describe('demo network', () => {
     const gtins = demoNetwork.products.map((p) => p.gtin);
     expect(new Set(gtins).size).toBe(gtins.length);
   });
+
+  it('prices every product in GBP, with two channel price rules and three promotions the API takes', () => {
+    expect(new Set(demoNetwork.prices.map((p) => p.sku))).toEqual(
+      new Set(demoNetwork.products.map((p) => p.sku)),
+    );
+    expect(demoNetwork.prices.every((p) => p.prices.some((m) => m.currency === 'GBP'))).toBe(true);
+    for (const { sku: _sku, ...body } of demoNetwork.prices) basePriceInputSchema.parse(body);
+    expect(demoNetwork.priceRules).toHaveLength(2);
+    for (const { ruleId: _id, ...body } of demoNetwork.priceRules) priceRuleInputSchema.parse(body);
+    expect(demoNetwork.promotions).toHaveLength(3);
+    for (const { promotionId: _id, ...body } of demoNetwork.promotions) promotionInputSchema.parse(body);
+  });
 });
 
 describe('seedDemoNetwork', () => {
@@ -82,6 +99,7 @@ describe('seedDemoNetwork', () => {
     const products = ok();
     handlers.set('PutCategory', categories);
     handlers.set('PutProduct', products);
+    for (const name of ['PutBasePrices', 'PutPriceRule', 'PutPromotion']) handlers.set(name, ok());
     handlers.set('PutLocation', locations);
     handlers.set('CountInventory', positions);
     handlers.set('PutChannelRule', rules);
@@ -134,6 +152,9 @@ describe('seedDemoNetwork', () => {
     handlers.set('PutLocation', track('location'));
     handlers.set('PutCategory', track('category'));
     handlers.set('PutProduct', track('product'));
+    handlers.set('PutBasePrices', track('price'));
+    handlers.set('PutPriceRule', track('price'));
+    handlers.set('PutPromotion', track('price'));
     handlers.set('CountInventory', track('position'));
     handlers.set('PutChannelRule', track('rule'));
 
@@ -142,6 +163,7 @@ describe('seedDemoNetwork', () => {
     expect(order.lastIndexOf('location')).toBeLessThan(order.indexOf('product'));
     expect(order.lastIndexOf('category')).toBeLessThan(order.indexOf('product'));
     expect(order.lastIndexOf('product')).toBeLessThan(order.indexOf('position'));
+    expect(order.lastIndexOf('product')).toBeLessThan(order.indexOf('price'));
   });
 
   it('stops with every refused request named when the API refuses the seed', async () => {
@@ -170,6 +192,9 @@ describe('seedDemoNetwork', () => {
       locations: [],
       categories: [],
       products: [],
+      prices: [],
+      priceRules: [],
+      promotions: [],
       inventory: [{ sku: 'A/B 1', locationId: 'dc-1', onHand: 1 }],
       channelRules: [],
     };

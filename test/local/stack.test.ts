@@ -75,6 +75,9 @@ function fakeHandlers() {
       case 'PutChannelRule':
       case 'PutCategory':
       case 'PutProduct':
+      case 'PutBasePrices':
+      case 'PutPriceRule':
+      case 'PutPromotion':
         return calls.puts;
       default:
         return async () => ({ statusCode: 501, body: '' });
@@ -300,6 +303,9 @@ describe('local stack', () => {
     expect(fakes.calls.puts.calls).toHaveLength(
       demoNetwork.categories.length +
         demoNetwork.products.length +
+        demoNetwork.prices.length +
+        demoNetwork.priceRules.length +
+        demoNetwork.promotions.length +
         demoNetwork.inventory.length +
         demoNetwork.channelRules.length,
     );

@@ -7,6 +7,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, queryAll, type TransactItem } from '../../platform/dynamodb';
+import type { Channel } from '../../platform/principals';
 import type { BasePrice, ChannelPrice, PriceRule, Promotion, PromotionUsage } from '../domain/price-book';
 import { toSecondUtc } from '../domain/price-book';
 import type {
@@ -101,6 +102,16 @@ export class PricingStore implements PricingRepository {
     const keys = [...new Set(skus)].map(pricingKeys.basePrice);
     const items = await batchGetAll(this.doc, this.tableName, keys, { consistent: true });
     return new Map(items.map((i) => [String(i.sku), stripKeys<BasePrice>(i)]));
+  }
+
+  async getChannelPrices(
+    skus: string[],
+    channel: Channel,
+    currency: string,
+  ): Promise<Map<string, ChannelPrice>> {
+    const keys = [...new Set(skus)].map((sku) => pricingKeys.channelPrice(sku, channel, currency));
+    const items = await batchGetAll(this.doc, this.tableName, keys);
+    return new Map(items.map((i) => [String(i.sku), stripKeys<ChannelPrice>(i)]));
   }
 
   putBasePriceOp(next: BasePrice, expectedVersion: number): TransactItem {

@@ -1,4 +1,5 @@
 import type { CancelledTransaction, TransactItem } from '../../platform/dynamodb';
+import type { Channel } from '../../platform/principals';
 import type { PricedCart } from '../domain/engine';
 import type { BasePrice, ChannelPrice, PriceRule, Promotion, PromotionUsage } from '../domain/price-book';
 
@@ -57,6 +58,11 @@ export interface PricingRepository {
   getSkuPrices(sku: string): Promise<{ base?: BasePrice; channels: ChannelPrice[] }>;
   /** Base prices of many SKUs (strongly consistent); SKUs without one are absent. */
   getBasePrices(skus: string[]): Promise<Map<string, BasePrice>>;
+  /**
+   * The effective prices of many SKUs for one channel and currency (eventually consistent: what a
+   * page shows, not what an order is charged); SKUs without one are absent.
+   */
+  getChannelPrices(skus: string[], channel: Channel, currency: string): Promise<Map<string, ChannelPrice>>;
   /** Writes a base price, conditional on the stored version being `expectedVersion` (0: none). */
   putBasePriceOp(next: BasePrice, expectedVersion: number): TransactItem;
   putChannelPriceOp(next: ChannelPrice, expectedVersion: number): TransactItem;

@@ -1,6 +1,7 @@
 import { contentionBackoff, MAX_CONTENTION_ATTEMPTS, type TransactItem } from '../../platform/dynamodb';
 import { concurrentUpdate, DomainError, notFound } from '../../platform/errors';
 import { requestFingerprint } from '../../platform/idempotency/fingerprint';
+import type { Channel } from '../../platform/principals';
 import { CHANNELS } from '../../platform/principals';
 import { applyPlan, effectiveChannelPrices, newerThan, planSnapshots } from '../domain/channel-prices';
 import type { Money } from '../domain/money';
@@ -257,4 +258,28 @@ export async function listPromotions(
       a.priority !== b.priority ? a.priority - b.priority : a.promotionId < b.promotionId ? -1 : 1,
     );
   return { items };
+}
+
+/**
+ * What each SKU costs on a channel now before promotions (its effective price snapshot), for reads
+ * that show prices: one BatchGetItem per 100 SKUs. `priceId` names the snapshot version.
+ */
+export async function channelPricesFor(
+  ports: Pick<PricingPorts, 'pricing'>,
+  channel: Channel,
+  currency: string,
+  skus: string[],
+): Promise<Map<string, { amount: number; currency: string; ruleIds: string[]; priceId: string }>> {
+  const snapshots = await ports.pricing.getChannelPrices(skus, channel, currency);
+  return new Map(
+    [...snapshots].map(([sku, p]) => [
+      sku,
+      {
+        amount: p.amount,
+        currency: p.currency,
+        ruleIds: p.ruleIds,
+        priceId: `${sku}/${channel}/${currency}@${p.version}`,
+      },
+    ]),
+  );
 }
