@@ -73,7 +73,7 @@ describe('one price book', () => {
     const app = await call('POST', '/quotes', 'local-app', cart);
     const marketplace = await call('POST', '/quotes', 'local-marketplace', cart);
 
-    const unitPrices = (q: typeof web | undefined) => (q?.body.lines as Line[]).map((l) => l.unitPrice);
+    const unitPrices = (q: typeof web) => (q.body.lines as Line[]).map((l) => l.unitPrice);
     expect([web.status, app.status, marketplace.status]).toEqual([201, 201, 201]);
     expect(web.body).toMatchObject({
       quoteId: expect.any(String),
