@@ -86,6 +86,9 @@ export async function benchCost(): Promise<OperationCost[]> {
       })),
     });
     for (let i = 0; i < SKUS; i++) {
+      await call('PUT', `/prices/${sku(i)}`, 'local-ops', {
+        prices: [{ currency: 'GBP', amount: 1000 + i }],
+      });
       await call('PUT', `/inventory/${sku(i)}/DC-1`, 'local-ops', { onHand: 100_000, safetyStock: 2 });
       await call('PUT', `/inventory/${sku(i)}/LON-1`, 'local-ops', { onHand: 50 });
     }
@@ -103,6 +106,24 @@ export async function benchCost(): Promise<OperationCost[]> {
             'local-web',
           ),
       })),
+      ...[3, 50].map((n) => ({
+        name: `offers, ${n} SKUs`,
+        api: 'GetOffers',
+        run: (i: number) =>
+          call(
+            'GET',
+            `/offers?skus=${Array.from({ length: n }, (_, k) => sku((i + k) % SKUS)).join(',')}`,
+            'local-web',
+          ),
+      })),
+      {
+        name: 'quote, 3 lines',
+        api: 'CreateQuote',
+        run: (i: number) =>
+          call('POST', '/quotes', 'local-web', {
+            lines: [0, 1, 2].map((k) => ({ sku: sku((i * 3 + k) % SKUS), quantity: 1 })),
+          }),
+      },
       {
         name: 'order, 1 line',
         api: 'PlaceOrder',
@@ -165,7 +186,7 @@ export async function benchCost(): Promise<OperationCost[]> {
       meter.take();
       // An answer causes nothing downstream: answers go back to back, as a busy environment sees
       // them (its one-second copy of locations and rules then costs a refresh per second).
-      const readOnly = operation.api === 'GetAvailability';
+      const readOnly = operation.api === 'GetAvailability' || operation.api === 'GetOffers';
       for (let i = 1; i <= ROUNDS; i++) {
         await operation.run(i);
         if (!readOnly) await quiet();

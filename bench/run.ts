@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { freePort } from '../local/dynamodb';
+import { measureQuote } from '../test/fixtures/pricing/quote-bench';
 import { benchCost } from './cost';
 import { benchSourcing } from './sourcing';
 
@@ -20,6 +21,8 @@ const ORDER_REQUESTS = Number(process.env.BENCH_ORDER_REQUESTS ?? 2000);
 const HOT_ORDERS = 500;
 const HOT_STOCK = 100;
 const SKUS = 200;
+const CATEGORIES = 8;
+const QUOTE_REQUESTS = Number(process.env.BENCH_QUOTE_REQUESTS ?? 1000);
 
 let base = '';
 /** Each seeded location's own API key (the location API's credential), from the PUT that created it. */
@@ -147,18 +150,26 @@ async function seed() {
     });
     locationKeys[id] = put.body.apiKey.apiKey;
   }
-  // Every SKU sold is a product of every channel (the intakes refuse what the catalog does not know).
-  await call('PUT', '/categories/general', 'local-ops', { name: 'General', requiredAttributes: [] });
-  const products = [...Array.from({ length: SKUS }, (_, i) => sku(i)), 'HOT-SKU'].map((id) => ({
+  // Every SKU sold is a priced product of every channel (the intakes refuse what the catalog does not
+  // know or the price book cannot price), in eight categories for category-scoped promotions.
+  for (let c = 0; c < CATEGORIES; c++)
+    await call('PUT', `/categories/bench.c${c}`, 'local-ops', { name: `Bench ${c}`, requiredAttributes: [] });
+  const skus = [...Array.from({ length: SKUS }, (_, i) => sku(i)), 'HOT-SKU'];
+  const products = skus.map((id, i) => ({
     sku: id,
     title: id,
     brand: 'Bench',
-    category: 'general',
+    category: `bench.c${i % CATEGORIES}`,
     channels: ['web', 'app', 'store', 'marketplace', 'callcenter'],
   }));
   const imported = await call('POST', '/product-imports', 'local-ops', { products });
   if (imported.body?.summary?.created !== products.length)
     throw new Error(`seeding products: ${JSON.stringify(imported.body).slice(0, 300)}`);
+  await load(skus.length, 10, async (i) => {
+    const amount = 500 + ((i * 37) % 9_500);
+    return (await call('PUT', `/prices/${skus[i]}`, 'local-ops', { prices: [{ currency: 'GBP', amount }] }))
+      .status;
+  });
   await load(SKUS * 2, 10, async (i) => {
     const location = i % 2 === 0 ? 'DC-DAV' : 'LON-1';
     return (
@@ -304,6 +315,82 @@ async function benchFulfilment(clients: number) {
   ];
 }
 
+/**
+ * Quotes over HTTP: 1,000 active promotions put through the API (60 % by SKU, 35 % by category, 5 %
+ * everywhere; every kind; some exclusive, some limited), then a 50-line cart quoted by `clients`
+ * concurrent web clients. In process, the same engine on the issue's fixture.
+ */
+async function benchQuotes(clients: number) {
+  const kinds = [
+    (i: number) => ({ type: 'percentOff', bps: 500 + (i % 20) * 100 }),
+    (i: number) => ({ type: 'amountOff', amount: { amount: 50 + (i % 200), currency: 'GBP' } }),
+    () => ({ type: 'buyXGetY', buy: 2, get: 1 }),
+    () => ({ type: 'orderPercentOff', bps: 500, minSubtotal: { amount: 5_000, currency: 'GBP' } }),
+    () => ({ type: 'orderAmountOff', amount: { amount: 1_000, currency: 'GBP' } }),
+  ];
+  const started = performance.now();
+  const statuses = await load(1000, 10, async (i) => {
+    const roll = (i * 7919) % 100;
+    const scope =
+      roll < 60
+        ? { skus: [sku((i * 13) % SKUS), sku((i * 29 + 1) % SKUS)] }
+        : roll < 95
+          ? { categories: [`bench.c${i % CATEGORIES}`] }
+          : {};
+    return (
+      await call('PUT', `/promotions/BENCH-P${i}`, 'local-ops', {
+        name: `Bench promotion ${i}`,
+        channels: ['web', 'app', 'store', 'marketplace', 'callcenter'],
+        scope,
+        validFrom: '2026-01-01T00:00:00Z',
+        kind: kinds[i % kinds.length]!(i),
+        priority: (i * 31) % 1000,
+        ...(i % 4 === 0 ? { exclusiveGroup: `G${i % 50}` } : {}),
+        ...(i % 10 === 0 ? { limits: { total: 1_000_000 } } : {}),
+      })
+    ).status;
+  });
+  const seeded = `1,000 promotions put in ${fmt((performance.now() - started) / 1000)} s ${JSON.stringify(statuses.statuses)}`;
+  const cart = {
+    lines: Array.from({ length: 50 }, (_, i) => ({ sku: sku((i * 4) % SKUS), quantity: 1 + (i % 3) })),
+  };
+  await load(50, clients, async () => (await call('POST', '/quotes', 'local-web', cart)).status); // warm-up
+  const http = await load(
+    QUOTE_REQUESTS,
+    clients,
+    async () => (await call('POST', '/quotes', 'local-web', cart)).status,
+  );
+  const inProcess = measureQuote(5_000);
+  return [
+    `| POST /quotes, 50 lines, 1,000 promotions, ${clients} clients | ${fmt(http.p50)} | ${fmt(http.p99)} | ${fmt(http.perSecond)} | — | ${JSON.stringify(http.statuses)} |`,
+    `| the engine in process, ${inProcess.lines} lines, ${inProcess.promotions} promotions | ${inProcess.p50.toFixed(2)} | ${inProcess.p99.toFixed(2)} | — | p99 < 10 ms | — |`,
+    seeded,
+  ];
+}
+
+/** `GET /offers` for 3 and 50 SKUs at `clients` concurrent clients. */
+async function benchOffers(clients: number) {
+  const rows: string[] = [];
+  for (const n of [3, 50]) {
+    const result = await load(
+      2000,
+      clients,
+      async (i) =>
+        (
+          await call(
+            'GET',
+            `/offers?skus=${Array.from({ length: n }, (_, k) => sku((i + k * 3) % SKUS)).join(',')}`,
+            'local-web',
+          )
+        ).status,
+    );
+    rows.push(
+      `| GET /offers (${n} SKUs) | ${fmt(result.p50)} | ${fmt(result.p99)} | ${fmt(result.perSecond)} | — | ${JSON.stringify(result.statuses)} |`,
+    );
+  }
+  return rows;
+}
+
 /** Imports `rows` products through the API in batches of 200, twice; rows per second each time. */
 async function benchCatalogImport(rows: number) {
   await call('PUT', '/categories/bench.tees', 'local-ops', { name: 'Tees', requiredAttributes: ['size'] });
@@ -424,6 +511,18 @@ async function main() {
         `in ${fmt(hotSeconds)} s; reserved ${position.reserved}, available ${availableAfter}`,
     );
     console.log(`oversell count: ${oversell}  (negative numbers seen: ${negatives})`);
+    await settle();
+    const quotes = await benchQuotes(CLIENTS);
+    await settle();
+    const offers = await benchOffers(CLIENTS);
+    console.log('');
+    console.log(
+      `prices and offers — ${CLIENTS} concurrent clients (requests per offer read: see the cost table)`,
+    );
+    console.log('| measure | p50 ms | p99 ms | per second | target | statuses |');
+    console.log('|---|---|---|---|---|---|');
+    for (const line of [...quotes.slice(0, 2), ...offers]) console.log(line);
+    console.log(quotes[2]);
     await settle();
     const catalog = await benchCatalogImport(1000);
     console.log('');

@@ -171,6 +171,7 @@ describe('the product API', () => {
 
   it('refuses orders and holds for a discontinued or unpublished product with 422 and the line', async () => {
     await ops('PUT', '/products/SOLD-1', product);
+    await ops('PUT', '/prices/SOLD-1', { prices: [{ currency: 'GBP', amount: 1500 }] });
     await ops('PUT', '/inventory/SOLD-1/DC-1', { onHand: 10 });
     const order = {
       customer: { email: 'ada@example.com' },

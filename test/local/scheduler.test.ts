@@ -86,10 +86,12 @@ describe('scheduler', () => {
   describe('scheduledJobs', () => {
     it("takes each schedule's local rate from the definition unless overridden", () => {
       expect(scheduledJobs(functions)).toEqual([
+        expect.objectContaining({ functionName: 'ApplyDatedPriceRules', intervalMs: 5_000 }),
         expect.objectContaining({ functionName: 'ExpireHolds', intervalMs: 1_000 }),
         expect.objectContaining({ functionName: 'RecomputeAvailability', intervalMs: 1_000 }),
       ]);
       expect(scheduledJobs(functions, { ExpireHolds: 20 })).toEqual([
+        expect.objectContaining({ functionName: 'ApplyDatedPriceRules', intervalMs: 5_000 }),
         expect.objectContaining({ functionName: 'ExpireHolds', intervalMs: 20 }),
         expect.objectContaining({ functionName: 'RecomputeAvailability', intervalMs: 1_000 }),
       ]);

@@ -326,7 +326,7 @@ export async function resolveCustomer(
     const { items, record } = await plan(ports, command, decision, facts);
     const result = await ports.transact([ports.customers.resolutionOp(record), ...items]);
     if (result.kind === 'committed') {
-      logger.info('Customer resolved', {
+      logger.debug('Customer resolved', {
         orderId: command.orderId,
         customerId: record.customerId,
         outcome: record.decision.outcome,
