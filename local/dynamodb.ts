@@ -225,16 +225,20 @@ export function tableNames(prefix: string): Record<TableKey, string> {
   ) as Record<TableKey, string>;
 }
 
-/** Creates (if missing) every table from the shared definitions, with streams, GSIs and TTL. */
+/**
+ * Creates (if missing) every table from the shared definitions, with streams, GSIs and TTL; `only`
+ * limits it to some (a test that uses a few contexts).
+ */
 export async function createTables(
   client: DynamoDBClient,
   prefix: string,
+  only?: readonly TableKey[],
 ): Promise<Record<TableKey, string>> {
   const names = tableNames(prefix);
   await Promise.all(
-    (Object.values(tables) as TableDefinition[]).map((definition) =>
-      createTable(client, definition, `${prefix}${definition.id}`),
-    ),
+    (Object.values(tables) as TableDefinition[])
+      .filter((definition) => !only || only.includes(definition.key))
+      .map((definition) => createTable(client, definition, `${prefix}${definition.id}`)),
   );
   return names;
 }

@@ -24,7 +24,7 @@ describe('stream poller', () => {
   const pollers: StreamPoller[] = [];
 
   beforeEach(async () => {
-    const fresh = await freshTables();
+    const fresh = await freshTables(['inventory']);
     client = fresh.client;
     table = fresh.names.inventory ?? '';
     streams = new DynamoDBStreamsClient({

@@ -34,17 +34,28 @@ export async function ensureProducts(
   skus: string[],
   prices: PricingPorts,
 ): Promise<void> {
-  await putCategory(ports, TEST_CATEGORY, { name: 'General', requiredAttributes: [] });
-  const known = await ports.catalog.getProducts(skus, { consistent: true });
+  // What these ports have already been given: a test counting stock at many locations asks once.
+  let given = ensured.get(ports);
+  if (!given) {
+    await putCategory(ports, TEST_CATEGORY, { name: 'General', requiredAttributes: [] });
+    given = new Set();
+    ensured.set(ports, given);
+  }
+  const asked = skus.filter((sku) => !given.has(sku));
+  if (asked.length === 0) return;
+  const known = await ports.catalog.getProducts(asked, { consistent: true });
   await Promise.all(
-    skus
+    asked
       .filter((sku) => !known.has(sku))
       .map(async (sku) => {
         await putProduct(ports, sku, sellableDraft(sku));
         await putBasePrices(prices, sku, { prices: [TEST_PRICE] });
       }),
   );
+  for (const sku of asked) given.add(sku);
 }
+
+const ensured = new WeakMap<CatalogPorts, Set<string>>();
 
 /**
  * A catalog for use cases tested with fakes: every SKU is an active product on every channel,

@@ -11,12 +11,17 @@ export const tablesOf = (names: Record<TableKey, string>) => ({
   pricing: names.pricing ?? '',
 });
 
-/** A DynamoDB client for the run's DynamoDB Local and a fresh set of tables under a unique prefix. */
-export async function freshTables(): Promise<{ client: DynamoDBClient; names: Record<TableKey, string> }> {
+/**
+ * A DynamoDB client for the run's DynamoDB Local and a fresh set of tables under a unique prefix
+ * (every table, or `only` those).
+ */
+export async function freshTables(
+  only?: readonly TableKey[],
+): Promise<{ client: DynamoDBClient; names: Record<TableKey, string> }> {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint)
     throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest (global setup).');
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  const names = await createTables(client, `t${randomUUID().slice(0, 8)}-`);
+  const names = await createTables(client, `t${randomUUID().slice(0, 8)}-`, only);
   return { client, names };
 }

@@ -60,7 +60,8 @@ export type Ports = InventoryPorts & OrderPorts & { products: CatalogPorts; pric
 export async function portsWithNetwork(
   clock?: () => Date,
 ): Promise<{ ports: Ports; client: DynamoDBClient }> {
-  const { client, names } = await freshTables();
+  // The tables an order intake touches (the fulfillment context's is not among them).
+  const { client, names } = await freshTables(['inventory', 'orders', 'catalog', 'customers', 'pricing']);
   const doc = documentClient(client);
   const inventory = makeInventoryPorts(doc, names.inventory ?? '', clock);
   const products = makeCatalogPorts(doc, names.catalog ?? '', clock);

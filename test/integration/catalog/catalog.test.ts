@@ -38,7 +38,7 @@ async function refusal(promise: Promise<unknown>): Promise<DomainError> {
 let ports: CatalogPorts;
 
 beforeEach(async () => {
-  const { client, names } = await freshTables();
+  const { client, names } = await freshTables(['catalog']);
   ports = makeCatalogPorts(documentClient(client), names.catalog ?? '');
   await putCategory(ports, 'apparel.tees', { name: 'Tees', requiredAttributes: ['size', 'colour'] });
   await putCategory(ports, 'home.mugs', { name: 'Mugs', requiredAttributes: [] });

@@ -19,7 +19,7 @@ let ports: ReturnType<typeof makeCustomerPorts>;
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  const { client, names } = await freshTables();
+  const { client, names } = await freshTables(['customers']);
   ports = makeCustomerPorts(documentClient(client), names.customers ?? '');
   Object.assign(process.env, {
     [customersTable.envVar]: names.customers,

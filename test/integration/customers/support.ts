@@ -16,7 +16,7 @@ export { people };
 
 /** The customer ports over a fresh customers table in DynamoDB Local. */
 export async function customerPorts(): Promise<CustomerPorts> {
-  const { client, names } = await freshTables();
+  const { client, names } = await freshTables(['customers']);
   return makeCustomerPorts(documentClient(client), names.customers ?? '');
 }
 

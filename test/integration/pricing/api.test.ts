@@ -31,7 +31,7 @@ let handlers: Record<string, Handler>;
 const saved = { ...process.env };
 
 beforeAll(async () => {
-  const { client, names } = await freshTables();
+  const { client, names } = await freshTables(['pricing', 'catalog']);
   const catalog = makeCatalogPorts(documentClient(client), names.catalog ?? '');
   await putCategory(catalog, 'apparel', { name: 'Apparel', requiredAttributes: [] });
   await putCategory(catalog, 'apparel.tees', { name: 'Tees', requiredAttributes: [] });
