@@ -127,7 +127,7 @@ describe('one price book', () => {
     expect(after.notApplied).toContainEqual(expect.objectContaining({ id: 'flash-caps', code: 'ENDED' }));
   }, 30_000);
 
-  // 300 orders on a limit of 100 is the integration suite's (test/integration/orders/pricing-at-intake):
+  // 300 orders on a limit of 100 is the integration suite's (test/integration/pricing/order-pricing):
   // here, through HTTP and the workflows every order starts, the same race at a fifth of the size.
   it('never lets more than 20 of 60 concurrent orders use a promotion limited to 20 uses', async () => {
     await ops('PUT', '/inventory/BOTTLE-STEEL-750/dc-daventry', { onHand: 10_000 });

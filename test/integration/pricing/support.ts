@@ -46,7 +46,7 @@ export async function pricingOnLocal(start = '2026-11-27T12:00:00Z'): Promise<{
   names: Record<string, string>;
   time: ReturnType<typeof testClock>;
 }> {
-  const { client, names } = await freshTables(['pricing', 'catalog']);
+  const { client, names } = await freshTables();
   const doc = documentClient(client);
   const time = testClock(start);
   const ports = makePricingPorts(doc, names.pricing ?? '', fakeCatalog(), { clock: time.clock });
