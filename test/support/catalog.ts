@@ -34,28 +34,33 @@ export async function ensureProducts(
   skus: string[],
   prices: PricingPorts,
 ): Promise<void> {
-  // What these ports have already been given: a test counting stock at many locations asks once.
+  // Once per SKU and ports, however many callers ask at once (a test counting a SKU at fifty
+  // locations in parallel makes it one product, not fifty racing writes).
   let given = ensured.get(ports);
   if (!given) {
-    await putCategory(ports, TEST_CATEGORY, { name: 'General', requiredAttributes: [] });
-    given = new Set();
+    given = new Map([['', putCategory(ports, TEST_CATEGORY, { name: 'General', requiredAttributes: [] })]]);
     ensured.set(ports, given);
   }
-  const asked = skus.filter((sku) => !given.has(sku));
-  if (asked.length === 0) return;
-  const known = await ports.catalog.getProducts(asked, { consistent: true });
+  const category = given.get('');
   await Promise.all(
-    asked
-      .filter((sku) => !known.has(sku))
-      .map(async (sku) => {
-        await putProduct(ports, sku, sellableDraft(sku));
-        await putBasePrices(prices, sku, { prices: [TEST_PRICE] });
-      }),
+    skus.map((sku) => {
+      let done = given.get(sku);
+      if (!done) {
+        done = (async () => {
+          await category;
+          if (await ports.catalog.getProduct(sku, { consistent: true })) return;
+          await putProduct(ports, sku, sellableDraft(sku));
+          await putBasePrices(prices, sku, { prices: [TEST_PRICE] });
+        })();
+        given.set(sku, done);
+      }
+      return done;
+    }),
   );
-  for (const sku of asked) given.add(sku);
 }
 
-const ensured = new WeakMap<CatalogPorts, Set<string>>();
+/** Per ports: the test category's put (under '') and each SKU's, settled or under way. */
+const ensured = new WeakMap<CatalogPorts, Map<string, Promise<unknown>>>();
 
 /**
  * A catalog for use cases tested with fakes: every SKU is an active product on every channel,

@@ -169,12 +169,17 @@ async function plan(
     case 'attach': {
       const { customerId, add } = decision;
       return {
-        items: [
+        // Nothing to add touches no profile item: a popular identifier (a store's walk-in email, a
+        // household's address) on many concurrent orders must not make them all conflict on one
+        // item. Should the profile be merged meanwhile, the order still shows in the survivor's
+        // history, which reads every profile merged into it.
+        items:
           add.length > 0
-            ? customers.addIdentifiersOp(customerId, held(add, command.at, command.orderId), now)
-            : customers.activeCheckOp(customerId),
-          ...claims(add, customerId),
-        ],
+            ? [
+                customers.addIdentifiersOp(customerId, held(add, command.at, command.orderId), now),
+                ...claims(add, customerId),
+              ]
+            : [],
         record: {
           ...base,
           customerId,
