@@ -49,9 +49,10 @@ const ERROR_STATUSES = {
   400: 'The request is not valid: `VALIDATION_FAILED` (details name each offending field) or `MALFORMED_JSON`',
   403: 'No valid `x-api-key` (`INVALID_API_KEY`), or the key may not call this operation (`FORBIDDEN`)',
   404: 'Not found, or not visible to the caller (`NOT_FOUND`, `HOLD_NOT_FOUND`)',
-  409: 'The request conflicts with the current state, e.g. `INSUFFICIENT_STOCK` (details `[{sku, requested, available}]`), `DUPLICATE_CHANNEL_ORDER_ID`, `HOLD_NOT_ACTIVE`, `CONCURRENT_UPDATE` (retry)',
+  409: 'The request conflicts with the current state, e.g. `INSUFFICIENT_STOCK` (details `[{sku, requested, available}]`), `PRICE_MISMATCH` (details with the current price and its trace), `PROMOTION_LIMIT_REACHED` (details with the cart priced again), `DUPLICATE_CHANNEL_ORDER_ID`, `HOLD_NOT_ACTIVE`, `CONCURRENT_UPDATE` (retry)',
+  412: 'The resource is no longer at the version `If-Match` names, or exists when `If-None-Match: *` was sent (`PRECONDITION_FAILED`, details with the current `etag`)',
   413: 'The body is larger than the API accepts (`PAYLOAD_TOO_LARGE`)',
-  422: 'Well-formed but not applicable, e.g. `UNKNOWN_SKU`, `UNKNOWN_LOCATION`, `HOLD_MISMATCH`, `IDEMPOTENCY_KEY_REUSED`',
+  422: 'Well-formed but not applicable, e.g. `PRODUCT_NOT_SELLABLE` (details per line: `UNKNOWN`, `NOT_PUBLISHED`, `DISCONTINUED`), `DATA_QUALITY` (details: the rule and the field), `NO_PRICE`, `UNKNOWN_SKU`, `UNKNOWN_LOCATION`, `HOLD_MISMATCH`, `IDEMPOTENCY_KEY_REUSED`',
   429: "Over the key's usage plan: `THROTTLED` or `QUOTA_EXCEEDED`",
 } as const;
 type ErrorStatus = keyof typeof ERROR_STATUSES;
@@ -61,6 +62,7 @@ const ERROR_NAMES: Record<ErrorStatus, string> = {
   403: 'Forbidden',
   404: 'NotFound',
   409: 'Conflict',
+  412: 'PreconditionFailed',
   413: 'PayloadTooLarge',
   422: 'UnprocessableContent',
   429: 'TooManyRequests',
@@ -98,6 +100,8 @@ export function errorStatuses(spec: RouteSpec): ErrorStatus[] {
   if (spec.access !== 'public') statuses.push(403);
   if (spec.params) statuses.push(404);
   if (writes && spec.access !== 'public') statuses.push(409);
+  const conditional = Object.keys(spec.headers?.shape ?? {}).some((h) => /^if-(none-)?match$/i.test(h));
+  if (writes && conditional) statuses.push(412);
   if (spec.body) statuses.push(413);
   if (writes && spec.body) statuses.push(422);
   if (spec.access !== 'public') statuses.push(429);
