@@ -67,6 +67,30 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
     if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused(command.idempotencyKeyPath);
     return { ...existing.response, replayed: true };
   };
+  const priceRequest = (now: string) => ({
+    channel,
+    customerId: customer.customerId,
+    currency: input.currency,
+    lines: input.lines,
+    quoteId: input.quoteId,
+    now,
+  });
+  // A stale price or an unknown quote is answered before any stock is read; a repeat of a request
+  // that succeeded gets its first answer even when prices have changed since.
+  const priceOrReplay = async (
+    request: ReturnType<typeof priceRequest>,
+  ): Promise<OrderPrice | IntakeResult> => {
+    try {
+      return await ports.pricing.price(request);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        const replayed = await replay();
+        if (replayed) return replayed;
+      }
+      throw error;
+    }
+  };
+  let price: OrderPrice | undefined;
   for (let attempt = 1; ; attempt++) {
     // The first attempt goes straight to placement and the transaction, whose idempotency put
     // detects a repeat; the first answer is read back only when something says this is one.
@@ -76,14 +100,14 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
     }
 
     const now = ports.now();
-    const priceRequest = {
-      channel,
-      customerId: customer.customerId,
-      currency: input.currency,
-      lines: input.lines,
-      quoteId: input.quoteId,
-      now,
-    };
+    // Priced once per intake: losing a race for stock does not change what the order costs, and
+    // pricing again on every retry multiplied a hot SKU's reads. The promotion uses it counts are
+    // conditional items, so they stay exact however late they commit.
+    if (!price) {
+      const priced = await priceOrReplay(priceRequest(now));
+      if ('statusCode' in priced) return priced;
+      price = priced;
+    }
     const stockRequest = {
       channel,
       orderId,
@@ -93,10 +117,7 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
       now,
     };
     let plan: StockPlan;
-    let price: OrderPrice;
     try {
-      // Priced first: a stale price or an unknown quote is answered before any stock is read.
-      price = await ports.pricing.price(priceRequest);
       plan = await ports.stock.reserve(stockRequest);
     } catch (error) {
       // A repeat of a request that succeeded meets its own effect (stock taken, hold consumed).
@@ -164,7 +185,11 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
     }
     if (input.holdId && failed(0)) await ports.stock.explainHoldFailure(stockRequest);
     // The last use of a limited promotion went to another order: 409 with the cart priced again.
-    await ports.pricing.explainUsageFailure(priceRequest, price, result.reasons.slice(usageIndex));
+    await ports.pricing.explainUsageFailure(
+      priceRequest(price.pricedAt),
+      price,
+      result.reasons.slice(usageIndex),
+    );
     if (attempt >= MAX_CONTENTION_ATTEMPTS) {
       throw concurrentUpdate(
         'The stock changed too often while placing the order; retry',
