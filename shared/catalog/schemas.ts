@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { skuSchema } from '../platform/identifiers';
 import { CHANNELS, channelSchema } from '../platform/principals';
+import { nearQuery, skuListQuery } from '../platform/queries';
 import { PRODUCT_STATUSES } from './domain/product';
 
 /**
@@ -107,29 +108,13 @@ export type ProductListQuery = z.infer<typeof productListQuerySchema>;
 
 /** `GET /offers`: up to 100 SKUs, the currency of the prices, and where pickup stores are sorted from. */
 export const offersQuerySchema = z.object({
-  skus: z
-    .string()
-    .min(1)
-    .transform((value) => value.split(',').map((s) => s.trim()))
-    .pipe(z.array(skuSchema).min(1).max(LIMITS.maxOfferSkus))
-    .describe(`Comma-separated SKUs, at most ${LIMITS.maxOfferSkus}`),
+  skus: skuListQuery(LIMITS.maxOfferSkus),
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/, 'an ISO 4217 code, e.g. GBP')
     .default('GBP'),
   channel: channelSchema.optional().describe('Operations only: whose offers'),
-  near: z
-    .string()
-    .regex(
-      /^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$/,
-      'latitude,longitude in decimal degrees, e.g. 51.515,-0.142',
-    )
-    .transform((value) => {
-      const [lat, lon] = value.split(',').map(Number);
-      return { lat: lat ?? 0, lon: lon ?? 0 };
-    })
-    .optional()
-    .describe('Sort pickup stores by distance from this point (latitude,longitude)'),
+  near: nearQuery,
   limit: z.coerce
     .number()
     .int()

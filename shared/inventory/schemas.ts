@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { skuSchema } from '../platform/identifiers';
 import { CHANNELS, channelSchema } from '../platform/principals';
+import { geoSchema, nearQuery, skuListQuery } from '../platform/queries';
 
 /**
  * The inventory context's request schemas: the one definition from which request validation,
@@ -28,10 +29,7 @@ export const locationIdSchema = z
 
 export const countryCode = z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2 country code, e.g. GB');
 
-export const geoSchema = z.object({
-  lat: z.number().min(-90).max(90),
-  lon: z.number().min(-180).max(180),
-});
+export { geoSchema };
 
 export const locationInputSchema = z.object({
   name: z.string().trim().min(1).max(200),
@@ -240,27 +238,10 @@ export const holdInputSchema = z.object({
 export type HoldInput = z.infer<typeof holdInputSchema>;
 
 export const availabilityQuerySchema = z.object({
-  skus: z
-    .string()
-    .min(1)
-    .transform((value) => value.split(',').map((s) => s.trim()))
-    .pipe(z.array(skuSchema).min(1).max(LIMITS.maxSkusPerAvailabilityQuery))
-    .describe(`Comma-separated SKUs, at most ${LIMITS.maxSkusPerAvailabilityQuery}`),
+  skus: skuListQuery(LIMITS.maxSkusPerAvailabilityQuery),
   locationId: locationIdSchema.optional(),
   channel: channelSchema.optional(),
-  near: z
-    .string()
-    .regex(
-      /^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$/,
-      'latitude,longitude in decimal degrees, e.g. 51.515,-0.142',
-    )
-    .transform((value) => {
-      const [lat, lon] = value.split(',').map(Number);
-      return { lat: lat ?? 0, lon: lon ?? 0 };
-    })
-    .pipe(geoSchema)
-    .optional()
-    .describe('Sort pickup stores by distance from this point (latitude,longitude)'),
+  near: nearQuery,
   limit: z.coerce
     .number()
     .int()
