@@ -265,7 +265,12 @@ describe('the offer read', () => {
       '/offers?skus=TEE-CREW-WHT-M,MUG-LOGO-WHT,NO-SUCH&near=51.515,-0.142&limit=2',
       'local-web',
     );
-    const marketplace = await call('GET', '/offers?skus=TEE-CREW-WHT-M,MUG-LOGO-WHT', 'local-marketplace');
+    // A channel rule reaches the effective prices asynchronously (PriceRuleChanged → RecomputeChannelPrices).
+    let marketplace = await call('GET', '/offers?skus=TEE-CREW-WHT-M,MUG-LOGO-WHT', 'local-marketplace');
+    for (let i = 0; i < 200 && marketplace.body.items[0].price?.amount !== 1575; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      marketplace = await call('GET', '/offers?skus=TEE-CREW-WHT-M,MUG-LOGO-WHT', 'local-marketplace');
+    }
 
     expect(web.status).toBe(200);
     const [tee, mug, none] = web.body.items;
