@@ -59,7 +59,7 @@ export type Ports = InventoryPorts & OrderPorts & { products: CatalogPorts; pric
 /** Ports over fresh tables in DynamoDB Local, with a store `S1` and a DC `DC1`. */
 export async function portsWithNetwork(
   clock?: () => Date,
-): Promise<{ ports: Ports; client: DynamoDBClient }> {
+): Promise<{ ports: Ports; client: DynamoDBClient; names: Record<string, string> }> {
   // The tables an order intake touches (the fulfillment context's is not among them).
   const { client, names } = await freshTables(['inventory', 'orders', 'catalog', 'customers', 'pricing']);
   const doc = documentClient(client);
@@ -73,7 +73,7 @@ export async function portsWithNetwork(
   };
   await putLocation(ports, 'S1', STORE);
   await putLocation(ports, 'DC1', DC);
-  return { ports, client };
+  return { ports, client, names };
 }
 
 /**

@@ -318,9 +318,9 @@ export async function resolveCustomer(
     decision: record.decision,
     replayed,
   });
-  const earlier = await ports.customers.getResolution(command.orderId);
-  if (earlier) return answered(earlier, true);
-
+  // No read of an earlier answer first: the resolution record is put only if absent, so a repeat of
+  // this intake finds its first answer when that put fails, and a new intake (the common case) pays
+  // no extra request.
   for (let attempt = 1; ; attempt++) {
     const facts = await readFacts(ports, identifiers);
     const decision = decideIdentity({

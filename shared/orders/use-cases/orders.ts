@@ -1,5 +1,5 @@
 import { sellableProducts } from '../../catalog';
-import type { StockPlan } from '../../inventory';
+import type { Resolution } from '../../customers';
 import {
   assertFitsOneTransaction,
   contentionBackoff,
@@ -49,39 +49,17 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
   const products = await sellableProducts(ports, channel, input.lines);
   // One id for every attempt of this intake: the customer's resolution is keyed by it.
   const orderId = ports.newId('ord');
-  const customer = await ports.customers.resolve({
-    identifiers: {
-      ...(input.customer.email !== undefined ? { email: input.customer.email } : {}),
-      ...(input.customer.phone !== undefined ? { phone: input.customer.phone } : {}),
-      ...(input.customer.loyaltyId !== undefined ? { loyaltyId: input.customer.loyaltyId } : {}),
-      ...(command.marketplaceBuyer ? { marketplaceBuyer: command.marketplaceBuyer } : {}),
-      ...(input.delivery.type === 'ship' ? { address: input.delivery.address } : {}),
-    },
-    orderId,
-    channel,
-    at: ports.now(),
-  });
   const replay = async (): Promise<IntakeResult | undefined> => {
     const existing = await ports.orderKeys.get(scope, idempotencyKey);
     if (!existing) return undefined;
     if (existing.fingerprint !== fingerprint) throw idempotencyKeyReused(command.idempotencyKeyPath);
     return { ...existing.response, replayed: true };
   };
-  const priceRequest = (now: string) => ({
-    channel,
-    customerId: customer.customerId,
-    currency: input.currency,
-    lines: input.lines,
-    quoteId: input.quoteId,
-    now,
-  });
-  // A stale price or an unknown quote is answered before any stock is read; a repeat of a request
-  // that succeeded gets its first answer even when prices have changed since.
-  const priceOrReplay = async (
-    request: ReturnType<typeof priceRequest>,
-  ): Promise<OrderPrice | IntakeResult> => {
+  // A refusal that may be this very request's own earlier success (its stock taken, its hold
+  // consumed, its quote used) is answered with that success when the idempotency record says so.
+  const orReplay = async <T>(run: () => Promise<T>): Promise<T | IntakeResult> => {
     try {
-      return await ports.pricing.price(request);
+      return await run();
     } catch (error) {
       if (error instanceof DomainError) {
         const replayed = await replay();
@@ -90,6 +68,19 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
       throw error;
     }
   };
+  const isAnswer = (value: object): value is IntakeResult => 'statusCode' in value;
+  const priceRequest = (customerId: string, now: string) => ({
+    channel,
+    customerId,
+    currency: input.currency,
+    lines: input.lines,
+    quoteId: input.quoteId,
+    now,
+    categories: new Map(
+      [...products].map(([sku, product]) => [sku, { category: product.category }] as const),
+    ),
+  });
+  let customer: Resolution | undefined;
   let price: OrderPrice | undefined;
   for (let attempt = 1; ; attempt++) {
     // The first attempt goes straight to placement and the transaction, whose idempotency put
@@ -100,14 +91,6 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
     }
 
     const now = ports.now();
-    // Priced once per intake: losing a race for stock does not change what the order costs, and
-    // pricing again on every retry multiplied a hot SKU's reads. The promotion uses it counts are
-    // conditional items, so they stay exact however late they commit.
-    if (!price) {
-      const priced = await priceOrReplay(priceRequest(now));
-      if ('statusCode' in priced) return priced;
-      price = priced;
-    }
     const stockRequest = {
       channel,
       orderId,
@@ -116,16 +99,32 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
       ...(input.holdId ? { holdId: input.holdId } : {}),
       now,
     };
-    let plan: StockPlan;
-    try {
-      plan = await ports.stock.reserve(stockRequest);
-    } catch (error) {
-      // A repeat of a request that succeeded meets its own effect (stock taken, hold consumed).
-      if (error instanceof DomainError) {
-        const replayed = await replay();
-        if (replayed) return replayed;
-      }
-      throw error;
+    // Stock first: when a SKU has run out (the losers of a flash sale), the answer is 409 after the
+    // catalog and stock reads, and no customer or quote is written for an order that will not exist.
+    const plan = await orReplay(() => ports.stock.reserve(stockRequest));
+    if (isAnswer(plan)) return plan;
+    // Resolved and priced once per intake: losing a race for stock changes neither who the customer
+    // is nor what the order costs. The promotion uses it counts are conditional items, so they stay
+    // exact however late they commit.
+    customer ??= await ports.customers.resolve({
+      identifiers: {
+        ...(input.customer.email !== undefined ? { email: input.customer.email } : {}),
+        ...(input.customer.phone !== undefined ? { phone: input.customer.phone } : {}),
+        ...(input.customer.loyaltyId !== undefined ? { loyaltyId: input.customer.loyaltyId } : {}),
+        ...(command.marketplaceBuyer ? { marketplaceBuyer: command.marketplaceBuyer } : {}),
+        ...(input.delivery.type === 'ship' ? { address: input.delivery.address } : {}),
+      },
+      orderId,
+      channel,
+      at: now,
+    });
+    const customerId = customer.customerId;
+    if (!price) {
+      // A stale price or an unknown quote is refused; a repeat of a request that succeeded gets its
+      // first answer even when prices have changed since.
+      const priced = await orReplay(() => ports.pricing.price(priceRequest(customerId, now)));
+      if (isAnswer(priced)) return priced;
+      price = priced;
     }
     const { lines, decision, stockOps } = plan;
 
@@ -186,7 +185,7 @@ export async function placeOrder(ports: OrderPorts, command: PlaceOrderCommand):
     if (input.holdId && failed(0)) await ports.stock.explainHoldFailure(stockRequest);
     // The last use of a limited promotion went to another order: 409 with the cart priced again.
     await ports.pricing.explainUsageFailure(
-      priceRequest(price.pricedAt),
+      priceRequest(customerId, price.pricedAt),
       price,
       result.reasons.slice(usageIndex),
     );

@@ -65,6 +65,8 @@ export interface CartRequest {
   customerId?: string | undefined;
   lines: readonly { sku: string; quantity: number }[];
   at: string;
+  /** The lines' categories when the caller has just read them from the catalog (saves reading again). */
+  categories?: ReadonlyMap<string, { category: string }> | undefined;
 }
 
 /**
@@ -77,7 +79,7 @@ export async function priceStoredCart(ports: PricingPorts, request: CartRequest)
   const [book, bases, categories] = await Promise.all([
     currentBook(ports, request.at),
     ports.pricing.getBasePrices(skus),
-    ports.products.categoriesOf(skus),
+    request.categories ?? ports.products.categoriesOf(skus),
   ]);
   const lines = request.lines.map((l) => ({
     sku: l.sku,

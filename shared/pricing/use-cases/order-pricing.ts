@@ -24,6 +24,8 @@ export interface OrderPriceRequest {
   /** A quote of this channel whose prices the order takes while it holds. */
   quoteId?: string | undefined;
   now: string;
+  /** The lines' categories, when the caller read the catalog already. */
+  categories?: ReadonlyMap<string, { category: string }> | undefined;
 }
 
 /**
@@ -245,6 +247,7 @@ export function orderPricing(ports: PricingPorts): OrderPricing {
           customerId: request.customerId,
           lines: request.lines.map(({ sku, quantity }) => ({ sku, quantity })),
           at: request.now,
+          categories: request.categories,
         });
         lines = cart.lines;
         // Priced just now: the limits the engine applied are the current ones.

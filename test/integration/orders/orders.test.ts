@@ -1,3 +1,4 @@
+import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { putProduct } from '../../../shared/catalog/use-cases/products';
 import { MAX_DECISION_CANDIDATES, type SourcingDecision } from '../../../shared/inventory/domain/sourcing';
 import { getInventory, putLocation } from '../../../shared/inventory/use-cases/stock';
@@ -38,8 +39,10 @@ async function rejection(promise: Promise<unknown>): Promise<DomainError> {
 
 describe('placeOrder', () => {
   let ports: Ports;
+  let client: DynamoDBClient;
+  let names: Record<string, string>;
   beforeEach(async () => {
-    ({ ports } = await portsWithNetwork());
+    ({ ports, client, names } = await portsWithNetwork());
   });
 
   it('reserves every line at the fewest locations and explains the choice', async () => {
@@ -85,6 +88,9 @@ describe('placeOrder', () => {
     expect(error.code).toBe('INSUFFICIENT_STOCK');
     expect(error.details).toEqual([{ sku: 'MUG', requested: 3, available: 1 }]);
     expect((await getInventory(ports, 'TEE')).positions[0]).toMatchObject({ reserved: 0, available: 10 });
+    // Stock is looked at first: an order that will not exist creates no customer and no resolution.
+    const customers = await client.send(new ScanCommand({ TableName: names.customers, Select: 'COUNT' }));
+    expect(customers.Count).toBe(0);
   });
 
   it('honours safety stock', async () => {
