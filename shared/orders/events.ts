@@ -17,7 +17,15 @@ const orderSummarySchema = z.object({
   customerId: z.string().optional(),
   status: z.string(),
   lines: z.array(orderLineSchema),
-  delivery: z.record(z.string(), z.unknown()),
+  /**
+   * How the order is delivered, without the address: events reach every subscriber and the archive,
+   * so they carry references, never contact details. A consumer that needs the address reads the order.
+   */
+  delivery: z.object({
+    type: z.enum(['ship', 'pickup']),
+    /** The pickup store. */
+    locationId: z.string().optional(),
+  }),
 });
 
 /** What the orders context publishes, under `commerce.orders`. */

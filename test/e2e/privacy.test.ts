@@ -49,7 +49,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-it('writes no email, phone, name, address or buyer id to its logs', async () => {
+it('writes no email, phone, name, address or buyer id to its logs or its events', async () => {
   expect((await api('/locations/DC-1', { method: 'PUT', key: 'local-ops', body: DC })).status).toBe(200);
   await putSellableProducts(`http://127.0.0.1:${port}`, ['PII-1']);
   expect(
@@ -134,4 +134,16 @@ it('writes no email, phone, name, address or buyer id to its logs', async () => 
     output.toLowerCase().includes(value.toLowerCase()),
   );
   expect(leaks.map(([field]) => field)).toEqual([]);
+  // Every event the system published (the marketplace's own order event carries what the marketplace
+  // sent; what the system says about it afterwards must not).
+  const recorded = await api('/_local/events?limit=10000');
+  const published = (recorded.body as { events: { event: { source: string } }[] }).events
+    .map((r) => r.event)
+    .filter((e) => e.source.startsWith('commerce.'));
+  expect(published.map((e) => (e as { 'detail-type'?: string })['detail-type'])).toEqual(
+    expect.arrayContaining(['OrderCreated', 'CustomerCreated']),
+  );
+  const events = JSON.stringify(published).toLowerCase();
+  const eventLeaks = Object.entries(PEOPLE).filter(([, value]) => events.includes(value.toLowerCase()));
+  expect(eventLeaks.map(([field]) => field)).toEqual([]);
 }, 120_000);

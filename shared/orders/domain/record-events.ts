@@ -1,4 +1,4 @@
-import type { AllocatedLine } from '../../inventory';
+import type { AllocatedLine, Delivery } from '../../inventory';
 import { type DomainEvent, type RecordChange, recordEventId, stableId } from '../../platform/events/envelope';
 import type { Channel } from '../../platform/principals';
 import { orderEvents } from '../events';
@@ -11,6 +11,13 @@ import type { OrderLine } from './order';
  */
 /** The key of the orders table in the definitions. */
 export const ORDERS_TABLE_KEY = 'orders';
+
+/** The delivery an event may carry: its kind and pickup store, never the address. */
+function deliveryReference(delivery: Delivery): { type: 'ship' | 'pickup'; locationId?: string } {
+  return delivery.type === 'pickup'
+    ? { type: 'pickup', locationId: delivery.locationId }
+    : { type: 'ship' };
+}
 
 export function eventsFromChange(change: RecordChange): DomainEvent[] {
   const next = change.newImage;
@@ -25,7 +32,7 @@ export function eventsFromChange(change: RecordChange): DomainEvent[] {
     ...(next.customerId ? { customerId: String(next.customerId) } : {}),
     status: String(next.status),
     lines: next.lines as AllocatedLine[],
-    delivery: next.delivery as Record<string, unknown>,
+    delivery: deliveryReference(next.delivery as Delivery),
   };
   if (change.eventName === 'INSERT') return [orderEvents.event('OrderCreated', id, at, summary)];
   const lines = next.lines as OrderLine[];
