@@ -14,9 +14,7 @@ export const ORDERS_TABLE_KEY = 'orders';
 
 /** The delivery an event may carry: its kind and pickup store, never the address. */
 function deliveryReference(delivery: Delivery): { type: 'ship' | 'pickup'; locationId?: string } {
-  return delivery.type === 'pickup'
-    ? { type: 'pickup', locationId: delivery.locationId }
-    : { type: 'ship' };
+  return delivery.type === 'pickup' ? { type: 'pickup', locationId: delivery.locationId } : { type: 'ship' };
 }
 
 export function eventsFromChange(change: RecordChange): DomainEvent[] {
