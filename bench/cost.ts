@@ -7,6 +7,7 @@
  * price table in `prices.ts`, the cost per 1,000 orders and per million availability reads.
  */
 import { randomUUID } from 'node:crypto';
+import { callerHeaders } from '../local/dev-credentials';
 import { PRICES } from './prices';
 
 type Usage = import('../shared/platform/metering').Usage;
@@ -41,7 +42,11 @@ export async function benchCost(): Promise<OperationCost[]> {
   const call = async (method: string, path: string, key: string, body?: unknown, headers = {}) => {
     const response = await fetch(`${stack.url}${path}`, {
       method,
-      headers: { 'x-api-key': key, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(await callerHeaders(stack.url, key)),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     if (response.status >= 400)

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
+import { callerHeaders } from '../local/dev-credentials';
 import { freePort } from '../local/dynamodb';
 import { measureQuote } from '../test/fixtures/pricing/quote-bench';
 import { benchCost } from './cost';
@@ -38,7 +39,11 @@ async function call(
 ) {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { 'x-api-key': key, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(await callerHeaders(base, key)),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();

@@ -8,6 +8,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { ScopedOperation } from '../shared/platform/authorizer';
 import type { FunctionDefinition, HttpMethod } from '../shared/platform/definitions';
 import { API_INTEGRATION_TIMEOUT_MS } from '../shared/platform/definitions';
 import { type HandlerMap, invoke, LambdaTimeoutError, LOCAL_ACCOUNT_ID } from './lambda';
@@ -24,20 +25,31 @@ export interface HttpRoute {
   path: string;
   /** API Gateway requires a valid `x-api-key` (a usage-plan key) on this method. */
   apiKeys: boolean;
+  /** The OAuth scope the authorizer must allow (none: a public operation). */
+  scope?: string;
   timeoutSeconds?: number;
   memoryMb?: number;
 }
 
-/** The routes of every `http`-triggered function in the definitions. */
-export function httpRoutes(functions: readonly FunctionDefinition[]): HttpRoute[] {
+/**
+ * The routes of every `http`-triggered function in the definitions, each with its scope from
+ * `operations` (the scoped operations of the definitions).
+ */
+export function httpRoutes(
+  functions: readonly FunctionDefinition[],
+  operations: readonly ScopedOperation[] = [],
+): HttpRoute[] {
+  const scopes = new Map(operations.map((op) => [`${op.method} ${op.path}`, op.scope]));
   const routes: HttpRoute[] = [];
   for (const fn of functions) {
     if (fn.trigger.kind !== 'http') continue;
+    const scope = scopes.get(`${fn.trigger.method} ${fn.trigger.path}`);
     routes.push({
       functionName: fn.name,
       method: fn.trigger.method,
       path: fn.trigger.path,
       apiKeys: fn.apiKeys === true,
+      ...(scope ? { scope } : {}),
       timeoutSeconds: fn.timeoutSeconds,
       memoryMb: fn.memoryMb,
     });
@@ -96,6 +108,12 @@ export interface ApiServerOptions {
   internalPrefix?: string;
   /** API Gateway's integration timeout; default {@link API_INTEGRATION_TIMEOUT_MS}. */
   integrationTimeoutMs?: number;
+  /**
+   * The TOKEN authorizer's function name: invoked (its answer cached per token, as API Gateway does)
+   * before every route with a scope. Without it, scoped routes are served unauthenticated (tests of
+   * the server alone).
+   */
+  authorizer?: string;
 }
 
 export interface ApiServer {
@@ -175,6 +193,16 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       );
     }
 
+    // API Gateway runs the authorizer first, then checks the usage-plan key.
+    let authorizer: Record<string, unknown> | undefined;
+    if (route.scope && options.authorizer) {
+      const verdict = await authorize(req, route, stage);
+      if (verdict.kind === 'refused') {
+        return sendError(res, verdict.statusCode, verdict.code, verdict.message, verdict.headers);
+      }
+      authorizer = verdict.context;
+    }
+
     let apiKey: string | null = null;
     if (route.apiKeys) {
       const supplied = req.headers['x-api-key'];
@@ -206,6 +234,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       pathParameters: match.params,
       body: body.length === 0 ? null : body.toString('utf8'),
       apiKey,
+      authorizer,
       requestId,
       stage,
     });
@@ -252,6 +281,58 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       log.error(`${route.functionName} returned a malformed proxy result (request ${requestId}): ${problem}`);
       sendError(res, 502, 'INTERNAL', 'Internal server error', requestHeader);
     }
+  }
+
+  /** The authorizer's answers by token, for API Gateway's default 300 s (what the policy allows is per token). */
+  const verdicts = new Map<string, { at: number; answer: Promise<AuthorizerAnswer> }>();
+
+  async function authorize(req: IncomingMessage, route: HttpRoute, stageName: string): Promise<Verdict> {
+    const token = req.headers.authorization;
+    // API Gateway refuses a request without the identity source before invoking the authorizer.
+    if (typeof token !== 'string' || token.trim() === '') {
+      return refused(
+        401,
+        'UNAUTHORIZED',
+        'Unauthorized: an OAuth access token is required (Authorization: Bearer)',
+      );
+    }
+    const handler = options.handlers.get(options.authorizer ?? '');
+    if (!handler) return { kind: 'refused', statusCode: 503, code: 'STARTING', message: 'Starting' };
+    const now = Date.now();
+    let cached = verdicts.get(token);
+    if (!cached || now - cached.at >= AUTHORIZER_TTL_MS) {
+      if (verdicts.size > 10_000) verdicts.clear();
+      const methodArn = `${LOCAL_API_ARN(options.region)}/${stageName}/${route.method}${route.path}`;
+      cached = {
+        at: now,
+        answer: invoke(
+          { name: options.authorizer ?? '', handler, region: options.region },
+          { type: 'TOKEN', authorizationToken: token, methodArn },
+        ).then(
+          (value) => ({ value: value as AuthorizerResult }),
+          (error: unknown) => ({ error }),
+        ),
+      };
+      verdicts.set(token, cached);
+    }
+    const answer = await cached.answer;
+    if ('error' in answer) {
+      // Only a valid token's answer is cached: a refused one is asked again (a new key may have come).
+      verdicts.delete(token);
+      if (answer.error instanceof Error && answer.error.message === 'Unauthorized') {
+        return refused(401, 'UNAUTHORIZED', 'Unauthorized: the access token is missing, invalid or expired');
+      }
+      log.error(`${options.authorizer} failed`, answer.error);
+      return refused(500, 'INTERNAL', 'Authorizer failure');
+    }
+    const methodArn = `${LOCAL_API_ARN(options.region)}/${stageName}/${route.method}${route.path}`;
+    if (!policyAllows(answer.value.policyDocument, methodArn)) {
+      return refused(403, 'FORBIDDEN', `The access token's scopes do not include ${route.scope}`);
+    }
+    return {
+      kind: 'allowed',
+      context: { ...(answer.value.context ?? {}), principalId: answer.value.principalId },
+    };
   }
 
   async function serveEndpoint(
@@ -309,6 +390,54 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         server.closeIdleConnections();
       }),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The authorizer's verdict, as API Gateway applies it.
+
+/** API Gateway's default TTL of an authorizer's cached answer. */
+const AUTHORIZER_TTL_MS = 300_000;
+
+const LOCAL_API_ARN = (region: string) => `arn:aws:execute-api:${region}:${LOCAL_ACCOUNT_ID}:local`;
+
+interface AuthorizerResult {
+  principalId: string;
+  policyDocument: {
+    Statement: { Effect: string; Action?: string | string[]; Resource: string | string[] }[];
+  };
+  context?: Record<string, unknown>;
+}
+type AuthorizerAnswer = { value: AuthorizerResult } | { error: unknown };
+type Verdict =
+  | { kind: 'allowed'; context: Record<string, unknown> }
+  | { kind: 'refused'; statusCode: number; code: string; message: string; headers?: Record<string, string> };
+
+const refused = (statusCode: number, code: string, message: string): Verdict => ({
+  kind: 'refused',
+  statusCode,
+  code,
+  message,
+  ...(statusCode === 401 ? { headers: { 'www-authenticate': 'Bearer' } } : {}),
+});
+
+/** An IAM resource pattern (`*` any run of characters) against an ARN. */
+const arnMatches = (pattern: string, arn: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(arn);
+
+/** IAM's evaluation for one action on one resource: an explicit Deny wins, then an Allow is needed. */
+export function policyAllows(policy: AuthorizerResult['policyDocument'], methodArn: string): boolean {
+  const matching = (effect: string) =>
+    policy.Statement.some(
+      (s) =>
+        s.Effect === effect &&
+        (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).some((r) => arnMatches(r, methodArn)),
+    );
+  return !matching('Deny') && matching('Allow');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,6 +641,7 @@ function proxyEvent(input: {
   pathParameters: Record<string, string> | null;
   body: string | null;
   apiKey: string | null;
+  authorizer: Record<string, unknown> | undefined;
   requestId: string;
   stage: string;
 }): APIGatewayProxyEvent {
@@ -534,7 +664,7 @@ function proxyEvent(input: {
     requestContext: {
       accountId: LOCAL_ACCOUNT_ID,
       apiId: 'local',
-      authorizer: undefined,
+      authorizer: input.authorizer,
       domainName: req.headers.host,
       extendedRequestId: input.requestId,
       httpMethod: route.method,

@@ -1,4 +1,5 @@
 import demoNetworkJson from './demo-network.json';
+import { callerHeaders } from './dev-credentials';
 
 export interface DemoLocation {
   locationId: string;
@@ -58,7 +59,7 @@ export interface DemoNetwork {
 /** The demo network of `npm start` (`local/demo-network.json`). */
 export const demoNetwork = demoNetworkJson as DemoNetwork;
 
-/** The dev key of the operations principal; seeding goes through the API as an ops user would. */
+/** The dev client of the operations principal; seeding goes through the API as an ops user would. */
 export const SEED_API_KEY = 'local-ops';
 
 export interface SeedOptions {
@@ -104,7 +105,7 @@ export async function seedDemoNetwork(baseUrl: string, options: SeedOptions = {}
     try {
       const response = await fetch(`${baseUrl}${path}`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        headers: { 'content-type': 'application/json', ...(await callerHeaders(baseUrl, apiKey)) },
         body: JSON.stringify(body),
       });
       const text = await response.text();

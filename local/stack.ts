@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { scopedOperations } from '../shared/platform/authorizer';
 import {
   BUS_NAME,
   busRules,
+  contexts,
   ENV,
   type FunctionDefinition,
   functions,
@@ -15,6 +17,7 @@ import {
   tables,
   type WorkflowDefinition,
 } from '../shared/platform/definitions';
+import { LOCATION_SCOPE, scopeString } from '../shared/platform/scopes';
 import { acquireDataDir, type DataDirLock } from './data-dir-lock';
 import { DeadLetterQueue } from './dead-letters';
 import { FileDeliveryJournal } from './delivery-journal';
@@ -32,6 +35,7 @@ import { EVENTBRIDGE_PATH, LocalEventBus, type RetryPolicy } from './event-bus';
 import { type ApiServer, createApiServer, httpRoutes } from './http-server';
 import { LOCAL_ACCOUNT_ID, type LocalHandler } from './lambda';
 import { consoleLogger, type LocalLogger } from './log';
+import { JWKS_PATH, localDevClients, OAuthIssuer } from './oauth-issuer';
 import { type Scheduler, scheduledJobs, startScheduler } from './scheduler';
 import { seedDemoNetwork } from './seed';
 import { StreamPoller } from './stream-poller';
@@ -53,6 +57,9 @@ export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data');
  * read their endpoint once, so a second stack in this process must see the same one.
  */
 const INTERNAL_PREFIX = `/_runtime/${randomUUID()}`;
+
+/** The function API Gateway invokes as the TOKEN authorizer (its definition's trigger is `authorizer`). */
+const AUTHORIZER = functions.find((f) => f.trigger.kind === 'authorizer')?.name;
 
 export interface LocalStackOptions {
   /** HTTP port on 127.0.0.1; `0` picks a free one. Default 3000. */
@@ -126,6 +133,8 @@ export interface LocalStack {
   tableNames: Record<TableKey, string>;
   /** The local `commerce` bus: `events()`, `whenIdle()`, `putEvents()`. */
   bus: LocalEventBus;
+  /** The OAuth issuer of the API's access tokens (`POST /_local/oauth2/token`): keys and clients. */
+  oauth: OAuthIssuer;
   /** Failed bus deliveries and stream batches (`GET /_local/dlq`). */
   deadLetters: DeadLetterQueue;
   /** The data directory in use, if the run persists. */
@@ -249,12 +258,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       accountId: LOCAL_ACCOUNT_ID,
       log,
     });
+    // The OAuth issuer the API's authorizer trusts: the dev clients, and keys that persist with the data.
+    let issuerUrl = '';
+    const oauth = new OAuthIssuer({
+      issuer: () => issuerUrl,
+      devClients: localDevClients(contexts),
+      ...(persistDir ? { statePath: join(persistDir, `oauth-${prefix}state.json`) } : {}),
+    });
     const server: ApiServer = createApiServer({
-      routes: httpRoutes(functions),
+      // Location routes still take the location's own key (checked by their handlers) until locations
+      // get OAuth clients of their own; every other scoped route goes through the authorizer.
+      routes: httpRoutes(
+        functions,
+        scopedOperations(contexts).filter((op) => op.scope !== scopeString(LOCATION_SCOPE)),
+      ),
+      authorizer: AUTHORIZER,
       handlers,
       apiKeys: LOCAL_API_KEYS,
       region,
-      endpoints: [...bus.endpoints(), ...statesEndpoints(runner)],
+      endpoints: [...bus.endpoints(), ...statesEndpoints(runner), ...oauth.endpoints()],
       log,
       initialState: 'starting',
       internalPrefix: INTERNAL_PREFIX,
@@ -274,6 +296,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     lock?.setPort(port);
     const url = `http://127.0.0.1:${port}`;
     const internalUrl = `${url}${INTERNAL_PREFIX}`;
+    issuerUrl = `${url}/_local/oauth2`;
     const eventBridgeEndpoint = `${url}${EVENTBRIDGE_PATH}`;
     const stepFunctionsEndpoint = `${url}${STATES_PATH}`;
 
@@ -282,6 +305,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...Object.fromEntries(Object.values(tables).map((t) => [t.envVar, `${prefix}${t.id}`])),
       [ENV.eventBusName]: BUS_NAME,
       [ENV.apiKeyChannels]: JSON.stringify(LOCAL_API_KEYS),
+      [ENV.authIssuer]: issuerUrl,
+      // Fetched through the runtime's own door: the authorizer verifies while outside callers wait.
+      [ENV.authJwksUri]: `${internalUrl}${JWKS_PATH}`,
+      [ENV.authClients]: JSON.stringify(
+        Object.fromEntries(localDevClients(contexts).map((c) => [c.clientId, c.principal])),
+      ),
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       // The publisher puts events while the API still holds outside callers off (startup, shutdown).
       [ENV.eventBridgeEndpoint]: `${internalUrl}${EVENTBRIDGE_PATH}`,
@@ -371,6 +400,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodbEndpoint,
       tableNames,
       bus,
+      oauth,
       deadLetters,
       dataDir: persistDir,
       env,

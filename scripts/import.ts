@@ -1,10 +1,13 @@
 /**
- * `npm run import -- products.csv|products.json [--url URL] [--api-key KEY] [--report FILE]`: loads
+ * `npm run import -- products.csv|products.json [--url URL] [--api-key KEY] [--client-id ID]
+ * [--client-secret SECRET] [--token-url URL] [--report FILE]`: loads
  * products through `POST /product-imports`, a batch at a time, with a progress bar on a terminal.
  * Prints how many rows were created, updated, unchanged and rejected, and each rejected row with its
  * line and reason; exits 1 when a row was rejected. Importing the same file again changes nothing.
- * Defaults: the embedded runtime (`http://localhost:3000`, key `local-ops`), or COMMERCE_API_URL and
- * COMMERCE_API_KEY.
+ * It authenticates as an operations client with the OAuth client-credentials grant at the token URL
+ * (Cognito's `https://<domain>/oauth2/token` on AWS) and sends the usage-plan API key. Defaults: the
+ * embedded runtime (`http://localhost:3000`, its token endpoint, dev client and key `local-ops`), or
+ * COMMERCE_API_URL, COMMERCE_API_KEY, COMMERCE_CLIENT_ID, COMMERCE_CLIENT_SECRET, COMMERCE_TOKEN_URL.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,11 +24,32 @@ interface RowResult {
   error?: { code: string; message: string; details: { path?: string; message?: string; rule?: string }[] };
 }
 
+/** An access token by the client-credentials grant (RFC 6749 §4.4), or why there is none. */
+async function accessToken(
+  tokenUrl: string,
+  clientId: string,
+  secret: string,
+): Promise<string | { error: string }> {
+  const response = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string };
+  return body.access_token ?? { error: `${response.status} ${body.error ?? ''} from ${tokenUrl}` };
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     options: {
       url: { type: 'string', default: process.env.COMMERCE_API_URL ?? 'http://localhost:3000' },
       'api-key': { type: 'string', default: process.env.COMMERCE_API_KEY ?? 'local-ops' },
+      'client-id': { type: 'string', default: process.env.COMMERCE_CLIENT_ID ?? 'local-ops' },
+      'client-secret': { type: 'string', default: process.env.COMMERCE_CLIENT_SECRET ?? 'local-ops-secret' },
+      'token-url': { type: 'string', default: process.env.COMMERCE_TOKEN_URL },
       report: { type: 'string' },
     },
     allowPositionals: true,
@@ -33,11 +57,20 @@ async function main(): Promise<number> {
   const file = positionals[0];
   if (!file) {
     process.stderr.write(
-      'usage: npm run import -- products.csv|products.json [--url URL] [--api-key KEY] [--report FILE]\n',
+      'usage: npm run import -- products.csv|products.json [--url URL] [--api-key KEY] [--client-id ID] [--client-secret SECRET] [--token-url URL] [--report FILE]\n',
     );
     return 2;
   }
   const rows = rowsOf(file, readFileSync(file, 'utf8'));
+  const token = await accessToken(
+    values['token-url'] ?? `${values.url}/_local/oauth2/token`,
+    values['client-id'] ?? '',
+    values['client-secret'] ?? '',
+  );
+  if (typeof token !== 'string') {
+    process.stderr.write(`No access token: ${token.error}\n`);
+    return 1;
+  }
   const started = Date.now();
   const bar = process.stderr.isTTY
     ? new SingleBar({
@@ -51,7 +84,11 @@ async function main(): Promise<number> {
     const batch: FileRow[] = rows.slice(i, i + BATCH);
     const response = await fetch(`${values.url}/product-imports`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': values['api-key'] ?? '' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-api-key': values['api-key'] ?? '',
+      },
       body: JSON.stringify({ products: batch.map((r) => r.product) }),
     });
     const body = (await response.json()) as { rows?: RowResult[]; error?: { code: string; message: string } };

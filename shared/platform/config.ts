@@ -8,6 +8,12 @@ export const PLATFORM_ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   /** JSON object mapping an API Gateway API key id to a principal (a channel or `ops`). */
   apiKeyChannels: 'API_KEY_CHANNELS',
+  /** The OAuth issuer whose access tokens the API accepts (`iss`): the Cognito user pool's URL on AWS. */
+  authIssuer: 'AUTH_ISSUER',
+  /** Where the issuer's signing keys are; default `<issuer>/.well-known/jwks.json` (Cognito's). */
+  authJwksUri: 'AUTH_JWKS_URI',
+  /** JSON object mapping an OAuth client id to the principal it acts as (a channel or `ops`). */
+  authClients: 'AUTH_CLIENTS',
   /** Optional endpoint override for DynamoDB (the embedded runtime points it at DynamoDB Local). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Optional endpoint override for EventBridge (the embedded runtime points it at the local bus). */

@@ -76,7 +76,9 @@ export type Trigger =
   /** `localEverySeconds`: the embedded runtime's rate, where waiting a minute would only slow a demo. */
   | { kind: 'schedule'; everySeconds: number; localEverySeconds?: number }
   /** A Task of a workflow (by its name): the state machine invokes it, with the state's parameters as event. */
-  | { kind: 'workflow'; workflow: string };
+  | { kind: 'workflow'; workflow: string }
+  /** The API's token authorizer: API Gateway invokes it before every operation that requires a scope. */
+  | { kind: 'authorizer' };
 
 /** What a function may touch; CDK turns it into grants, the local runtime ignores it. */
 export interface FunctionDefinition {
@@ -108,6 +110,11 @@ export interface FunctionDefinition {
   /** Defaults: {@link FUNCTION_DEFAULTS}. */
   timeoutSeconds?: number;
   memoryMb?: number;
+  /**
+   * Concurrent executions reserved for the function, which are also its most: 1 for a job two runs
+   * of which must not overlap (a sweeper over the same items). Unset, it shares the account's pool.
+   */
+  reservedConcurrency?: number;
 }
 
 /** The fields of a {@link FunctionDefinition} that say what it does with workflows. */

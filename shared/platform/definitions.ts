@@ -80,6 +80,16 @@ const platformFunctions: FunctionDefinition[] = [
     putsEvents: false,
   },
   {
+    name: 'Authorize',
+    entry: 'functions/platform/authorize.ts',
+    description:
+      "The API's authorizer: verifies the OAuth access token and allows the operations of its scopes",
+    trigger: { kind: 'authorizer' },
+    reads: [],
+    writes: [],
+    putsEvents: false,
+  },
+  {
     name: 'PublishEvents',
     entry: 'functions/platform/publish-events.ts',
     description: 'Outbox publisher: table streams to the bus, and what each context does after a batch',

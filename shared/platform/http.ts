@@ -2,7 +2,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { PLATFORM_ENV, requireEnv } from './config';
 import type { RouteSpec } from './definition';
 import { DomainError, type ErrorDetail, issuesToDetails, validationFailed } from './errors';
 import { logger } from './logger';
@@ -35,28 +34,15 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Prom
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
-let apiKeyPrincipals: Record<string, Principal> | undefined;
-
-/** The deployment's key id → principal map, read once; a missing or malformed one fails the cold start. */
-function keyPrincipals(): Record<string, Principal> {
-  if (!apiKeyPrincipals) {
-    const raw = requireEnv(PLATFORM_ENV.apiKeyChannels);
-    try {
-      apiKeyPrincipals = JSON.parse(raw) as Record<string, Principal>;
-    } catch {
-      throw new Error(`Environment variable ${PLATFORM_ENV.apiKeyChannels} is not a JSON object`);
-    }
-  }
-  return apiKeyPrincipals;
-}
-
 /**
- * The principal of a request comes from its credential, never from its body: API Gateway has checked
- * the key, and the deployment maps each key id to a channel, `ops` or a location.
+ * The principal of a request comes from its verified credential, never from its body: the API's
+ * authorizer (`shared/platform/authorizer.ts`) verified the OAuth access token, mapped its client to
+ * a principal and hands it over in `requestContext.authorizer`.
  */
 function principalOf(event: APIGatewayProxyEvent): Principal | undefined {
-  const keyId = event.requestContext?.identity?.apiKeyId;
-  return keyId ? keyPrincipals()[keyId] : undefined;
+  const principal = (event.requestContext?.authorizer as { principal?: unknown } | null | undefined)
+    ?.principal;
+  return typeof principal === 'string' && principal !== '' ? (principal as Principal) : undefined;
 }
 
 function parseWith(schema: z.ZodType | undefined, value: unknown, prefix: string): unknown {
@@ -115,7 +101,7 @@ async function authoriseLocation(
 function authorise(spec: RouteSpec, event: APIGatewayProxyEvent): Principal {
   if (spec.access === 'public') return 'anonymous';
   const found = principalOf(event);
-  if (!found) throw new DomainError(403, 'INVALID_API_KEY', 'A valid x-api-key header is required');
+  if (!found) throw new DomainError(401, 'UNAUTHORIZED', 'A valid OAuth access token is required');
   if (spec.access === 'channel' && !isChannel(found)) {
     throw new DomainError(403, 'FORBIDDEN', 'Only a sales channel key may call this operation');
   }
@@ -202,7 +188,6 @@ export function httpApi<S extends RouteSpec>(
       `${spec.method} ${spec.path} is a location route: give httpApi the location key resolver`,
     );
   }
-  if (spec.access !== 'public' && spec.access !== 'location') keyPrincipals(); // at cold start
   const core = async (request: ApiRequest<S>): Promise<APIGatewayProxyResult> => {
     const result = await fn(request);
     return {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { callerHeaders } from '../../local/dev-credentials';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
 /**
@@ -26,7 +27,7 @@ const call = async (
   const response = await fetch(`${stack.url}${path}`, {
     method,
     headers: {
-      'x-api-key': key,
+      ...(await callerHeaders(stack.url, key)),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { callerHeaders } from '../../local/dev-credentials';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { putSellableProducts } from '../support/catalog-http';
 
@@ -19,7 +20,7 @@ const call = async (
   const response = await fetch(`${stack.url}${path}`, {
     method,
     headers: {
-      ...(key ? { 'x-api-key': key } : {}),
+      ...(key ? await callerHeaders(stack.url, key) : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },
@@ -304,12 +305,51 @@ describe('bad input', () => {
     },
   );
 
-  it('refuses a missing or unknown key, and a channel key on an operations route', async () => {
-    expect((await call('GET', '/availability?skus=BAD-1', undefined)).status).toBe(403);
-    expect((await call('GET', '/availability?skus=BAD-1', 'not-a-key')).body.error.code).toBe(
-      'INVALID_API_KEY',
-    );
-    expect((await call('PUT', '/inventory/BAD-1/DC-1', 'local-web', { onHand: 0 })).status).toBe(403);
+  it('refuses a call without a valid token (401) or without the scope (403), and writes nothing', async () => {
+    const before = (await ops('GET', '/inventory/BAD-1')).body;
+    const put = (headers: Record<string, string>) =>
+      fetch(`${stack.url}/inventory/BAD-1/DC-1`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'local-ops', ...headers },
+        body: JSON.stringify({ onHand: 999 }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: { code: string } } }));
+    const client = (id: string) => {
+      const found = stack.oauth.authenticate(id, `${id}-secret`);
+      if (!found) throw new Error(`no dev client ${id}`);
+      return found;
+    };
+    const opsClient = client('local-ops');
+    const web = client('local-web');
+    const expired = stack.oauth.issueToken(opsClient, opsClient.scopes, -60).access_token;
+    const forged = `${stack.oauth.issueToken(opsClient, opsClient.scopes).access_token.slice(0, -4)}AAAA`;
+
+    const answers = {
+      none: await put({}),
+      notAToken: await put({ authorization: 'Bearer not-a-token' }),
+      expired: await put({ authorization: `Bearer ${expired}` }),
+      forged: await put({ authorization: `Bearer ${forged}` }),
+      aKeyOnly: await put({ 'x-api-key': 'local-ops' }),
+      channelToken: await put({
+        authorization: `Bearer ${stack.oauth.issueToken(web, web.scopes).access_token}`,
+      }),
+    };
+
+    expect(
+      Object.fromEntries(Object.entries(answers).map(([k, a]) => [k, [a.status, a.body.error.code]])),
+    ).toEqual({
+      none: [401, 'UNAUTHORIZED'],
+      notAToken: [401, 'UNAUTHORIZED'],
+      expired: [401, 'UNAUTHORIZED'],
+      forged: [401, 'UNAUTHORIZED'],
+      aKeyOnly: [401, 'UNAUTHORIZED'],
+      channelToken: [403, 'FORBIDDEN'],
+    });
+    expect((await ops('GET', '/inventory/BAD-1')).body).toEqual(before);
+    // A valid token still needs the usage-plan key; the public route needs neither.
+    expect(
+      (await call('GET', '/availability?skus=BAD-1', 'local-web', undefined, { 'x-api-key': 'not-a-key' }))
+        .body.error.code,
+    ).toBe('INVALID_API_KEY');
     expect((await call('GET', '/health', undefined)).status).toBe(200);
   });
 });

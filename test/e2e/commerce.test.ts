@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { callerHeaders } from '../../local/dev-credentials';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
 /**
@@ -18,7 +19,7 @@ const call = async (
   const response = await fetch(`${stack.url}${path}`, {
     method,
     headers: {
-      'x-api-key': key,
+      ...(await callerHeaders(stack.url, key)),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...headers,
     },

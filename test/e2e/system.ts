@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { callerHeaders } from '../../local/dev-credentials';
 
 /**
  * The system as a user starts it: `npm start` in a child process of its own, and nothing but public
@@ -102,7 +103,7 @@ export async function request(
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {
     method: options.method ?? 'GET',
     headers: {
-      ...(options.key ? { 'x-api-key': options.key } : {}),
+      ...(options.key ? await callerHeaders(`http://127.0.0.1:${port}`, options.key) : {}),
       ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...options.headers,
     },

@@ -1,10 +1,11 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type ApiServer, createApiServer, httpRoutes } from '../../local/http-server';
 import type { LocalHandler } from '../../local/lambda';
+import { localDevClients, OAuthIssuer } from '../../local/oauth-issuer';
 import { type DemoNetwork, demoNetwork, SeedError, seedDemoNetwork } from '../../local/seed';
 import { normaliseProduct } from '../../shared/catalog/domain/product';
 import { productInputSchema } from '../../shared/catalog/schemas';
-import { functions, LOCAL_API_KEYS } from '../../shared/platform/definitions';
+import { contexts, functions, LOCAL_API_KEYS } from '../../shared/platform/definitions';
 import {
   basePriceInputSchema,
   priceRuleInputSchema,
@@ -78,11 +79,17 @@ describe('seedDemoNetwork', () => {
   let base: string;
 
   beforeAll(async () => {
+    // The seed authenticates as the ops dev client at the runtime's token endpoint.
+    const oauth = new OAuthIssuer({
+      issuer: () => `${base}/_local/oauth2`,
+      devClients: localDevClients(contexts),
+    });
     api = createApiServer({
       routes: httpRoutes(functions),
       handlers,
       apiKeys: LOCAL_API_KEYS,
       region: 'us-east-1',
+      endpoints: oauth.endpoints(),
     });
     base = `http://127.0.0.1:${await api.listen(0)}`;
   });
@@ -119,6 +126,7 @@ describe('seedDemoNetwork', () => {
     expect(rules.calls).toHaveLength(demoNetwork.channelRules.length);
     const all = [...locations.calls, ...positions.calls, ...rules.calls];
     expect(all.every((call) => call.event.requestContext.identity.apiKeyId === 'local-ops')).toBe(true);
+    expect(all.every((call) => call.event.headers.authorization?.startsWith('Bearer '))).toBe(true);
     const london = locations.calls.find(
       (call) => call.event.pathParameters?.locationId === 'store-london-oxford-st',
     );

@@ -5,6 +5,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEvent, DynamoDBStreamEvent } from 'aws-lambda';
 import { DataDirInUseError, LOCK_FILE_NAME } from '../../local/data-dir-lock';
+import { callerHeaders } from '../../local/dev-credentials';
 import { freePort } from '../../local/dynamodb';
 import type { LocalHandler } from '../../local/lambda';
 import { silentLogger } from '../../local/log';
@@ -71,6 +72,15 @@ function fakeHandlers() {
       }
       case 'ExpireHolds':
         return calls.sweeps;
+      case 'Authorize': {
+        // The real authorizer, loaded afresh for each stack: it reads its issuer at cold start.
+        let authorize: LocalHandler | undefined;
+        jest.isolateModules(() => {
+          authorize = require('../../functions/platform/authorize').handler;
+        });
+        if (!authorize) throw new Error('the authorizer has no handler');
+        return authorize;
+      }
       case 'CountInventory':
       case 'PutChannelRule':
       case 'PutCategory':
@@ -119,7 +129,7 @@ describe('local stack', () => {
     const health = await send(`${stack.url}/health`);
     const put = await send(`${stack.url}/locations/store-1`, {
       method: 'PUT',
-      headers: { 'x-api-key': 'local-ops' },
+      headers: await callerHeaders(stack.url, 'local-ops'),
       body: '{"name":"One"}',
     });
 
@@ -338,7 +348,7 @@ describe('local stack', () => {
       stack = await start({ dataDir, dynamodbEndpoint: undefined, tablePrefix: 'commerce-' });
       await send(`${stack.url}/locations/before`, {
         method: 'PUT',
-        headers: { 'x-api-key': 'local-ops' },
+        headers: await callerHeaders(stack.url, 'local-ops'),
         body: '{}',
       });
       const first = stack;
@@ -351,7 +361,7 @@ describe('local stack', () => {
       stack = await start({ dataDir, dynamodbEndpoint: undefined, tablePrefix: 'commerce-' });
       await send(`${stack.url}/locations/after`, {
         method: 'PUT',
-        headers: { 'x-api-key': 'local-ops' },
+        headers: await callerHeaders(stack.url, 'local-ops'),
         body: '{}',
       });
       const second = stack;

@@ -1,3 +1,4 @@
+import { callerHeaders } from '../../local/dev-credentials';
 import { sellableDraft, TEST_CATEGORY, TEST_PRICE } from './catalog';
 
 /**
@@ -13,7 +14,7 @@ export async function putSellableProducts(
   const put = async (path: string, body: unknown) => {
     const response = await fetch(`${baseUrl}${path}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+      headers: { 'content-type': 'application/json', ...(await callerHeaders(baseUrl, apiKey)) },
       body: JSON.stringify(body),
     });
     if (!response.ok) throw new Error(`PUT ${path} → ${response.status} ${await response.text()}`);

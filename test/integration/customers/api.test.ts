@@ -61,7 +61,7 @@ async function call(
     queryStringParameters: request.query ?? null,
     body: request.body === undefined ? null : JSON.stringify(request.body),
     isBase64Encoded: false,
-    requestContext: { identity: { apiKeyId: key } },
+    requestContext: { authorizer: { principal: KEYS[key] } },
   } as unknown as APIGatewayProxyEvent;
   const response = await handlers[file]!(event, context);
   return { status: response.statusCode, body: JSON.parse(response.body || '{}') };

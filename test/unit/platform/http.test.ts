@@ -1,12 +1,13 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { PLATFORM_ENV } from '../../../shared/platform/config';
 import { defineRoute } from '../../../shared/platform/definition';
 import { httpApi } from '../../../shared/platform/http';
 
-/** The handler chain as API Gateway calls it: a proxy event whose key id names the principal. */
-const KEYS = { 'key-web': 'web', 'key-ops': 'ops', 'key-lon': 'location:STORE-LON' };
-process.env[PLATFORM_ENV.apiKeyChannels] = JSON.stringify(KEYS);
+/**
+ * The handler chain as API Gateway calls it: a proxy event whose authorizer context names the
+ * principal (the authorizer verified the token of a client; here a client id stands for it).
+ */
+const KEYS: Record<string, string> = { 'key-web': 'web', 'key-ops': 'ops', 'key-lon': 'location:STORE-LON' };
 
 const event = (apiKeyId?: string, extra: Partial<APIGatewayProxyEvent> = {}) =>
   ({
@@ -17,7 +18,7 @@ const event = (apiKeyId?: string, extra: Partial<APIGatewayProxyEvent> = {}) =>
     pathParameters: null,
     body: null,
     isBase64Encoded: false,
-    requestContext: { identity: { apiKeyId } },
+    requestContext: apiKeyId && KEYS[apiKeyId] ? { authorizer: { principal: KEYS[apiKeyId] } } : {},
     ...extra,
   }) as unknown as APIGatewayProxyEvent;
 const context = { functionName: 'Test', awsRequestId: 'r-1' } as Context;
@@ -50,10 +51,11 @@ describe('httpApi', () => {
     });
   });
 
-  it('takes the principal from the key id, never from the request', async () => {
+  it("takes the principal from the authorizer's verified client, never from the request", async () => {
     expect((await call(whoAmI('any'), 'key-web')).body).toEqual({ principal: 'web' });
     expect((await call(whoAmI('any'), 'key-ops')).body).toEqual({ principal: 'ops' });
-    expect((await call(whoAmI('any'), 'unknown')).body.error.code).toBe('INVALID_API_KEY');
+    expect((await call(whoAmI('any'), 'unknown')).body.error.code).toBe('UNAUTHORIZED');
+    expect((await call(whoAmI('any'), 'unknown')).status).toBe(401);
   });
 
   it("keeps each kind of route to its callers: a location's key only on location routes", async () => {
@@ -70,8 +72,9 @@ describe('httpApi', () => {
       status: 200,
       body: { principal: 'location:STORE-LON' },
     });
+    // A location's key is no token: outside location routes it authenticates nobody.
     expect((await call(whoAmI('ops'), undefined, { headers: { 'x-api-key': 'lk-secret-lon' } })).status).toBe(
-      403,
+      401,
     );
   });
 

@@ -1,0 +1,54 @@
+import { LOCAL_API_KEYS } from '../shared/platform/principals';
+
+/**
+ * What a caller of the embedded system sends: an OAuth access token of a dev client (fetched from
+ * the local token endpoint with the client-credentials grant) and the client's usage-plan API key.
+ * The dev clients are documented in the README: client id `local-web` (…`local-ops`), secret
+ * `<client id>-secret`, API key the client id. Tokens are kept until a minute before they expire.
+ */
+
+const tokens = new Map<string, { token: string; expiresAt: number }>();
+
+/** An access token for a dev client (or any client, given its secret) from the issuer at `baseUrl`. */
+export async function accessToken(
+  baseUrl: string,
+  clientId: string,
+  secret = `${clientId}-secret`,
+): Promise<string> {
+  const cacheKey = `${baseUrl} ${clientId} ${secret}`;
+  const hit = tokens.get(cacheKey);
+  if (hit && hit.expiresAt > Date.now()) return hit.token;
+  const response = await fetch(`${baseUrl}/_local/oauth2/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const body = (await response.json()) as { access_token?: string; expires_in?: number; error?: string };
+  if (!response.ok || !body.access_token) {
+    throw new Error(`No token for ${clientId} from ${baseUrl}: ${response.status} ${body.error ?? ''}`);
+  }
+  tokens.set(cacheKey, {
+    token: body.access_token,
+    expiresAt: Date.now() + ((body.expires_in ?? 3600) - 60) * 1000,
+  });
+  return body.access_token;
+}
+
+/** The headers of a dev client's call: its bearer token and its API key. */
+export async function devHeaders(baseUrl: string, clientId: string): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await accessToken(baseUrl, clientId)}`, 'x-api-key': clientId };
+}
+
+/** Dev client ids (the API keys of the README): they authenticate with a token and their key. */
+const DEV_CLIENTS = new Set(Object.keys(LOCAL_API_KEYS));
+
+/**
+ * The headers of a call with `key`: a dev client's token and API key; any other key (a location's
+ * own key, or a wrong one in a test) as `x-api-key` alone.
+ */
+export async function callerHeaders(baseUrl: string, key: string): Promise<Record<string, string>> {
+  return DEV_CLIENTS.has(key) ? devHeaders(baseUrl, key) : { 'x-api-key': key };
+}

@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ApiServer, createApiServer } from '../../local/http-server';
+import { JWKS_PATH, localDevClients, OAuthIssuer, TOKEN_PATH } from '../../local/oauth-issuer';
+import { createAuthorizer, scopedOperations } from '../../shared/platform/authorizer';
+import { contexts } from '../../shared/platform/definitions';
+
+/**
+ * The embedded runtime's OAuth issuer and the API's authorizer together, over HTTP: the token
+ * endpoint's answers, what a token allows, and key and secret rotation with overlap.
+ */
+
+const operations = scopedOperations(contexts);
+const METHOD_ARN = (method: string, path: string) =>
+  `arn:aws:execute-api:us-east-1:000000000000:local/local/${method}${path}`;
+
+let server: ApiServer;
+let base: string;
+let issuer: OAuthIssuer;
+const clients = Object.fromEntries(localDevClients(contexts).map((c) => [c.clientId, c.principal]));
+
+const authorizer = () =>
+  createAuthorizer({ issuer: `${base}/_local/oauth2`, jwksUri: `${base}${JWKS_PATH}`, clients }, operations);
+
+async function tokenRequest(body: string, basic?: [string, string]) {
+  const response = await fetch(`${base}${TOKEN_PATH}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(basic ? { authorization: `Basic ${Buffer.from(basic.join(':')).toString('base64')}` } : {}),
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const tokenOf = async (clientId: string, secret = `${clientId}-secret`) => {
+  const answer = await tokenRequest('grant_type=client_credentials', [clientId, secret]);
+  if (answer.status !== 200) throw new Error(`no token: ${JSON.stringify(answer.body)}`);
+  return String(answer.body.access_token);
+};
+
+const claims = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+
+beforeEach(async () => {
+  issuer = new OAuthIssuer({ issuer: () => `${base}/_local/oauth2`, devClients: localDevClients(contexts) });
+  server = createApiServer({
+    routes: [],
+    handlers: new Map(),
+    apiKeys: {},
+    region: 'us-east-1',
+    endpoints: issuer.endpoints(),
+  });
+  base = `http://127.0.0.1:${await server.listen(0)}`;
+});
+
+afterEach(() => server.close());
+
+describe('the token endpoint', () => {
+  it("issues a dev client a Cognito-shaped access token with its kind's scopes", async () => {
+    const token = await tokenOf('local-web');
+    expect(claims(token)).toMatchObject({
+      client_id: 'local-web',
+      token_use: 'access',
+      iss: `${base}/_local/oauth2`,
+    });
+    const scopes = String(claims(token).scope).split(' ');
+    expect(scopes).toContain('orders/write');
+    expect(scopes.filter((s) => s.endsWith('/admin'))).toEqual([]);
+  });
+
+  it('refuses a wrong secret, another grant, and a scope the client may not have', async () => {
+    expect(await tokenRequest('grant_type=client_credentials', ['local-web', 'wrong'])).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client' },
+    });
+    expect(await tokenRequest('grant_type=client_credentials')).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_client' },
+    });
+    expect(await tokenRequest('grant_type=password', ['local-web', 'local-web-secret'])).toMatchObject({
+      status: 400,
+      body: { error: 'unsupported_grant_type' },
+    });
+    expect(
+      await tokenRequest('grant_type=client_credentials&scope=inventory/admin', [
+        'local-web',
+        'local-web-secret',
+      ]),
+    ).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
+    const narrowed = await tokenRequest('grant_type=client_credentials&scope=orders/read', [
+      'local-web',
+      'local-web-secret',
+    ]);
+    expect(claims(String(narrowed.body.access_token)).scope).toBe('orders/read');
+  });
+});
+
+describe('the authorizer', () => {
+  it("allows exactly the operations of the token's scopes and hands over the principal", async () => {
+    const answer = await authorizer()({
+      authorizationToken: `Bearer ${await tokenOf('local-web')}`,
+      methodArn: METHOD_ARN('POST', '/orders'),
+    });
+
+    expect(answer.context).toMatchObject({ principal: 'web', clientId: 'local-web' });
+    const resources = answer.policyDocument.Statement.flatMap((s) =>
+      'Resource' in s ? [s.Resource].flat() : [],
+    );
+    expect(resources).toContain(METHOD_ARN('POST', '/orders'));
+    expect(resources).toContain(METHOD_ARN('GET', '/orders/*'));
+    expect(resources).not.toContain(METHOD_ARN('PUT', '/inventory/*/*'));
+  });
+
+  it('refuses a missing, expired, foreign or unknown-client token as Unauthorized', async () => {
+    const authorize = authorizer();
+    const web = issuer.authenticate('local-web', 'local-web-secret');
+    if (!web) throw new Error('no dev client');
+    const elsewhere = new OAuthIssuer({
+      issuer: () => `${base}/_local/oauth2`,
+      devClients: localDevClients(contexts),
+    });
+    const stranger = issuer.registerClient('not mapped to a principal', ['orders/read']);
+    const refused = async (authorizationToken: string) =>
+      authorize({ authorizationToken, methodArn: METHOD_ARN('GET', '/orders/x') }).then(
+        () => 'allowed',
+        (error: Error) => error.message,
+      );
+
+    expect({
+      none: await refused(''),
+      notBearer: await refused(`Basic ${Buffer.from('a:b').toString('base64')}`),
+      expired: await refused(`Bearer ${issuer.issueToken(web, web.scopes, -1).access_token}`),
+      // Same issuer URL, another signing key: the signature does not verify.
+      foreign: await refused(`Bearer ${elsewhere.issueToken(web, web.scopes).access_token}`),
+      unknownClient: await refused(`Bearer ${await tokenOf(stranger.clientId, stranger.clientSecret)}`),
+    }).toEqual({
+      none: 'Unauthorized',
+      notBearer: 'Unauthorized',
+      expired: 'Unauthorized',
+      foreign: 'Unauthorized',
+      unknownClient: 'Unauthorized',
+    });
+  });
+});
+
+describe('rotation with overlap', () => {
+  it('keeps tokens of the previous signing key valid until the rotation ends', async () => {
+    const authorize = authorizer();
+    const check = (token: string) =>
+      authorize({ authorizationToken: `Bearer ${token}`, methodArn: METHOD_ARN('GET', '/orders/x') }).then(
+        (a) => a.context.principal,
+        (error: Error) => error.message,
+      );
+    const before = await tokenOf('local-ops');
+    expect(await check(before)).toBe('ops');
+
+    const kid = issuer.rotateSigningKey();
+    const after = await tokenOf('local-ops');
+    const header = JSON.parse(Buffer.from(after.split('.')[0] ?? '', 'base64url').toString('utf8'));
+
+    expect(header.kid).toBe(kid);
+    // The authorizer fetches the JWKS again for the new key id; the old key is still published.
+    expect([await check(after), await check(before)]).toEqual(['ops', 'ops']);
+
+    issuer.retireOldSigningKeys();
+    // A verifier that had not seen the old key (a new execution environment) refuses its tokens.
+    expect(
+      await authorizer()({
+        authorizationToken: `Bearer ${before}`,
+        methodArn: METHOD_ARN('GET', '/x'),
+      }).catch((e: Error) => e.message),
+    ).toBe('Unauthorized');
+    expect(await check(after)).toBe('ops');
+  });
+
+  it("accepts a client's old and new secret during a secret rotation, then only the new one", async () => {
+    const fresh = issuer.addClientSecret('local-store');
+
+    expect(
+      (await tokenRequest('grant_type=client_credentials', ['local-store', 'local-store-secret'])).status,
+    ).toBe(200);
+    expect((await tokenRequest('grant_type=client_credentials', ['local-store', fresh])).status).toBe(200);
+
+    issuer.retireClientSecrets('local-store');
+
+    expect(
+      (await tokenRequest('grant_type=client_credentials', ['local-store', 'local-store-secret'])).status,
+    ).toBe(401);
+    expect((await tokenRequest('grant_type=client_credentials', ['local-store', fresh])).status).toBe(200);
+  });
+
+  it('keeps its keys in the data directory: a token outlives a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-'));
+    try {
+      const statePath = join(dir, 'oauth.json');
+      const first = new OAuthIssuer({
+        issuer: () => `${base}/_local/oauth2`,
+        devClients: localDevClients(contexts),
+        statePath,
+      });
+      const ops = first.authenticate('local-ops', 'local-ops-secret');
+      if (!ops) throw new Error('no dev client');
+      const token = first.issueToken(ops, ops.scopes).access_token;
+      const restarted = new OAuthIssuer({
+        issuer: () => `${base}/_local/oauth2`,
+        devClients: localDevClients(contexts),
+        statePath,
+      });
+
+      expect(restarted.jwks()).toEqual(first.jwks());
+      expect(JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')).kid).toBe(
+        restarted.jwks().keys[0]?.kid,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
