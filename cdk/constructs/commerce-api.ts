@@ -1,8 +1,12 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Trigger } from '../../shared/platform/definitions';
+import type { HttpMethod, Trigger } from '../../shared/platform/definitions';
+import { routeScope } from '../../shared/platform/scopes';
 import type { ApiClient } from '../config';
 import type { CommerceFunction } from './commerce-function';
 import { queryStringParameters, requestModels } from './request-models';
@@ -84,20 +88,84 @@ const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
   }),
 );
 
+/** A throttle: steady-state requests per second and burst. */
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** A route by method and path, as the definitions write it. */
+export interface Route {
+  readonly method: HttpMethod;
+  readonly path: string;
+}
+
+/**
+ * The routes whose every call costs many reads and writes (the order intake's transaction, pricing a
+ * cart, three batch reads per offer page, a product file): each has a throttle of its own, lower
+ * than the stage's, so a burst on them cannot take the stage's whole allowance.
+ */
+export const EXPENSIVE_ROUTES: readonly Route[] = [
+  { method: 'POST', path: '/orders' },
+  { method: 'POST', path: '/quotes' },
+  { method: 'GET', path: '/offers' },
+  { method: 'POST', path: '/product-imports' },
+];
+
+/** A route's alarms: its 5xx responses and its p99 latency. */
+export interface RouteAlarms {
+  readonly serverErrors: cloudwatch.Alarm;
+  readonly latency: cloudwatch.Alarm;
+}
+
+/** 5xx responses of one route in five minutes that raise its alarm. */
+const ROUTE_5XX_THRESHOLD = 5;
+/** p99 latency of one route, over three five-minute periods, that raises its alarm: a third of the integration timeout. */
+const ROUTE_P99_LATENCY_MS = 10_000;
+const ALARM_PERIOD = Duration.minutes(5);
+
 /** Properties of a {@link CommerceApi}. */
 export interface CommerceApiProps {
+  /** The API's name: its metrics' `ApiName` (`connected-commerce-dev`). */
+  readonly apiName: string;
   /** All functions; those with an `http` trigger become routes. */
   readonly functions: readonly CommerceFunction[];
+  /** The context that declares each function, by function name: a route's scope is named after it. */
+  readonly contextOf: (functionName: string) => string;
   /** Who may call the API: the deployment's configuration (`commerce:apiClients`). */
   readonly clients: readonly ApiClient[];
-  /** Throttle of the whole stage, above the per-key plans. @default 500 rps, burst 1000 */
-  readonly stageThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * The API's TOKEN authorizer function (the definition whose trigger is `authorizer`): it verifies
+   * the user pool's access tokens with the same code as the embedded runtime.
+   */
+  readonly authorizerFunction: lambda.IFunction;
+  /** The route answered by API Gateway itself with `{"status":"ok"}`, no function behind it. */
+  readonly healthRoute: Route;
+  /** Throttle of the whole stage, above the per-key plans. */
+  readonly stageThrottle: Throttle;
+  /** Throttle of each of the {@link EXPENSIVE_ROUTES}. */
+  readonly expensiveRouteThrottle: Throttle;
+  /** The environment's customer-data key, for the access log. */
+  readonly key: kms.IKey;
+  /** How long the access log keeps requests, and what a stack deletion does to it. */
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
 }
 
 /**
  * The REST API every channel calls: one Lambda proxy route per `http` function, an API key and a
  * usage plan per channel (and one for operations), request validation, access logs, tracing and
- * throttling on the stage, and gateway errors in the API's own error format.
+ * throttling on the stage (and lower on the expensive routes), gateway errors in the API's own error
+ * format, and per route an alarm on its 5xx responses and one on its p99 latency (detailed metrics).
+ *
+ * Every route but the public ones (and, for now, the locations' own) requires an OAuth access token
+ * from the user pool carrying the route's scope (`routeScope`): the TOKEN authorizer verifies it and
+ * answers a policy of the operations its scopes allow, before a function runs. The API key is still
+ * required where it was: it selects the client's usage plan (throttle, quota).
+ *
+ * `GET /health` is answered by API Gateway itself (a MOCK integration): liveness of the API needs no
+ * function, no key and no token, and cannot be slowed by a cold start; the CheckHealth function
+ * stays in the definitions for the embedded runtime, which answers it in code.
  *
  * The channel of a request comes from its API key: functions with `apiKeys: true` receive
  * `API_KEY_CHANNELS`, a JSON map from API key id to principal ({@link apiKeyChannelsJson}, which the
@@ -117,25 +185,38 @@ export class CommerceApi extends Construct {
   public readonly apiKeyChannelsJson: string;
   /** The stage's access log group. */
   public readonly accessLog: logs.LogGroup;
+  /** Verifies the access token and allows the operations of its scopes, on every scoped route. */
+  public readonly authorizer: apigw.TokenAuthorizer;
+  /** The alarms of each route, by `METHOD /path`. */
+  public readonly routeAlarms: ReadonlyMap<string, RouteAlarms>;
 
   constructor(scope: Construct, id: string, props: CommerceApiProps) {
     super(scope, id);
     const routed = props.functions.filter((fn) => fn.definition.trigger.kind === 'http');
 
     this.accessLog = new logs.LogGroup(this, 'AccessLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.RETAIN,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+      encryptionKey: props.key,
     });
-    const stageThrottle = props.stageThrottle ?? { rateLimit: 500, burstLimit: 1000 };
+    const stageThrottle = props.stageThrottle;
+    const routes = [props.healthRoute, ...routed.map((fn) => fn.definition.trigger as HttpTrigger)];
+    for (const route of EXPENSIVE_ROUTES) {
+      if (!routes.some((r) => r.method === route.method && r.path === route.path)) {
+        throw new Error(
+          `The expensive route ${route.method} ${route.path} is not a route of the definitions`,
+        );
+      }
+    }
 
     this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: props.apiName,
       description: 'connected-commerce: one inventory pool and one order intake for every channel',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       apiKeySourceType: apigw.ApiKeySourceType.HEADER,
-      // Execution and access logging need the account-level API Gateway CloudWatch role. Kept on stack
-      // deletion because it is shared by every REST API in the account and region.
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // Execution and access logging use the account's API Gateway CloudWatch role, which the
+      // environment's baseline stack sets (BaselineStack).
+      cloudWatchRole: false,
       deployOptions: {
         stageName: 'v1',
         tracingEnabled: true,
@@ -146,7 +227,36 @@ export class CommerceApi extends Construct {
         accessLogFormat: ACCESS_LOG_FORMAT,
         throttlingRateLimit: stageThrottle.rateLimit,
         throttlingBurstLimit: stageThrottle.burstLimit,
+        methodOptions: Object.fromEntries(
+          EXPENSIVE_ROUTES.map((route) => [
+            `${route.path}/${route.method}`,
+            {
+              throttlingRateLimit: props.expensiveRouteThrottle.rateLimit,
+              throttlingBurstLimit: props.expensiveRouteThrottle.burstLimit,
+            },
+          ]),
+        ),
       },
+    });
+    // A TOKEN authorizer rather than the Cognito one: the same verification code (aws-jwt-verify, the
+    // client → principal map, the scope → operations policy) runs here and in the embedded runtime.
+    // Its policy lists every operation the token's scopes allow, so caching it per token is safe.
+    // cdk-nag's COG4 asks for a Cognito authorizer by type; this one verifies the same pool's tokens.
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        "Every scoped method uses a TOKEN authorizer that verifies the environment user pool's access tokens (aws-jwt-verify: signature, issuer, expiry, token_use) and allows only the operations of the token's scopes; it is the same code the embedded runtime runs. Public methods (liveness, the API document) and location methods (the location's own key, verified by the handler) have none by design.",
+    });
+    this.authorizer = new apigw.TokenAuthorizer(this, 'Authorizer', {
+      // Referred to by ARN from this stack, so that API Gateway's invoke permission is created here,
+      // next to the authorizer it names: created in the function's own (nested) stack, it made that
+      // stack and the authorizer depend on each other.
+      handler: lambda.Function.fromFunctionAttributes(this, 'AuthorizerFunction', {
+        functionArn: props.authorizerFunction.functionArn,
+        sameEnvironment: true,
+      }),
+      identitySource: apigw.IdentitySource.header('Authorization'),
+      resultsCacheTtl: Duration.minutes(5),
     });
 
     for (const response of GATEWAY_RESPONSES) {
@@ -196,15 +306,17 @@ export class CommerceApi extends Construct {
       validateRequestBody: true,
       validateRequestParameters: true,
     });
+    const methods = new Map<string, apigw.Method>();
     for (const fn of routed) {
-      const { trigger } = fn.definition;
-      if (trigger.kind !== 'http') {
-        continue;
-      }
+      const trigger = fn.definition.trigger as HttpTrigger;
+      // Location routes take the location's own key, checked by their handler, until locations have
+      // OAuth clients of their own: no authorizer on them yet (as in the embedded runtime).
+      const scope =
+        trigger.access === 'location' ? undefined : routeScope(props.contextOf(fn.definition.name), trigger);
       // The integration creates the function's invoke permission in the method's scope, so in this
       // stack, next to the method and stage it names: a function in another (nested) stack is only
       // referred to by its ARN, and that stack needs nothing from this one but the key map.
-      this.api.root
+      const method = this.api.root
         .resourceForPath(trigger.path)
         .addMethod(
           trigger.method,
@@ -212,6 +324,12 @@ export class CommerceApi extends Construct {
           {
             operationName: fn.definition.name,
             apiKeyRequired: fn.definition.apiKeys === true,
+            ...(scope === undefined
+              ? {}
+              : {
+                  authorizer: this.authorizer,
+                  authorizationType: apigw.AuthorizationType.CUSTOM,
+                }),
             requestValidator: validator,
             requestModels: requestModels(this.api, fn.definition.name, trigger),
             requestParameters: {
@@ -220,35 +338,86 @@ export class CommerceApi extends Construct {
             },
           },
         );
+      if (trigger.access === 'location') acknowledgeLocationKey(method);
+      else if (scope === undefined) acknowledgePublic(method);
+      methods.set(routeKey(trigger), method);
     }
+
+    const health = this.api.root.resourceForPath(props.healthRoute.path).addMethod(
+      props.healthRoute.method,
+      new apigw.MockIntegration({
+        requestTemplates: { 'application/json': '{"statusCode": 200}' },
+        passthroughBehavior: apigw.PassthroughBehavior.NEVER,
+        integrationResponses: [
+          { statusCode: '200', responseTemplates: { 'application/json': '{"status":"ok"}' } },
+        ],
+      }),
+      {
+        operationName: 'CheckHealth',
+        apiKeyRequired: false,
+        methodResponses: [{ statusCode: '200' }],
+      },
+    );
+    acknowledgePublic(health);
+    methods.set(routeKey(props.healthRoute), health);
+
+    const routeAlarms = new Map<string, RouteAlarms>();
+    for (const [key, method] of methods) {
+      const metric = (metricName: string, statistic: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/ApiGateway',
+          metricName,
+          dimensionsMap: {
+            ApiName: props.apiName,
+            Stage: this.api.deploymentStage.stageName,
+            Method: method.httpMethod,
+            Resource: method.resource.path,
+          },
+          period: ALARM_PERIOD,
+          statistic,
+        });
+      routeAlarms.set(key, {
+        serverErrors: metric('5XXError', cloudwatch.Stats.SUM).createAlarm(method, 'ServerErrorsAlarm', {
+          alarmDescription: `${key}: ${ROUTE_5XX_THRESHOLD} or more 5xx responses in 5 minutes. Access log: its 5xx lines. Runbook: docs/operations.md.`,
+          threshold: ROUTE_5XX_THRESHOLD,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+        latency: metric('Latency', cloudwatch.Stats.p(99)).createAlarm(method, 'LatencyAlarm', {
+          alarmDescription: `${key}: p99 latency over ${ROUTE_P99_LATENCY_MS} ms for 15 minutes. Runbook: docs/operations.md.`,
+          threshold: ROUTE_P99_LATENCY_MS,
+          evaluationPeriods: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      });
+    }
+    this.routeAlarms = routeAlarms;
 
     // RestApi adds an `Endpoint` output with a hashed logical id; the stack outputs a plainly named
     // `ApiUrl` instead, so there is one URL output, not two.
     this.api.node.tryRemoveChild('Endpoint');
-
-    Validations.of(this).acknowledge(
-      {
-        id: 'AwsSolutions-APIG3',
-        reason:
-          'WAF is out of scope for this project: callers are known channels with API keys, throttled per key by usage plans and per stage; attach a WAFv2 web ACL per deployment if the API is exposed beyond them.',
-      },
-      {
-        id: 'AwsSolutions-APIG4',
-        reason:
-          "Channels authenticate with one API key each, and the channel of a request is derived from its key id (never from the body); a location's work routes are authorised by their handler against that location's own key; GET /health and GET /openapi.json are public by design.",
-      },
-      {
-        id: 'AwsSolutions-COG4',
-        reason:
-          'Callers are systems (storefronts, POS, marketplaces, call centre), not end users: per-channel API keys by design, no Cognito user pool.',
-      },
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          'The account-level API Gateway logging role needs exactly this AWS-managed policy; API Gateway documents it as the role to use.',
-      },
-    );
   }
+}
+
+type HttpTrigger = Extract<Trigger, { kind: 'http' }>;
+
+/** `POST /orders`: a route's key in {@link CommerceApi.routeAlarms}. */
+export const routeKey = (route: Route): string => `${route.method} ${route.path}`;
+
+/** A public route (no scope) has no authorizer by design: says so to cdk-nag on that method only. */
+function acknowledgePublic(method: apigw.Method): void {
+  const reason = `${method.httpMethod} ${method.resource.path} is public by design (liveness, the API document): it reveals nothing and changes nothing; every other route requires a Cognito access token with its scope.`;
+  Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+}
+
+/** A location route: its handler authenticates the location's own key (hashed in the table). */
+function acknowledgeLocationKey(method: apigw.Method): void {
+  Validations.of(method).acknowledge({
+    id: 'AwsSolutions-APIG4',
+    reason: `${method.httpMethod} ${method.resource.path} is called by a store's or DC's own systems with the location's own key, which its handler verifies against the key's hash and which limits it to that location's work; locations get OAuth clients of their own next.`,
+  });
 }
 
 /** `method.request.*` parameters: every `{pathParam}` of the route and the named headers, all required. */

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -46,13 +48,42 @@ export interface AsyncRetry {
   readonly maxEventAge: Duration;
 }
 
+/** Names of the variables through which a function on a route learns who its callers are. */
+export const AUTH_ENV = {
+  /** JSON object mapping a Cognito app client id to its principal. */
+  clients: 'AUTH_CLIENTS',
+  /** The user pool whose access tokens API Gateway verified. */
+  userPoolId: 'AUTH_USER_POOL_ID',
+  /** The user pool's issuer URL, the `iss` of its tokens (the authorizer function's). */
+  issuer: 'AUTH_ISSUER',
+} as const;
+
+/**
+ * What CloudWatch Logs masks in every function's log group: e-mail addresses and the phone numbers
+ * of the markets sold in, which customer resolution handles and a log line may carry by mistake. The
+ * logs keep the masked form; only a principal with `logs:Unmask` sees the values.
+ */
+export const MASKED_IDENTIFIERS: readonly logs.DataIdentifier[] = [
+  logs.DataIdentifier.EMAILADDRESS,
+  logs.DataIdentifier.PHONENUMBER_GB,
+  logs.DataIdentifier.PHONENUMBER_US,
+  logs.DataIdentifier.PHONENUMBER_DE,
+  logs.DataIdentifier.PHONENUMBER_FR,
+  logs.DataIdentifier.PHONENUMBER_ES,
+  logs.DataIdentifier.PHONENUMBER_IT,
+];
+
 /** Properties of a {@link CommerceFunction}. */
 export interface CommerceFunctionProps {
   /** The entry of `functions` this Lambda function runs. */
   readonly definition: FunctionDefinition;
+  /** The environment's customer-data key: its log group and its failure queue are encrypted with it. */
+  readonly key: kms.IKey;
   /** How long its log group keeps the logs. @default one month */
   readonly logRetention?: logs.RetentionDays;
 }
+
+const ALARM_PERIOD = Duration.minutes(5);
 
 /**
  * The one way this project defines a Lambda function: Node.js 22 on ARM64, X-Ray tracing, its own log
@@ -69,6 +100,11 @@ export class CommerceFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
   /** Where the function logs. */
   public readonly logGroup: logs.LogGroup;
+  /** Fires on one error (an exception the handler did not turn into a response) in five minutes. */
+  public readonly errorsAlarm: cloudwatch.Alarm;
+  /** Fires on one throttled invocation in five minutes: concurrency ran out. */
+  public readonly throttlesAlarm: cloudwatch.Alarm;
+  private readonly key: kms.IKey;
   /** Invocations that failed after Lambda's own retries, for functions invoked asynchronously. */
   private asyncFailures?: DeadLetterQueue;
 
@@ -76,10 +112,17 @@ export class CommerceFunction extends Construct {
     super(scope, id);
     const { definition } = props;
     this.definition = definition;
+    this.key = props.key;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: props.key,
+      dataProtectionPolicy: new logs.DataProtectionPolicy({
+        name: `${definition.name}-mask-contact-details`,
+        description: 'Masks e-mail addresses and phone numbers in the log events of this function',
+        identifiers: [...MASKED_IDENTIFIERS],
+      }),
     });
 
     // An explicit role instead of the default one, so the function gets write access to its own log
@@ -100,6 +143,7 @@ export class CommerceFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: definition.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
       timeout: Duration.seconds(definition.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds),
+      reservedConcurrentExecutions: definition.reservedConcurrency,
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       role,
@@ -117,6 +161,25 @@ export class CommerceFunction extends Construct {
         bundleAwsSDK: true,
       },
     });
+
+    this.errorsAlarm = this.function
+      .metricErrors({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM })
+      .createAlarm(this, 'ErrorsAlarm', {
+        alarmDescription: `${definition.name}: the function failed (an exception, a timeout or out of memory). Its log group: ${definition.name} Logs. Runbook: docs/operations.md.`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.throttlesAlarm = this.function
+      .metricThrottles({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM })
+      .createAlarm(this, 'ThrottlesAlarm', {
+        alarmDescription: `${definition.name}: invocations were throttled (account or reserved concurrency exhausted). Runbook: docs/operations.md.`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
 
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
@@ -142,6 +205,12 @@ export class CommerceFunction extends Construct {
       return;
     }
     iam.Grant.addToPrincipal({ grantee: this.function, actions, resourceArns: table.dataArns });
+    // DynamoDB decrypts what a caller reads, and encrypts what it writes, with the caller's rights.
+    table.encryptionKey?.grant(
+      this.function,
+      ...(access.write ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']),
+      'kms:DescribeKey',
+    );
     this.function.addEnvironment(table.definition.envVar, table.tableName);
   }
 
@@ -161,6 +230,7 @@ export class CommerceFunction extends Construct {
       this.asyncFailures = new DeadLetterQueue(this, 'AsyncFailures', {
         label: `${this.definition.name} handler failures`,
         purpose: `asynchronous invocations of ${this.definition.name} that failed after retries`,
+        key: this.key,
       });
       this.function.configureAsyncInvoke({
         onFailure: new destinations.SqsDestination(this.asyncFailures),
@@ -250,5 +320,15 @@ export class CommerceFunction extends Construct {
   /** Gives the function the API key id → channel map (`API_KEY_CHANNELS`), a JSON object. */
   public useApiKeyChannels(apiKeyChannelsJson: string): void {
     this.function.addEnvironment(ENV.apiKeyChannels, apiKeyChannelsJson);
+  }
+
+  /**
+   * Gives a function on a route the app client id → principal map (`AUTH_CLIENTS`), a JSON object,
+   * and the user pool's id (`AUTH_USER_POOL_ID`): the authorizer verified the token and its scope,
+   * the handler maps the token's `client_id` to the principal it acts as.
+   */
+  public useAuthClients(authClientsJson: string, userPoolId: string): void {
+    this.function.addEnvironment(AUTH_ENV.clients, authClientsJson);
+    this.function.addEnvironment(AUTH_ENV.userPoolId, userPoolId);
   }
 }

@@ -1,4 +1,6 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 
@@ -6,34 +8,80 @@ import type { Construct } from 'constructs';
 export interface DeadLetterQueueProps {
   /** Short name on the dashboard, in alarms and in the `DeadLetterQueueUrls` output. */
   readonly label: string;
-  /** What ends up in this queue; in the alarm description and the nag acknowledgement. */
+  /** What ends up in this queue; in the alarm description. */
   readonly purpose: string;
+  /** The environment's customer-data key: dead-lettered events carry order and customer details. */
+  readonly key: kms.IKey;
 }
 
+/** Receives of a redriven message before SQS returns it to the dead-letter queue. */
+const REDRIVE_MAX_RECEIVE_COUNT = 5;
+
 /**
- * An SQS queue that receives what a consumer could not process: encrypted (SSE-SQS), reachable only
- * over TLS, and keeping messages for the SQS maximum of 14 days so operations has time to redrive.
+ * An SQS queue that receives what a consumer could not process: encrypted with the customer-data
+ * key, reachable only over TLS, keeping messages for the SQS maximum of 14 days so operations has
+ * time to redrive, and retained when its stack is deleted, since its messages exist nowhere else.
+ *
+ * SQS only redrives (console "Start DLQ redrive", `StartMessageMoveTask`) from a queue that is the
+ * dead-letter queue of another SQS queue, and EventBridge targets, Lambda destinations and stream
+ * on-failure destinations are not queues. So each dead-letter queue has a {@link redriveSource}:
+ * an SQS queue whose redrive policy names this one, and the only queue this one's redrive allow
+ * policy admits. Redriving moves the messages there for inspection and replay; a message received
+ * there five times without being deleted comes back here.
  */
 export class DeadLetterQueue extends sqs.Queue {
   /** Short name on the dashboard and in alarms. */
   public readonly label: string;
   /** What ends up in this queue. */
   public readonly purpose: string;
+  /** The queue this one is the dead-letter queue of: where "Start DLQ redrive" moves messages. */
+  public readonly redriveSource: sqs.Queue;
+  private readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
     super(scope, id, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.label = props.label;
     this.purpose = props.purpose;
-    // AwsSolutions-SQS3 only recognises a queue as a DLQ when another queue's redrive policy or a
-    // function's DeadLetterConfig points at it; EventBridge target DLQs and event source mapping
-    // on-failure destinations are invisible to it.
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `This queue is itself a dead-letter queue (${props.purpose}); a DLQ of a DLQ would only move the problem.`,
+    this.key = props.key;
+    // The source's redrive policy names this queue, and this queue's allow policy names the source:
+    // the source gets a name fixed at synth time, so its ARN is built without a reference, which
+    // would make the two queues need each other.
+    const sourceName = `${Names.uniqueResourceName(this, { maxLength: 72 })}-redrive`;
+    this.redriveSource = new sqs.Queue(this, 'RedriveSource', {
+      queueName: sourceName,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.RETAIN,
+      deadLetterQueue: { queue: this, maxReceiveCount: REDRIVE_MAX_RECEIVE_COUNT },
     });
+    (this.node.defaultChild as sqs.CfnQueue).redriveAllowPolicy = {
+      redrivePermission: sqs.RedrivePermission.BY_QUEUE,
+      sourceQueueArns: [Stack.of(this).formatArn({ service: 'sqs', resource: sourceName })],
+    };
+  }
+
+  /**
+   * What a producer (a function's failure destination, a stream's on-failure destination) needs to
+   * send here, and no more: SQS's send actions on this queue, and the two key actions SQS documents
+   * for a producer to an SSE-KMS queue (GenerateDataKey, Decrypt) on the customer-data key, where
+   * `Queue.grantSendMessages` would grant `kms:ReEncrypt*` and `kms:GenerateDataKey*` too.
+   */
+  public override grantSendMessages(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+      resourceArns: [this.queueArn],
+      resource: this,
+    });
+    this.key.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+    return grant;
   }
 }

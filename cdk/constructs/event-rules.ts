@@ -1,7 +1,9 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -51,7 +53,21 @@ export interface EventRulesProps {
   readonly rules?: readonly BusRule[];
   /** Target of rules whose target is `{ auditLog: true }`. */
   readonly auditLog: logs.ILogGroup;
+  /** The environment's customer-data key, for the dead-letter queues. */
+  readonly key: kms.IKey;
 }
+
+/**
+ * What EventBridge says about a rule's deliveries that the dead-letter queues do not: invocations
+ * that failed for good, and those it could not even put in the dead-letter queue (lost events).
+ */
+const RULE_FAILURE_METRICS = [
+  { metricName: 'FailedInvocations', what: 'invocations of its target failed for good' },
+  {
+    metricName: 'InvocationsFailedToBeSentToDlq',
+    what: 'failed invocations could not be sent to its dead-letter queue: events are lost',
+  },
+] as const;
 
 /**
  * EventBridge wiring built from the definitions: one rule per bus rule on the commerce bus, and one
@@ -64,9 +80,14 @@ export class EventRules extends Construct {
   public readonly rules: ReadonlyMap<string, events.Rule>;
   /** The schedule rules, by function name. */
   public readonly schedules: ReadonlyMap<string, events.Rule>;
+  /** Per rule (bus rules and schedules) an alarm on FailedInvocations and one on InvocationsFailedToBeSentToDlq. */
+  public readonly alarms: readonly cloudwatch.Alarm[];
+  /** Every rule by name, with the dimensions EventBridge reports its metrics under. */
+  public readonly metricDimensions: ReadonlyArray<{ name: string; dimensions: Record<string, string> }>;
 
   constructor(scope: Construct, id: string, props: EventRulesProps) {
     super(scope, id);
+    const { key } = props;
     const rules = new Map<string, events.Rule>();
     for (const definition of props.rules ?? busRules) {
       assertTriggerMatches(definition, props.functions);
@@ -78,6 +99,7 @@ export class EventRules extends Construct {
       const dlq = new DeadLetterQueue(this, `${definition.name}DeadLetterQueue`, {
         label: `${definition.name} delivery`,
         purpose: `events of rule ${definition.name} EventBridge could not deliver`,
+        key,
       });
       if ('function' in definition.target) {
         const fn = lookup(props.functions, definition.target.function);
@@ -103,12 +125,41 @@ export class EventRules extends Construct {
       const dlq = new DeadLetterQueue(this, `${fn.definition.name}ScheduleDeadLetterQueue`, {
         label: `${fn.definition.name} schedule delivery`,
         purpose: `scheduled runs of ${fn.definition.name} EventBridge could not deliver`,
+        key,
       });
       fn.asyncFailureQueue(SCHEDULE_HANDLER_RETRY);
       rule.addTarget(new targets.LambdaFunction(fn.function, { deadLetterQueue: dlq, ...SCHEDULE_RETRY }));
       schedules.set(fn.definition.name, rule);
     }
     this.schedules = schedules;
+
+    // A rule on a custom bus reports under its bus and rule name, a schedule (default bus) under its
+    // rule name alone.
+    const watched = [
+      ...[...rules.values()].map((rule) => ({
+        rule,
+        dimensions: { EventBusName: props.bus.eventBusName, RuleName: rule.ruleName },
+      })),
+      ...[...schedules.values()].map((rule) => ({ rule, dimensions: { RuleName: rule.ruleName } })),
+    ];
+    this.metricDimensions = watched.map(({ rule, dimensions }) => ({ name: rule.node.id, dimensions }));
+    this.alarms = watched.flatMap(({ rule, dimensions }) =>
+      RULE_FAILURE_METRICS.map(({ metricName, what }) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName,
+          dimensionsMap: dimensions,
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
+        }).createAlarm(rule, `${metricName}Alarm`, {
+          alarmDescription: `Rule ${rule.node.id}: ${what}. Runbook: docs/operations.md.`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      ),
+    );
   }
 }
 

@@ -1,11 +1,32 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { CommerceFunction } from './commerce-function';
+import { type CommerceFunction, SERVICE_NAME } from './commerce-function';
 import type { DeadLetterQueue } from './dead-letter-queue';
 import type { CommerceWorkflow } from './workflows';
+
+/** Where the handlers' business metrics are (Powertools Metrics): namespace and the `service` dimension. */
+export const BUSINESS_METRICS = { namespace: 'ConnectedCommerce', service: SERVICE_NAME } as const;
+
+/** The signals of the order intake the composite "orders are not flowing" alarm combines. */
+export interface OrderIntakeSignals {
+  /** 5xx responses of POST /orders. */
+  readonly intakeServerErrors: cloudwatch.IAlarm;
+  /** Errors of the PlaceOrder function. */
+  readonly placeOrderErrors: cloudwatch.IAlarm;
+  /** Iterator age of the publisher reading the orders table's stream. */
+  readonly ordersStreamIteratorAge: cloudwatch.IAlarm;
+  /**
+   * Orders are expected every hour, so an hour without `OrdersPlaced` breaches (prod); elsewhere a
+   * missing datapoint is not an incident.
+   */
+  readonly ordersExpectedHourly: boolean;
+}
+
+/** Messages older than this in a dead-letter queue mean nobody has looked: two days, well within its 14. */
+export const DEAD_LETTER_AGE_THRESHOLD = Duration.days(2);
 
 /** Properties of an {@link OperationsDashboard}. */
 export interface OperationsDashboardProps {
@@ -17,17 +38,25 @@ export interface OperationsDashboardProps {
   readonly deadLetterQueues: readonly DeadLetterQueue[];
   /** Every workflow; each gets an alarm on failed and one on timed-out executions. */
   readonly workflows?: readonly CommerceWorkflow[];
+  /** The order intake's alarms, combined into "orders are not flowing". */
+  readonly orderIntake: OrderIntakeSignals;
+  /** Rule and stream alarms the dashboard shows the state of, next to the dead-letter alarms. */
+  readonly alarms?: readonly cloudwatch.IAlarm[];
+  /** Every rule (bus rules and schedules), by name, with the dimensions EventBridge reports it under. */
+  readonly rules?: ReadonlyArray<{ name: string; dimensions: Record<string, string> }>;
 }
 
 const PERIOD = Duration.minutes(1);
 
 /**
- * The operations view in the CloudWatch console: API traffic, errors and latency, function errors,
- * throttles and the publisher's stream lag, dead-letter queue depth, workflow executions, an alarm per
- * dead-letter queue that fires as soon as one message is waiting there, and per workflow an alarm as
- * soon as one execution failed or timed out (no SNS topic: the alarm state is what the console shows;
- * add actions per deployment).
+ * The operations view in the CloudWatch console, in the order an operator asks: are orders flowing,
+ * per channel (`OrdersPlaced`, and the composite alarm "orders are not flowing")? Is stock short
+ * (`InsufficientStockRefusals`)? Are events stuck (publisher lag, dead-letter queues, failed rule
+ * invocations)? Then API traffic, errors and latency, function errors and throttles, workflows.
  *
+ * The alarms here: per dead-letter queue one as soon as a message waits and one when the oldest has
+ * waited two days; per workflow one as soon as an execution failed or timed out; the business alarm
+ * on `OrdersPlaced`; and the composite. Like every alarm, they notify the environment's topic.
  * Aborted executions raise no alarm: cancelling an order stops its executions by design.
  */
 export class OperationsDashboard extends Construct {
@@ -35,8 +64,14 @@ export class OperationsDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   /** One alarm per dead-letter queue. */
   public readonly deadLetterAlarms: readonly cloudwatch.Alarm[];
+  /** One alarm per dead-letter queue on the age of its oldest message. */
+  public readonly deadLetterAgeAlarms: readonly cloudwatch.Alarm[];
   /** Per workflow, an alarm on failed and one on timed-out executions. */
   public readonly workflowAlarms: readonly cloudwatch.Alarm[];
+  /** No order placed in an hour, from the handlers' `OrdersPlaced` metric. */
+  public readonly noOrdersAlarm: cloudwatch.Alarm;
+  /** "Orders are not flowing": any signal of the order intake. */
+  public readonly ordersNotFlowing: cloudwatch.CompositeAlarm;
 
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
@@ -53,6 +88,64 @@ export class OperationsDashboard extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
     );
+
+    this.deadLetterAgeAlarms = props.deadLetterQueues.map((queue) =>
+      queue
+        .metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(queue, 'AgeAlarm', {
+          alarmDescription: `${queue.label}: a message has waited over ${DEAD_LETTER_AGE_THRESHOLD.toDays()} days, ${queue.purpose}; it is deleted after 14. Runbook: docs/operations.md.`,
+          threshold: DEAD_LETTER_AGE_THRESHOLD.toSeconds(),
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+    );
+
+    const business = (metricName: string, label: string, period = PERIOD) =>
+      new cloudwatch.Metric({
+        namespace: BUSINESS_METRICS.namespace,
+        metricName,
+        dimensionsMap: { service: BUSINESS_METRICS.service },
+        statistic: cloudwatch.Stats.SUM,
+        period,
+        label,
+      });
+    /** The metric per channel, whichever channels the handlers emit it for (a `channel` dimension). */
+    const perChannel = (metricName: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${BUSINESS_METRICS.namespace},channel,service} MetricName="${metricName}" service="${BUSINESS_METRICS.service}"', 'Sum', 300)`,
+        label: '',
+        period: Duration.minutes(5),
+      });
+
+    const { orderIntake } = props;
+    // Powertools writes no datapoint for a metric no invocation added: an hour without orders is an
+    // hour without data, so where orders are expected every hour, missing data is the signal.
+    this.noOrdersAlarm = business('OrdersPlaced', 'orders placed', Duration.hours(1)).createAlarm(
+      this,
+      'NoOrdersAlarm',
+      {
+        alarmDescription:
+          'No order was placed in the last hour (OrdersPlaced, every channel). Check the intake: POST /orders, PlaceOrder, the marketplace intake. Runbook: docs/operations.md.',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: orderIntake.ordersExpectedHourly
+          ? cloudwatch.TreatMissingData.BREACHING
+          : cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    );
+    this.ordersNotFlowing = new cloudwatch.CompositeAlarm(this, 'OrdersNotFlowing', {
+      compositeAlarmName: `${Stack.of(this).stackName}-orders-are-not-flowing`,
+      alarmDescription:
+        'Orders are not flowing: POST /orders answers 5xx, PlaceOrder fails, the orders stream is not being published, or no order was placed in an hour. The member alarm in ALARM says which. Runbook: docs/operations.md.',
+      alarmRule: cloudwatch.AlarmRule.anyOf(
+        orderIntake.intakeServerErrors,
+        orderIntake.placeOrderErrors,
+        orderIntake.ordersStreamIteratorAge,
+        this.noOrdersAlarm,
+      ),
+    });
 
     const workflows = props.workflows ?? [];
     this.workflowAlarms = workflows.flatMap((workflow) =>
@@ -95,6 +188,67 @@ export class OperationsDashboard extends Construct {
         ],
         [
           new cloudwatch.GraphWidget({
+            title: 'Are orders flowing? Orders placed per channel (5 min)',
+            left: [perChannel('OrdersPlaced'), business('OrdersPlaced', 'all channels')],
+            width: 12,
+          }),
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Order intake',
+            alarms: [
+              this.ordersNotFlowing,
+              orderIntake.intakeServerErrors,
+              orderIntake.placeOrderErrors,
+              orderIntake.ordersStreamIteratorAge,
+              this.noOrdersAlarm,
+            ],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Is stock short? Orders refused for insufficient stock, per channel (5 min)',
+            left: [
+              perChannel('InsufficientStockRefusals'),
+              business('InsufficientStockRefusals', 'all channels'),
+            ],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Are events stuck? Publisher lag (IteratorAge, ms)',
+            left: streamConsumers.map((fn) =>
+              fn.function.metric('IteratorAge', {
+                period: PERIOD,
+                statistic: cloudwatch.Stats.MAXIMUM,
+                label: fn.definition.name,
+              }),
+            ),
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Are events stuck? Rule invocations failed for good',
+            left: (props.rules ?? []).map(
+              ({ name, dimensions }) =>
+                new cloudwatch.Metric({
+                  namespace: 'AWS/Events',
+                  metricName: 'FailedInvocations',
+                  dimensionsMap: dimensions,
+                  period: PERIOD,
+                  statistic: cloudwatch.Stats.SUM,
+                  label: name,
+                }),
+            ),
+            width: 12,
+          }),
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Events: dead-letter and rule alarms',
+            alarms: [...this.deadLetterAlarms, ...this.deadLetterAgeAlarms, ...(props.alarms ?? [])],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
             title: 'API requests and errors',
             left: [
               api.metricCount({ period: PERIOD, label: 'requests' }),
@@ -119,25 +273,14 @@ export class OperationsDashboard extends Construct {
             left: byFunction((fn) =>
               fn.function.metricErrors({ period: PERIOD, label: fn.definition.name, statistic: 'Sum' }),
             ),
-            width: 8,
+            width: 12,
           }),
           new cloudwatch.GraphWidget({
             title: 'Function throttles',
             left: byFunction((fn) =>
               fn.function.metricThrottles({ period: PERIOD, label: fn.definition.name, statistic: 'Sum' }),
             ),
-            width: 8,
-          }),
-          new cloudwatch.GraphWidget({
-            title: 'Stream publisher lag (IteratorAge, ms)',
-            left: streamConsumers.map((fn) =>
-              fn.function.metric('IteratorAge', {
-                period: PERIOD,
-                statistic: cloudwatch.Stats.MAXIMUM,
-                label: fn.definition.name,
-              }),
-            ),
-            width: 8,
+            width: 12,
           }),
         ],
         [
@@ -150,12 +293,7 @@ export class OperationsDashboard extends Construct {
                 label: queue.label,
               }),
             ),
-            width: 12,
-          }),
-          new cloudwatch.AlarmStatusWidget({
-            title: 'Dead-letter alarms',
-            alarms: [...this.deadLetterAlarms],
-            width: 12,
+            width: 24,
           }),
         ],
         ...(workflows.length === 0

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ArnFormat, Aws, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -195,6 +196,8 @@ export interface CommerceWorkflowProps {
   readonly substitutions: Readonly<Record<string, string>>;
   /** How long the execution log keeps events. @default one month, like the functions' logs */
   readonly logRetention?: logs.RetentionDays;
+  /** The environment's customer-data key: execution events carry orders' input and output. */
+  readonly key: kms.IKey;
 }
 
 /**
@@ -228,6 +231,7 @@ export class CommerceWorkflow extends Construct {
       logGroupName: Fn.join('', ['/aws/vendedlogs/states/', Aws.STACK_NAME, `-${definition.name}`]),
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
+      encryptionKey: props.key,
     });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
@@ -323,6 +327,10 @@ export interface WorkflowsProps {
    * checks and the wiring still see every workflow at once. @default this construct
    */
   readonly scopeOf?: (definition: WorkflowDefinition) => Construct;
+  /** The environment's customer-data key, for the execution logs. */
+  readonly key: kms.IKey;
+  /** How long the execution logs keep events. @default one month */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -365,7 +373,12 @@ export class Workflows extends Construct {
         substitutions[placeholder] = build(byName.get(name)!).stateMachine.stateMachineArn;
       }
       const scope = props.scopeOf?.(definition) ?? this;
-      const workflow = new CommerceWorkflow(scope, definition.name, { definition, substitutions });
+      const workflow = new CommerceWorkflow(scope, definition.name, {
+        definition,
+        substitutions,
+        key: props.key,
+        logRetention: props.logRetention,
+      });
       built.set(definition.name, workflow);
       return workflow;
     };

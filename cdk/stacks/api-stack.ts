@@ -1,31 +1,57 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type TableKey, WORKFLOW_USES, type WorkflowUse } from '../../shared/platform/definitions';
-import { apiClientsOf } from '../config';
-import { CommerceApi, pascal } from '../constructs/commerce-api';
+import type { ApiClient, EnvironmentSettings } from '../config';
+import { DomainEventPublishers } from '../constructs/bus-access';
+import { CommerceApi, pascal, routeKey } from '../constructs/commerce-api';
 import type { CommerceFunction } from '../constructs/commerce-function';
 import type { CommerceTable } from '../constructs/commerce-table';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
+import { EdgeProtection } from '../constructs/edge-protection';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { type CommerceWorkflow, Workflows } from '../constructs/workflows';
 import {
   contextGroupCycles,
   contextGroups,
+  gatewayAnswered,
   STATELESS_DEFINITIONS,
   type StatelessDefinitions,
 } from './context-groups';
 import { ContextStack } from './context-stack';
+import { removalPolicyOf } from './data-stack';
 
-/** What the API stack takes from the data stack. */
+/** The route the composite "orders are not flowing" watches, and the function behind it. */
+const ORDER_INTAKE = {
+  route: { method: 'POST', path: '/orders' },
+  function: 'PlaceOrder',
+  table: 'orders',
+} as const;
+
+/** What the API stack takes from the data stack, and the environment's settings. */
 export interface ApiStackProps extends StackProps {
+  /** The environment's name (`dev`): the API is named after it. */
+  readonly environment: string;
+  /** The environment's settings. */
+  readonly settings: EnvironmentSettings;
+  /** The API clients: a key and a usage plan each. */
+  readonly clients: readonly ApiClient[];
   /** The tables, by key. */
   readonly tables: Readonly<Record<TableKey, CommerceTable>>;
   /** The commerce bus. */
   readonly bus: events.IEventBus;
   /** Target of the audit rule. */
   readonly auditLog: logs.ILogGroup;
+  /** The environment's customer-data key. */
+  readonly key: kms.IKey;
+  /** The user pool whose tokens the API verifies. */
+  readonly userPool: cognito.UserPool;
+  /** App client id → principal, a JSON object resolved at deploy time (`AUTH_CLIENTS`). */
+  readonly authClientsJson: string;
   /** What to build. @default the definitions of `shared/platform/definitions.ts` */
   readonly definitions?: StatelessDefinitions;
 }
@@ -35,8 +61,9 @@ export interface ApiStackProps extends StackProps {
  * own functions), each holding that context's functions with the grants of their definitions, its
  * workflows' state machines, the bus rules, schedules and stream subscriptions that invoke its
  * functions with their dead-letter queues, and the alarms on those (see {@link ContextStack}); and,
- * in this stack itself, the REST API with per-client keys and usage plans, the operations dashboard
- * and every output. Safe to destroy and redeploy: it holds no data beyond what sits in dead-letter
+ * in this stack itself, the REST API with per-client keys and usage plans, its Cognito authorizer and
+ * web ACL, the bus policy statement that keeps `commerce.*` events to the system's publishers, the
+ * operations dashboard with the composite "orders are not flowing", and every output. Safe to destroy and redeploy: it holds no data beyond what sits in dead-letter
  * queues (and running executions, which a destroy stops).
  *
  * Why nested stacks: CloudFormation allows 500 resources in a template, and a context brings about
@@ -62,8 +89,12 @@ export class ApiStack extends Stack {
   public readonly schedules: ReadonlyMap<string, events.Rule>;
   /** On-failure queue of each function subscribed to table streams, by function name. */
   public readonly streamFailureQueues: ReadonlyMap<string, DeadLetterQueue>;
-  /** Dashboard, dead-letter and workflow alarms. */
+  /** Dashboard, dead-letter, workflow and order-intake alarms. */
   public readonly operations: OperationsDashboard;
+  /** The web ACL on the stage. */
+  public readonly edge: EdgeProtection;
+  /** The bus policy statement that keeps `commerce.*` to the functions that put events. */
+  public readonly publishers: DomainEventPublishers;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, {
@@ -71,7 +102,8 @@ export class ApiStack extends Stack {
         'connected-commerce: REST API, dashboard, and a nested stack per context with its functions, workflows, event rules, schedules and stream subscriptions',
       ...props,
     });
-    const definitions = props.definitions ?? STATELESS_DEFINITIONS;
+    const { settings } = props;
+    const { definitions, answered } = gatewayAnswered(props.definitions ?? STATELESS_DEFINITIONS);
     const groups = contextGroups(definitions);
     const cycles = contextGroupCycles(groups);
     if (cycles.length > 0) {
@@ -89,6 +121,8 @@ export class ApiStack extends Stack {
         tables: props.tables,
         bus: props.bus,
         auditLog: props.auditLog,
+        key: props.key,
+        logRetention: settings.logRetentionDays,
       });
       contexts.set(group.name, context);
       for (const [name, fn] of context.functions) built.set(name, fn);
@@ -102,6 +136,8 @@ export class ApiStack extends Stack {
       functions: built,
       definitions: definitions.workflows,
       scopeOf: (definition) => stackOfWorkflow.get(definition.name)!.workflowScope,
+      key: props.key,
+      logRetention: settings.logRetentionDays,
     });
     // One kind of Step Functions rights per way a function uses a workflow.
     const grants: Record<WorkflowUse, (fn: CommerceFunction, workflow: CommerceWorkflow) => void> = {
@@ -124,8 +160,38 @@ export class ApiStack extends Stack {
       });
     }
 
-    this.api = new CommerceApi(this, 'CommerceApi', { functions: all, clients: apiClientsOf(this) });
-    for (const context of contexts.values()) context.useApiKeyChannels(this.api.apiKeyChannelsJson);
+    const contextOfFunction = new Map(
+      groups.flatMap((group) => group.functions.map((fn) => [fn.name, group.name] as const)),
+    );
+    this.api = new CommerceApi(this, 'CommerceApi', {
+      apiName: `connected-commerce-${props.environment}`,
+      functions: all,
+      contextOf: (name) => contextOfFunction.get(name)!,
+      clients: props.clients,
+      authorizerFunction: authorizerFunction(all),
+      healthRoute: answered.health,
+      stageThrottle: settings.apiThrottle,
+      expensiveRouteThrottle: settings.expensiveRouteThrottle,
+      key: props.key,
+      logRetention: settings.logRetentionDays,
+      logRemovalPolicy: removalPolicyOf(settings),
+    });
+    this.edge = new EdgeProtection(this, 'EdgeProtection', {
+      stage: this.api.api.deploymentStage,
+      rateLimit: settings.wafRateLimit,
+    });
+    for (const context of contexts.values()) {
+      context.useApiKeyChannels(this.api.apiKeyChannelsJson);
+      context.useAuthClients({
+        clientsJson: props.authClientsJson,
+        userPoolId: props.userPool.userPoolId,
+        issuer: props.userPool.userPoolProviderUrl,
+      });
+    }
+    this.publishers = new DomainEventPublishers(this, 'DomainEventPublishers', {
+      bus: props.bus,
+      roles: all.filter((fn) => fn.definition.putsEvents).map((fn) => fn.function.role!),
+    });
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the commerce API' });
     for (const [name, { key, principal }] of Object.entries(this.api.apiKeys)) {
       new CfnOutput(this, `ApiKeyId${pascal(name)}`, {
@@ -144,11 +210,33 @@ export class ApiStack extends Stack {
       .filter((c): c is DeadLetterQueue => c instanceof DeadLetterQueue);
     // The dashboard lives here, next to the API it shows, and reads every nested stack's metrics
     // through their outputs; each alarm lives next to the queue or state machine it watches.
+    const intakeRoute = this.api.routeAlarms.get(routeKey(ORDER_INTAKE.route));
+    const placeOrder = built.get(ORDER_INTAKE.function);
+    const publisher = all.find(
+      (fn) =>
+        fn.definition.trigger.kind === 'stream' && fn.definition.trigger.tables.includes(ORDER_INTAKE.table),
+    );
+    if (!intakeRoute || !placeOrder || !publisher) {
+      throw new Error(
+        `The order intake (${routeKey(ORDER_INTAKE.route)}, ${ORDER_INTAKE.function}, the ${ORDER_INTAKE.table} stream's publisher) is not in the definitions`,
+      );
+    }
+    const streamAlarms = contextStacks.flatMap((c) => [...c.streams.iteratorAgeAlarms.values()]);
     this.operations = new OperationsDashboard(this, 'Operations', {
       api: this.api.api,
       functions: all,
       deadLetterQueues,
       workflows: [...this.workflows.stateMachines.values()],
+      orderIntake: {
+        intakeServerErrors: intakeRoute.serverErrors,
+        placeOrderErrors: placeOrder.errorsAlarm,
+        ordersStreamIteratorAge: contexts
+          .get(contextOfFunction.get(publisher.definition.name)!)!
+          .streams.iteratorAgeAlarms.get(publisher.definition.name)!,
+        ordersExpectedHourly: settings.ordersExpectedHourly,
+      },
+      alarms: [...contextStacks.flatMap((c) => c.eventRules.alarms), ...streamAlarms],
+      rules: contextStacks.flatMap((c) => c.eventRules.metricDimensions),
     });
     new CfnOutput(this, 'DeadLetterQueueUrls', {
       value: this.toJsonString(
@@ -161,4 +249,13 @@ export class ApiStack extends Stack {
       description: 'CloudWatch dashboard for operations (docs/operations.md)',
     });
   }
+}
+
+/** The one function whose trigger is `authorizer`: API Gateway's TOKEN authorizer. */
+function authorizerFunction(functions: readonly CommerceFunction[]): lambda.IFunction {
+  const found = functions.filter((fn) => fn.definition.trigger.kind === 'authorizer');
+  if (found.length !== 1) {
+    throw new Error(`Expected exactly one function with an authorizer trigger, found ${found.length}`);
+  }
+  return found[0]!.function;
 }

@@ -6,6 +6,7 @@ import {
   functions as definedFunctions,
   workflows as definedWorkflows,
   type FunctionDefinition,
+  type HttpMethod,
   type WorkflowDefinition,
   workflowsUsedBy,
 } from '../../shared/platform/definitions';
@@ -30,6 +31,29 @@ export const STATELESS_DEFINITIONS: StatelessDefinitions = {
   busRules: definedBusRules,
   workflows: definedWorkflows,
 };
+
+/** The function whose route API Gateway answers itself on AWS (a MOCK integration, `CommerceApi`). */
+export const HEALTH_CHECK = 'CheckHealth';
+
+/**
+ * The definitions as deployed on AWS, and the routes API Gateway answers without a function: the
+ * health check's function stays in the definitions for the embedded runtime, which answers
+ * `GET /health` in code, and is not deployed, its route becoming a MOCK integration. Fails the synth
+ * when there is no health check to answer.
+ */
+export function gatewayAnswered(definitions: StatelessDefinitions): {
+  definitions: StatelessDefinitions;
+  answered: { health: { method: HttpMethod; path: string } };
+} {
+  const health = definitions.functions.find((fn) => fn.name === HEALTH_CHECK);
+  if (health === undefined || health.trigger.kind !== 'http') {
+    throw new Error(`The definitions have no ${HEALTH_CHECK} route for API Gateway to answer`);
+  }
+  return {
+    definitions: { ...definitions, functions: definitions.functions.filter((fn) => fn !== health) },
+    answered: { health: { method: health.trigger.method, path: health.trigger.path } },
+  };
+}
 
 /** The group of what belongs to no context: liveness, the API document, the outbox publisher, the audit rule. */
 export const PLATFORM_GROUP = 'platform';

@@ -1,9 +1,10 @@
 import { CfnParameter, NestedStack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TableKey } from '../../shared/platform/definitions';
-import { CommerceFunction } from '../constructs/commerce-function';
+import { AUTH_ENV, CommerceFunction } from '../constructs/commerce-function';
 import type { CommerceTable } from '../constructs/commerce-table';
 import { EventRules } from '../constructs/event-rules';
 import { StreamSubscriptions } from '../constructs/stream-subscriptions';
@@ -19,10 +20,22 @@ export interface ContextStackProps {
   readonly bus: events.IEventBus;
   /** Target of the audit rule. */
   readonly auditLog: logs.ILogGroup;
+  /** The environment's customer-data key: log groups and dead-letter queues. */
+  readonly key: kms.IKey;
+  /** How long the functions' log groups keep their logs (the environment's). */
+  readonly logRetention: logs.RetentionDays;
 }
 
-/** Name of the parameter through which a context's stack receives the API key map. */
-const API_KEY_CHANNELS_PARAMETER = 'ApiKeyChannels';
+/** Names of the parameters through which a context's stack receives what its routes need. */
+const PARAMETERS = {
+  apiKeyChannels: {
+    name: 'ApiKeyChannels',
+    description: 'API key id → principal, a JSON object (CommerceApi keys)',
+  },
+  authClients: { name: 'AuthClients', description: 'Cognito app client id → principal, a JSON object' },
+  userPoolId: { name: 'AuthUserPoolId', description: 'The user pool whose tokens the API verifies' },
+  issuer: { name: 'AuthIssuer', description: "The user pool's issuer URL (the tokens' iss)" },
+} as const;
 
 /**
  * The stateless part of one bounded context (or of the platform), a nested stack of `CommerceApi`:
@@ -47,7 +60,7 @@ export class ContextStack extends NestedStack {
   public readonly streams: StreamSubscriptions;
   /** Where the state machines of its workflows are built. */
   public readonly workflowScope: Construct;
-  private apiKeyChannels?: CfnParameter;
+  private readonly routeParameters = new Map<string, CfnParameter>();
 
   constructor(scope: Construct, props: ContextStackProps) {
     const { group } = props;
@@ -61,7 +74,11 @@ export class ContextStack extends NestedStack {
 
     const built = new Map<string, CommerceFunction>();
     for (const definition of group.functions) {
-      const fn = new CommerceFunction(this, definition.name, { definition });
+      const fn = new CommerceFunction(this, definition.name, {
+        definition,
+        key: props.key,
+        logRetention: props.logRetention,
+      });
       const tableKeys = new Set<TableKey>([...definition.reads, ...definition.writes]);
       for (const key of tableKeys) {
         const table = props.tables[key];
@@ -84,10 +101,12 @@ export class ContextStack extends NestedStack {
       functions: built,
       rules: group.busRules,
       auditLog: props.auditLog,
+      key: props.key,
     });
     this.streams = new StreamSubscriptions(this, 'StreamSubscriptions', {
       functions: built.values(),
       tables: props.tables,
+      key: props.key,
     });
   }
 
@@ -97,18 +116,44 @@ export class ContextStack extends NestedStack {
    * stack, whatever the number of keys, rather than one parameter per key id.
    */
   public useApiKeyChannels(apiKeyChannelsJson: string): void {
-    const users = [...this.functions.values()].filter(
-      (fn) => fn.definition.trigger.kind === 'http' && fn.definition.apiKeys === true,
-    );
+    const users = this.routeFunctions().filter((fn) => fn.definition.apiKeys === true);
     if (users.length === 0) return;
-    if (this.apiKeyChannels === undefined) {
-      this.apiKeyChannels = new CfnParameter(this, API_KEY_CHANNELS_PARAMETER, {
-        type: 'String',
-        description: 'API key id → principal, a JSON object (CommerceApi keys)',
-      });
-      this.apiKeyChannels.overrideLogicalId(API_KEY_CHANNELS_PARAMETER);
+    const json = this.parameter(PARAMETERS.apiKeyChannels, apiKeyChannelsJson);
+    for (const fn of users) fn.useApiKeyChannels(json);
+  }
+
+  /**
+   * Gives every function on an `http` route, and the API's authorizer function, the app client id →
+   * principal map (`AUTH_CLIENTS`) and the user pool id (`AUTH_USER_POOL_ID`); the authorizer also
+   * the pool's issuer URL (`AUTH_ISSUER`). Each value is one parameter of this stack.
+   */
+  public useAuthClients(auth: { clientsJson: string; userPoolId: string; issuer: string }): void {
+    const authorizers = [...this.functions.values()].filter(
+      (fn) => (fn.definition.trigger.kind as string) === 'authorizer',
+    );
+    const users = [...this.routeFunctions(), ...authorizers];
+    if (users.length === 0) return;
+    const clients = this.parameter(PARAMETERS.authClients, auth.clientsJson);
+    const pool = this.parameter(PARAMETERS.userPoolId, auth.userPoolId);
+    for (const fn of users) fn.useAuthClients(clients, pool);
+    if (authorizers.length === 0) return;
+    const issuer = this.parameter(PARAMETERS.issuer, auth.issuer);
+    for (const fn of authorizers) fn.function.addEnvironment(AUTH_ENV.issuer, issuer);
+  }
+
+  private routeFunctions(): CommerceFunction[] {
+    return [...this.functions.values()].filter((fn) => fn.definition.trigger.kind === 'http');
+  }
+
+  /** A parameter of this stack, given `value` by the parent; its value inside this stack. */
+  private parameter(spec: { name: string; description: string }, value: string): string {
+    let parameter = this.routeParameters.get(spec.name);
+    if (parameter === undefined) {
+      parameter = new CfnParameter(this, spec.name, { type: 'String', description: spec.description });
+      parameter.overrideLogicalId(spec.name);
+      this.routeParameters.set(spec.name, parameter);
     }
-    this.setParameter(API_KEY_CHANNELS_PARAMETER, apiKeyChannelsJson);
-    for (const fn of users) fn.useApiKeyChannels(this.apiKeyChannels.valueAsString);
+    this.setParameter(spec.name, value);
+    return parameter.valueAsString;
   }
 }

@@ -192,7 +192,8 @@ export const inventory: ContextDefinition = {
       reads: [INVENTORY_TABLE_KEY],
       writes: [INVENTORY_TABLE_KEY],
       putsEvents: false,
-      timeoutSeconds: 120,
+      timeoutSeconds: 50,
+      reservedConcurrency: 1,
     },
     {
       name: 'RecomputeAvailability',

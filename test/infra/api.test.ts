@@ -1,13 +1,16 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { API_CLIENTS_CONTEXT } from '../../cdk/config';
+import { HEALTH_CHECK } from '../../cdk/stacks/context-groups';
 import { CHANNELS, functions, type Principal } from '../../shared/platform/definitions';
-import { environmentOf, idOf, resourcesOf, synthesizeCommerce } from './synthesize';
+import { deployedFunctions, environmentOf, idOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
 const methods = Object.values(resourcesOf(api, 'AWS::ApiGateway::Method'));
-const httpFunctions = functions.flatMap((definition) =>
+const routes = functions.flatMap((definition) =>
   definition.trigger.kind === 'http' ? [{ definition, trigger: definition.trigger }] : [],
 );
+/** The routes a function answers: every route but the health check, which API Gateway answers. */
+const httpFunctions = routes.filter(({ definition }) => definition.name !== HEALTH_CHECK);
 
 function methodOf(name: string) {
   const method = methods.find((m) => m.Properties.OperationName === name);
@@ -18,8 +21,8 @@ function methodOf(name: string) {
 }
 
 describe('REST API', () => {
-  it('has one method per http function, proxying to that function', () => {
-    expect(methods).toHaveLength(httpFunctions.length);
+  it('has one method per route, proxying to its function', () => {
+    expect(methods).toHaveLength(routes.length);
     for (const { definition, trigger } of httpFunctions) {
       const fn = stacks.api.functions.get(definition.name)!;
       expect(methodOf(definition.name)).toMatchObject({
@@ -30,12 +33,19 @@ describe('REST API', () => {
     }
   });
 
-  it('lets API Gateway invoke each http function from its own method on the stage, and from nothing else', () => {
+  it('lets API Gateway invoke each http function from its own method on the stage, the authorizer from its authorizer, and nothing else', () => {
     const permissions = Object.values(resourcesOf(api, 'AWS::Lambda::Permission')).filter(
       (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
     );
 
-    expect(permissions).toHaveLength(httpFunctions.length);
+    // One per route, and one for the authorizer, allowed from the API's authorizers only.
+    expect(permissions).toHaveLength(httpFunctions.length + 1);
+    const authorizerArn = JSON.stringify({
+      'Fn::GetAtt': [idOf(stacks.api.functions.get('Authorize')!.function), 'Arn'],
+    });
+    const authorizer = permissions.filter((p) => JSON.stringify(p.Properties.FunctionName) === authorizerArn);
+    expect(authorizer).toHaveLength(1);
+    expect(JSON.stringify(authorizer[0]?.Properties.SourceArn)).toContain('/authorizers/');
     for (const { definition, trigger } of httpFunctions) {
       const arn = { 'Fn::GetAtt': [idOf(stacks.api.functions.get(definition.name)!.function), 'Arn'] };
       const own = permissions.filter(
@@ -60,8 +70,20 @@ describe('REST API', () => {
     },
   );
 
-  it('keeps the health check public', () => {
-    expect(methodOf('CheckHealth').ApiKeyRequired).toBe(false);
+  it('answers the health check itself, 200 {"status":"ok"}, with no function, key or token', () => {
+    expect(methodOf(HEALTH_CHECK)).toMatchObject({
+      ApiKeyRequired: false,
+      AuthorizationType: 'NONE',
+      Integration: {
+        Type: 'MOCK',
+        RequestTemplates: { 'application/json': '{"statusCode": 200}' },
+        IntegrationResponses: [
+          { StatusCode: '200', ResponseTemplates: { 'application/json': '{"status":"ok"}' } },
+        ],
+      },
+    });
+    expect(stacks.api.functions.has(HEALTH_CHECK)).toBe(false);
+    expect(functions.some((f) => f.name === HEALTH_CHECK)).toBe(true);
   });
 
   it("requires no gateway key on a location's routes: their handler checks the location's own key", () => {
@@ -76,17 +98,20 @@ describe('REST API', () => {
     }
   });
 
-  it.each(httpFunctions)('validates the path parameters of $trigger.path', ({ definition, trigger }) => {
-    const names = [...trigger.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-    const parameters = (methodOf(definition.name).RequestParameters ?? {}) as Record<string, boolean>;
+  it.each(httpFunctions)(
+    'validates the path parameters of $trigger.method $trigger.path',
+    ({ definition, trigger }) => {
+      const names = [...trigger.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+      const parameters = (methodOf(definition.name).RequestParameters ?? {}) as Record<string, boolean>;
 
-    for (const name of names) {
-      expect(parameters[`method.request.path.${name}`]).toBe(true);
-    }
-    expect(methodOf(definition.name).RequestValidatorId).toEqual({
-      Ref: expect.stringMatching(/RequestValidator/),
-    });
-  });
+      for (const name of names) {
+        expect(parameters[`method.request.path.${name}`]).toBe(true);
+      }
+      expect(methodOf(definition.name).RequestValidatorId).toEqual({
+        Ref: expect.stringMatching(/RequestValidator/),
+      });
+    },
+  );
 
   it('rejects an order without an Idempotency-Key header before it reaches the function', () => {
     expect(methodOf('PlaceOrder').RequestParameters).toEqual({
@@ -98,19 +123,20 @@ describe('REST API', () => {
     });
   });
 
-  it('logs access, traces and throttles on the stage', () => {
+  it('logs access, traces and throttles on the stage, with detailed metrics per method', () => {
     api.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('apiKeyId') },
-      MethodSettings: [
+      MethodSettings: Match.arrayWith([
         Match.objectLike({
           HttpMethod: '*',
           ResourcePath: '/*',
           LoggingLevel: 'ERROR',
+          MetricsEnabled: true,
           ThrottlingRateLimit: Match.anyValue(),
           ThrottlingBurstLimit: Match.anyValue(),
         }),
-      ],
+      ]),
     });
   });
 
@@ -168,7 +194,7 @@ describe('API keys', () => {
       principals.map((principal) => [idOf(stacks.api.api.apiKeys[principal]!.key), principal]),
     );
 
-    for (const definition of functions) {
+    for (const definition of deployedFunctions) {
       const fn = stacks.api.functions.get(definition.name)!;
       const variables = environmentOf(api, fn.function);
       if (definition.apiKeys === true) {

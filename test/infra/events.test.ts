@@ -152,9 +152,11 @@ describe('stream publisher', () => {
 describe('dead-letter queues', () => {
   const queues = stacks.api.node.findAll().filter((c): c is DeadLetterQueue => c instanceof DeadLetterQueue);
 
-  it('encrypts every queue and refuses requests without TLS', () => {
+  it('encrypts every queue with the key, retains it, and refuses requests without TLS', () => {
     for (const queue of queues) {
-      expect(resourcesOf(api, 'AWS::SQS::Queue')[idOf(queue)]?.Properties.SqsManagedSseEnabled).toBe(true);
+      const resource = resourcesOf(api, 'AWS::SQS::Queue')[idOf(queue)];
+      expect(resource?.DeletionPolicy).toBe('Retain');
+      expect(JSON.stringify(resource?.Properties.KmsMasterKeyId)).toContain(`${idOf(stacks.data.key)}Arn`);
       api.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: idOf(queue) }],
         PolicyDocument: Match.objectLike({
@@ -162,6 +164,33 @@ describe('dead-letter queues', () => {
             Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
           ]),
         }),
+      });
+    }
+  });
+
+  it('lets each be redriven from the console: the dead-letter queue of its own redrive source, which alone it admits', () => {
+    const all = resourcesOf(api, 'AWS::SQS::Queue');
+    for (const queue of queues) {
+      const source = all[idOf(queue.redriveSource)]!.Properties;
+      expect(source.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [idOf(queue), 'Arn'] },
+        maxReceiveCount: expect.any(Number),
+      });
+      const allow = all[idOf(queue)]!.Properties.RedriveAllowPolicy as {
+        redrivePermission: string;
+        sourceQueueArns: unknown[];
+      };
+      expect(allow.redrivePermission).toBe('byQueue');
+      expect(JSON.stringify(allow.sourceQueueArns)).toContain(`:${source.QueueName as string}`);
+    }
+  });
+
+  it('alarms when the oldest message of any of them has waited two days', () => {
+    for (const queue of queues) {
+      api.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(queue), 'QueueName'] } }],
+        Threshold: 2 * 24 * 3600,
       });
     }
   });

@@ -1,8 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ENV, functions, tables } from '../../shared/platform/definitions';
-import { environmentOf, idOf, resourcesOf, synthesizeCommerce } from './synthesize';
+import { ENV, tables } from '../../shared/platform/definitions';
+import {
+  environmentOf,
+  deployedFunctions as functions,
+  idOf,
+  resourcesOf,
+  synthesizeCommerce,
+} from './synthesize';
 
-const { api, stacks } = synthesizeCommerce();
+const { api, stacks, stage } = synthesizeCommerce();
 const lambdas = resourcesOf(api, 'AWS::Lambda::Function');
 const policies = resourcesOf(api, 'AWS::IAM::Policy');
 
@@ -53,13 +59,53 @@ describe('functions', () => {
     });
   });
 
-  it.each(functions)('logs $name to its own log group with a retention', ({ name }) => {
-    const { fn, resource } = lambdaOf(name);
+  it.each(functions)(
+    'logs $name to its own log group, encrypted, masking contact details, kept as long as the environment says',
+    ({ name }) => {
+      const { fn, resource } = lambdaOf(name);
 
-    const logGroup = resourcesOf(api, 'AWS::Logs::LogGroup')[idOf(fn.logGroup)];
+      const logGroup = resourcesOf(api, 'AWS::Logs::LogGroup')[idOf(fn.logGroup)];
 
-    expect(resource?.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: idOf(fn.logGroup) } });
-    expect(logGroup?.Properties.RetentionInDays).toBe(30);
+      expect(resource?.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: idOf(fn.logGroup) } });
+      expect(logGroup?.Properties.RetentionInDays).toBe(stage.settings.logRetentionDays);
+      expect(JSON.stringify(logGroup?.Properties.KmsKeyId)).toContain(`${idOf(stacks.data.key)}Arn`);
+      const policy = JSON.stringify(logGroup?.Properties.DataProtectionPolicy);
+      for (const identifier of [
+        'EmailAddress',
+        ...['GB', 'US', 'DE', 'FR', 'ES', 'IT'].map((c) => `PhoneNumber-${c}`),
+      ]) {
+        expect(policy).toContain(`arn:aws:dataprotection::aws:data-identifier/${identifier}`);
+      }
+      expect(policy).toContain('"MaskConfig"');
+    },
+  );
+
+  it.each(functions)('reserves concurrency for $name exactly when its definition says so', (definition) => {
+    expect(lambdaOf(definition.name).resource?.Properties.ReservedConcurrentExecutions).toBe(
+      definition.reservedConcurrency,
+    );
+  });
+
+  it('runs the hold sweeper one at a time, each run ending before the next is due', () => {
+    const sweeper = functions.find((f) => f.name === 'ExpireHolds')!;
+    const { resource } = lambdaOf(sweeper.name);
+    if (sweeper.trigger.kind !== 'schedule') throw new Error('ExpireHolds is scheduled');
+
+    expect(resource?.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(resource?.Properties.Timeout as number).toBeLessThan(sweeper.trigger.everySeconds);
+  });
+
+  it.each(functions)('alarms on the errors and throttles of $name', ({ name }) => {
+    const fn = lambdaOf(name).fn;
+    const alarms = Object.values(resourcesOf(api, 'AWS::CloudWatch::Alarm')).filter(
+      (a) =>
+        JSON.stringify(a.Properties.Dimensions) ===
+        JSON.stringify([{ Name: 'FunctionName', Value: { Ref: idOf(fn.function) } }]),
+    );
+
+    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(
+      expect.arrayContaining(['Errors', 'Throttles']),
+    );
   });
 
   it('gives no function the AWSLambdaBasicExecutionRole managed policy', () => {

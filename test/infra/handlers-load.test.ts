@@ -1,5 +1,5 @@
-import { functions, ENV as PLATFORM_ENV, tables, workflows } from '../../shared/platform/definitions';
-import { environmentOf, synthesizeCommerce } from './synthesize';
+import { ENV as PLATFORM_ENV, tables, workflows } from '../../shared/platform/definitions';
+import { environmentOf, deployedFunctions as functions, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
 
@@ -10,7 +10,7 @@ const { api, stacks } = synthesizeCommerce();
 const deployed = (name: string, value: unknown): string =>
   typeof value === 'string'
     ? value
-    : name === PLATFORM_ENV.apiKeyChannels
+    : name === PLATFORM_ENV.apiKeyChannels || name === 'AUTH_CLIENTS'
       ? JSON.stringify({ 'resolved-at-deploy': 'web' })
       : 'resolved-at-deploy';
 
@@ -41,13 +41,17 @@ async function load(entry: string, variables: Record<string, string>): Promise<{
   }
 }
 
-/** The variables a function must not start without: its tables, the bus, the key map, its state machines. */
+/** The variables a function must not start without: its tables, the bus, its state machines. */
 const requiredVariables = new Set([
   ...Object.values(tables).map((t) => t.envVar),
   PLATFORM_ENV.eventBusName,
-  PLATFORM_ENV.apiKeyChannels,
   ...workflows.map((w) => w.envVar),
 ]);
+/** And the API's authorizer function: the client map and the issuer. */
+const requiredOf = (definition: { trigger: { kind: string } }): Set<string> =>
+  definition.trigger.kind === 'authorizer'
+    ? new Set([...requiredVariables, 'AUTH_CLIENTS', 'AUTH_ISSUER'])
+    : requiredVariables;
 
 describe('handlers on AWS', () => {
   it.each(functions)('loads $name with exactly the environment its function is given', async (definition) => {
@@ -56,12 +60,10 @@ describe('handlers on AWS', () => {
 
   // Read at cold start: a function deployed without a table, the bus, the key map or a state machine
   // ARN it uses fails its init, naming the variable, instead of answering every request with a 500.
-  const needing = functions.filter((f) =>
-    Object.keys(variablesOf(f.name)).some((v) => requiredVariables.has(v)),
-  );
+  const needing = functions.filter((f) => Object.keys(variablesOf(f.name)).some((v) => requiredOf(f).has(v)));
   it.each(needing)('fails to load $name without a variable it is given, naming it', async (definition) => {
     const variables = variablesOf(definition.name);
-    for (const name of Object.keys(variables).filter((v) => requiredVariables.has(v))) {
+    for (const name of Object.keys(variables).filter((v) => requiredOf(definition).has(v))) {
       const { [name]: _missing, ...rest } = variables;
       await expect(load(definition.entry, rest)).rejects.toThrow(`Environment variable ${name} is required`);
     }

@@ -39,12 +39,12 @@ describe('cdk-nag AwsSolutions', () => {
       expect.arrayContaining(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']),
     );
     expect(report.violations.flatMap((v) => v.violatingResources.map((r) => r.constructPath))).toContain(
-      'CommerceApi/Contexts/Orders/Unacknowledged/Resource',
+      `${other.stage.node.path}/CommerceApi/Contexts/Orders/Unacknowledged/Resource`,
     );
   });
 
   // The messages of a nested stack's constructs are in its parent's artifact: `api` covers them.
-  it.each(['data', 'api'] as const)('leaves no CDK error or warning on the %s stack', (key) => {
+  it.each(['baseline', 'data', 'api'] as const)('leaves no CDK error or warning on the %s stack', (key) => {
     const annotations = Annotations.fromStack(stacks[key]);
 
     expect(annotations.findError('*', Match.anyValue())).toEqual([]);

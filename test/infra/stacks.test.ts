@@ -11,6 +11,7 @@ import {
   workflows,
 } from '../../shared/platform/definitions';
 import {
+  deployedFunctions,
   environmentOf,
   idOf,
   logicalIdOf,
@@ -45,18 +46,19 @@ const nestedStack = (context: string) => {
   return stack;
 };
 const statelessTemplates = (): Array<[Stack, TemplateJson]> =>
-  [...templates].filter(([stack]) => stack !== stacks.data);
+  [...templates].filter(([stack]) => stack !== stacks.data && stack !== stacks.baseline);
 const capitalized = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 describe('stacks', () => {
-  it('synthesizes CommerceData, and CommerceApi with a nested stack for the platform and for each context', () => {
+  it('synthesizes CommerceBaseline, CommerceData, and CommerceApi with a nested stack for the platform and for each context', () => {
     expect(sizes.map((s) => s.stack)).toEqual([
-      'CommerceData',
-      'CommerceApi',
-      'CommerceApi/Contexts/Platform',
+      'Dev/CommerceBaseline',
+      'Dev/CommerceData',
+      'Dev/CommerceApi',
+      'Dev/CommerceApi/Contexts/Platform',
       ...contexts
         .filter((c) => c.functions.length > 0)
-        .map((c) => `CommerceApi/Contexts/${capitalized(c.name)}`),
+        .map((c) => `Dev/CommerceApi/Contexts/${capitalized(c.name)}`),
     ]);
   });
 
@@ -72,11 +74,12 @@ describe('stacks', () => {
     },
   );
 
-  it('makes CommerceApi depend on CommerceData only, and imports nothing but its exports', () => {
-    expect(stacks.api.dependencies).toEqual([stacks.data]);
+  it('makes CommerceApi depend on CommerceData and CommerceBaseline only, and imports nothing but the data exports', () => {
+    expect(new Set(stacks.api.dependencies)).toEqual(new Set([stacks.data, stacks.baseline]));
+    expect(stacks.data.dependencies).toEqual([]);
     for (const [, template] of statelessTemplates()) {
       const imports = [...JSON.stringify(template).matchAll(/"Fn::ImportValue":"([^"]+)"/g)].map((m) => m[1]);
-      for (const name of imports) expect(name).toMatch(/^CommerceData:/);
+      for (const name of imports) expect(name).toMatch(/^Dev-CommerceData:/);
     }
   });
 
@@ -89,9 +92,12 @@ describe('stacks', () => {
 });
 
 describe('what each nested stack holds', () => {
-  it.each(functions)('builds $name in the nested stack of the context that declares it', ({ name }) => {
-    expect(Stack.of(stacks.api.functions.get(name)!.function)).toBe(nestedStack(declaringContext(name)));
-  });
+  it.each(deployedFunctions)(
+    'builds $name in the nested stack of the context that declares it',
+    ({ name }) => {
+      expect(Stack.of(stacks.api.functions.get(name)!.function)).toBe(nestedStack(declaringContext(name)));
+    },
+  );
 
   it.each(workflows)('builds the $name state machine in the nested stack of its context', ({ name }) => {
     const context = contexts.find((c) => c.workflows?.some((w) => w.name === name))!.name;
@@ -121,6 +127,7 @@ describe('what each nested stack holds', () => {
   it('keeps the REST API with its methods, models, keys, usage plans and invoke permissions in CommerceApi itself', () => {
     const root = templates.get(stacks.api)!;
     const routes = functions.filter((f) => f.trigger.kind === 'http');
+    const proxied = deployedFunctions.filter((f) => f.trigger.kind === 'http');
     const apiResources = (template: TemplateJson) =>
       Object.values(template.Resources ?? {}).filter(
         (r) =>
@@ -131,8 +138,9 @@ describe('what each nested stack holds', () => {
     expect(apiResources(root).filter((r) => r.Type === 'AWS::ApiGateway::Method')).toHaveLength(
       routes.length,
     );
+    // One per proxied route, and API Gateway's permission to invoke the authorizer.
     expect(apiResources(root).filter((r) => r.Type === 'AWS::Lambda::Permission')).toHaveLength(
-      routes.length,
+      proxied.length + 1,
     );
     for (const [stack, template] of statelessTemplates().filter(([stack]) => stack !== stacks.api)) {
       expect({ stack: stack.node.path, api: apiResources(template) }).toEqual({
@@ -142,28 +150,38 @@ describe('what each nested stack holds', () => {
     }
   });
 
-  it('keeps the dashboard in CommerceApi, and each alarm in the template of the queue or state machine it watches', () => {
-    const { operations } = stacks.api;
+  it('keeps the dashboard in CommerceApi, and each alarm in the template of what it watches', () => {
     const ofType = (template: TemplateJson, type: string) =>
       Object.values(template.Resources ?? {}).filter((r) => r.Type === type);
     const root = templates.get(stacks.api)!;
-    let alarms = 0;
 
     expect(ofType(root, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
-    expect(ofType(root, 'AWS::CloudWatch::Alarm')).toEqual([]);
-    for (const [, template] of statelessTemplates()) {
+    for (const [stack, template] of statelessTemplates()) {
       for (const alarm of ofType(template, 'AWS::CloudWatch::Alarm')) {
-        alarms += 1;
-        const [dimension] = alarm.Properties!.Dimensions as Array<{ Value: Record<string, unknown> }>;
-        const value = dimension!.Value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
-        const watched = value.Ref ?? value['Fn::GetAtt']![0];
-        expect(template.Resources?.[watched]?.Type).toMatch(
-          /^AWS::(SQS::Queue|StepFunctions::StateMachine)$/,
-        );
+        const dimensions = (alarm.Properties!.Dimensions ?? []) as Array<{ Name: string; Value: unknown }>;
+        const watched = dimensions.flatMap(({ Value }) => {
+          const value = Value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+          return value.Ref ?? value['Fn::GetAtt']?.[0] ?? [];
+        });
+        // A route's alarm names its API by name; the business alarm its namespace; everything else
+        // the resource in this template.
+        const where = { stack: stack.node.path, alarm: alarm.Properties!.AlarmDescription };
+        if (watched.length === 0) {
+          expect({ ...where, root: stack === stacks.api }).toEqual({ ...where, root: true });
+        } else {
+          // A value passed in (the bus name) names what another stack holds.
+          for (const id of watched.filter((w) => template.Parameters?.[w] === undefined)) {
+            expect({ ...where, type: template.Resources?.[id]?.Type }).toEqual({
+              ...where,
+              type: expect.stringMatching(
+                /^AWS::(SQS::Queue|StepFunctions::StateMachine|Lambda::Function|Events::Rule|ApiGateway::Stage)$/,
+              ),
+            });
+          }
+        }
       }
     }
-    expect(alarms).toBe(operations.deadLetterAlarms.length + operations.workflowAlarms.length);
-    expect(operations.workflowAlarms).toHaveLength(2 * workflows.length);
+    expect(stacks.api.operations.workflowAlarms).toHaveLength(2 * workflows.length);
   });
 });
 
@@ -216,7 +234,7 @@ describe('definitions of another shape', () => {
       .filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === role))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: unknown[] }).Statement);
 
-    expect(stack?.node.path).toBe('CommerceApi/Contexts/Returns');
+    expect(stack?.node.path).toBe('Dev/CommerceApi/Contexts/Returns');
     expect(Stack.of(fn.function)).toBe(stack);
     expect(Stack.of(other.stacks.api.rules.get(rule.name)!)).toBe(stack);
     expect(Stack.of(fulfillment.stateMachine)).toBe(other.stacks.api.contexts.get('fulfillment'));
@@ -228,7 +246,7 @@ describe('definitions of another shape', () => {
       Ref: idOf(fulfillment.stateMachine),
     });
     expect(JSON.stringify(statements)).toContain(
-      `":execution:",{"Fn::GetAtt":["${idOf(fulfillment.stateMachine)}","Name"]},":*"`,
+      `:execution:",{"Fn::GetAtt":["${idOf(fulfillment.stateMachine)}","Name"]},":*"`,
     );
     expect(new AwsSolutionsChecks().validateScope(other.app).violations).toEqual([]);
   });

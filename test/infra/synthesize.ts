@@ -3,8 +3,13 @@ import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { addCommerceStacks, type CommerceStacks } from '../../cdk/commerce-app';
-import type { StatelessDefinitions } from '../../cdk/stacks/context-groups';
+import { type CommerceStacks, CommerceStage } from '../../cdk/commerce-app';
+import { environmentsOf } from '../../cdk/config';
+import {
+  gatewayAnswered,
+  STATELESS_DEFINITIONS,
+  type StatelessDefinitions,
+} from '../../cdk/stacks/context-groups';
 
 /** A CloudFormation template as JSON. */
 export interface TemplateJson {
@@ -17,10 +22,14 @@ export interface TemplateJson {
   [section: string]: unknown;
 }
 
-/** The app as `cdk synth` builds it, with its templates. */
+/** One environment of the app as `cdk synth` builds it, with its templates. */
 export interface SynthesizedCommerce {
   readonly app: App;
+  /** The environment's stage (`Dev`). */
+  readonly stage: CommerceStage;
   readonly stacks: CommerceStacks;
+  /** The `CommerceBaseline` template. */
+  readonly baseline: Template;
   /** The `CommerceData` template. */
   readonly data: Template;
   /**
@@ -33,25 +42,34 @@ export interface SynthesizedCommerce {
   readonly templates: ReadonlyMap<Stack, TemplateJson>;
 }
 
-/**
- * Builds the stacks with the context of `cdk.json` (feature flags), but without esbuild bundling:
- * the templates are the same, only the asset hashes differ, and a test run stays fast. `context`
- * adds to or (with `undefined`) removes from that context; `definitions` replaces the functions,
- * rules and workflows of the definitions module.
- */
-export function synthesizeCommerce(
-  context: Record<string, unknown> = {},
-  definitions?: StatelessDefinitions,
-): SynthesizedCommerce {
+/** The context of `cdk.json` (feature flags, environments, clients), with `context` added or (`undefined`) removed. */
+export function cdkJsonContext(context: Record<string, unknown> = {}): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
     context?: Record<string, unknown>;
   };
   const merged: Record<string, unknown> = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context };
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
-  const app = new App({ context: merged });
-  const stacks = addCommerceStacks(app, {}, definitions);
+  return merged;
+}
+
+/**
+ * Builds one environment's stage (dev unless told) with the context of `cdk.json`, but without
+ * esbuild bundling: the templates are the same, only the asset hashes differ, and a test run stays
+ * fast. `context` adds to or (with `undefined`) removes from that context; `definitions` replaces
+ * the functions, rules and workflows of the definitions module.
+ */
+export function synthesizeCommerce(
+  context: Record<string, unknown> = {},
+  definitions?: StatelessDefinitions,
+  environment = 'dev',
+): SynthesizedCommerce {
+  const app = new App({ context: cdkJsonContext(context) });
+  const settings = environmentsOf(app)[environment];
+  if (settings === undefined) throw new Error(`no environment ${environment} in cdk.json`);
+  const stage = new CommerceStage(app, { environment, settings, definitions });
+  const { stacks } = stage;
   const templates = new Map<Stack, TemplateJson>(
-    app.node
+    stage.node
       .findAll()
       .filter(Stack.isStack)
       // Template.fromStack refuses a template with a dependency cycle.
@@ -59,7 +77,9 @@ export function synthesizeCommerce(
   );
   return {
     app,
+    stage,
     stacks,
+    baseline: Template.fromJSON(templates.get(stacks.baseline)!),
     data: Template.fromJSON(templates.get(stacks.data)!),
     // And this refuses a cycle across the nested stacks, resource by resource.
     api: Template.fromJSON(flattenStack(stacks.api, templates)),
@@ -249,3 +269,9 @@ export function environmentOf(template: Template, fn: IConstruct): Record<string
     | undefined;
   return environment?.Variables ?? {};
 }
+
+/**
+ * The functions deployed on AWS: every definition but those whose route API Gateway answers itself
+ * (the health check, a MOCK integration).
+ */
+export const deployedFunctions = gatewayAnswered(STATELESS_DEFINITIONS).definitions.functions;

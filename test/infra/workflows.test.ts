@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { CommerceFunction } from '../../cdk/constructs/commerce-function';
 import {
@@ -16,16 +17,22 @@ import {
   BUS_TARGET_RETRY,
   busRules,
   type FunctionDefinition,
-  functions,
   WORKFLOW_USES,
   type WorkflowDefinition,
   type WorkflowUse,
   workflows,
   workflowsUsedBy,
 } from '../../shared/platform/definitions';
-import { environmentOf, idOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
+import {
+  environmentOf,
+  deployedFunctions as functions,
+  idOf,
+  propertiesOf,
+  resourcesOf,
+  synthesizeCommerce,
+} from './synthesize';
 
-const { app, api, stacks } = synthesizeCommerce();
+const { api, stacks, stage } = synthesizeCommerce();
 
 type Statement = { Action: string | string[]; Resource: unknown };
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
@@ -45,12 +52,16 @@ function workflowsOnly(
   functionDefinitions = functions,
 ): Workflows {
   const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Workflows');
+  const key = new kms.Key(stack, 'Key');
   const built = new Map(
     functionDefinitions
       .filter((f) => f.trigger.kind === 'workflow')
-      .map((definition) => [definition.name, new CommerceFunction(stack, definition.name, { definition })]),
+      .map((definition) => [
+        definition.name,
+        new CommerceFunction(stack, definition.name, { definition, key }),
+      ]),
   );
-  return new Workflows(stack, 'Workflows', { functions: built, definitions });
+  return new Workflows(stack, 'Workflows', { functions: built, definitions, key });
 }
 
 const machineOf = (name: string) => stacks.api.workflows.get(name);
@@ -63,7 +74,7 @@ const functionArn = (name: string) => ({ 'Fn::GetAtt': [idOf(functionOf(name).fu
 /** `arn:…:execution:<name of the machine>:*` as the template renders it. */
 const isExecutionsOf = (resource: unknown, name: string): boolean => {
   const rendered = JSON.stringify(resource);
-  return rendered.includes(`":execution:",{"Fn::GetAtt":["${machineId(name)}","Name"]},":*"`);
+  return rendered.includes(`:execution:",{"Fn::GetAtt":["${machineId(name)}","Name"]},":*"`);
 };
 
 /** Who acts on a state machine through `states:*` actions, with which actions on which resources. */
@@ -98,7 +109,7 @@ describe('workflow state machines', () => {
           ],
         },
       });
-      expect(logGroup.RetentionInDays).toBe(30);
+      expect(logGroup.RetentionInDays).toBe(stage.settings.logRetentionDays);
       expect(JSON.stringify(logGroup.LogGroupName)).toContain('/aws/vendedlogs/states/');
     },
   );
@@ -110,7 +121,7 @@ describe('workflow state machines', () => {
 
     expect(properties.DefinitionString).toBeUndefined();
     expect(properties.DefinitionS3Location).toMatchObject({ Key: asset.s3ObjectKey });
-    expect(readFileSync(path.join(app.outdir, asset.assetPath), 'utf8')).toBe(
+    expect(readFileSync(path.join(stage.outdir, asset.assetPath), 'utf8')).toBe(
       readFileSync(path.join(__dirname, '..', '..', file), 'utf8'),
     );
   });
