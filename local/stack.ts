@@ -325,6 +325,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // A JSON log line per request from every handler would swamp the console; the user's setting wins.
     if (process.env.POWERTOOLS_LOG_LEVEL === undefined)
       env.POWERTOOLS_LOG_LEVEL = options.quiet ? 'ERROR' : 'WARN';
+    // Likewise a metric line per order (CloudWatch reads them on AWS; nothing does here).
+    if (process.env.POWERTOOLS_METRICS_DISABLED === undefined) env.POWERTOOLS_METRICS_DISABLED = 'true';
     cleanups.push(setEnvironment(env));
     if (!options.loadHandler) guardModuleEnvironment(env);
     const load = options.loadHandler ?? importHandler;

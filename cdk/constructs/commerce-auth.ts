@@ -31,9 +31,9 @@ export function clientKind(principal: string): ClientKind {
 /**
  * Who may call the API, as OAuth 2.0: a Cognito user pool whose only users are machines. Each API
  * client gets an app client with a generated secret that may use the client-credentials flow only,
- * for exactly the scopes of the operations its kind of principal may call; API Gateway's Cognito
- * authorizer checks each method's scope on the access token, the handler maps the token's client id
- * to its principal (`AUTH_CLIENTS`).
+ * for exactly the scopes of the operations its kind of principal may call; the API's TOKEN authorizer
+ * (`Authorize`) verifies the access token, maps its client id to a principal (`AUTH_CLIENTS`) and
+ * allows the operations of its scopes.
  *
  * No self sign-up, and nothing signs in with a password; the password policy, MFA and threat
  * protection (Plus feature plan, billed per active user, of which there are none) are set to what a

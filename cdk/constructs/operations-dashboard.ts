@@ -3,12 +3,13 @@ import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { BUSINESS_METRICS as METRIC, METRICS_NAMESPACE } from '../../shared/platform/metrics';
 import { type CommerceFunction, SERVICE_NAME } from './commerce-function';
 import type { DeadLetterQueue } from './dead-letter-queue';
 import type { CommerceWorkflow } from './workflows';
 
 /** Where the handlers' business metrics are (Powertools Metrics): namespace and the `service` dimension. */
-export const BUSINESS_METRICS = { namespace: 'ConnectedCommerce', service: SERVICE_NAME } as const;
+export const BUSINESS_METRICS = { namespace: METRICS_NAMESPACE, service: SERVICE_NAME } as const;
 
 /** The signals of the order intake the composite "orders are not flowing" alarm combines. */
 export interface OrderIntakeSignals {
@@ -121,7 +122,7 @@ export class OperationsDashboard extends Construct {
     const { orderIntake } = props;
     // Powertools writes no datapoint for a metric no invocation added: an hour without orders is an
     // hour without data, so where orders are expected every hour, missing data is the signal.
-    this.noOrdersAlarm = business('OrdersPlaced', 'orders placed', Duration.hours(1)).createAlarm(
+    this.noOrdersAlarm = business(METRIC.ordersPlaced, 'orders placed', Duration.hours(1)).createAlarm(
       this,
       'NoOrdersAlarm',
       {
@@ -189,7 +190,7 @@ export class OperationsDashboard extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Are orders flowing? Orders placed per channel (5 min)',
-            left: [perChannel('OrdersPlaced'), business('OrdersPlaced', 'all channels')],
+            left: [perChannel(METRIC.ordersPlaced), business(METRIC.ordersPlaced, 'all channels')],
             width: 12,
           }),
           new cloudwatch.AlarmStatusWidget({
@@ -207,10 +208,7 @@ export class OperationsDashboard extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Is stock short? Orders refused for insufficient stock, per channel (5 min)',
-            left: [
-              perChannel('InsufficientStockRefusals'),
-              business('InsufficientStockRefusals', 'all channels'),
-            ],
+            left: [perChannel(METRIC.insufficientStock), business(METRIC.insufficientStock, 'all channels')],
             width: 12,
           }),
           new cloudwatch.GraphWidget({

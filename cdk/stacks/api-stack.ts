@@ -61,7 +61,7 @@ export interface ApiStackProps extends StackProps {
  * own functions), each holding that context's functions with the grants of their definitions, its
  * workflows' state machines, the bus rules, schedules and stream subscriptions that invoke its
  * functions with their dead-letter queues, and the alarms on those (see {@link ContextStack}); and,
- * in this stack itself, the REST API with per-client keys and usage plans, its Cognito authorizer and
+ * in this stack itself, the REST API with per-client keys and usage plans, its TOKEN authorizer and
  * web ACL, the bus policy statement that keeps `commerce.*` events to the system's publishers, the
  * operations dashboard with the composite "orders are not flowing", and every output. Safe to destroy and redeploy: it holds no data beyond what sits in dead-letter
  * queues (and running executions, which a destroy stops).

@@ -2,6 +2,7 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { runtimeInventoryPorts } from '../../shared/inventory/adapters/runtime';
 import { expireHolds } from '../../shared/inventory/use-cases/holds';
 import { logger } from '../../shared/platform/logger';
+import { BUSINESS_METRICS, countMetric } from '../../shared/platform/metrics';
 
 const ports = runtimeInventoryPorts();
 
@@ -9,5 +10,6 @@ const ports = runtimeInventoryPorts();
 export const handler = async (_event: ScheduledEvent): Promise<{ released: number }> => {
   const released = await expireHolds(ports);
   if (released > 0) logger.info('Released expired holds', { released });
+  countMetric(BUSINESS_METRICS.holdsExpired, released);
   return { released };
 };

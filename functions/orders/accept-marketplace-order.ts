@@ -5,10 +5,19 @@ import { acceptMarketplaceOrder } from '../../shared/orders/use-cases/accept-mar
 import { eventBridgeClient } from '../../shared/platform/clients';
 import { PLATFORM_ENV, requireEnv } from '../../shared/platform/config';
 import { EventPublisher } from '../../shared/platform/events/publisher';
+import { BUSINESS_METRICS, countMetric } from '../../shared/platform/metrics';
 
 const ports = runtimeOrderPorts({ planner: runtimeRoutingPlanner() });
 const publisher = new EventPublisher(eventBridgeClient(), requireEnv(PLATFORM_ENV.eventBusName));
 
 /** `MarketplaceOrderPlaced` from `marketplace.<name>`, delivered by the bus rule. */
-export const handler = (event: EventBridgeEvent<string, unknown>) =>
-  acceptMarketplaceOrder({ ...ports, publish: (events) => publisher.publish(events) }, event);
+export const handler = async (event: EventBridgeEvent<string, unknown>) => {
+  const result = await acceptMarketplaceOrder(
+    { ...ports, publish: (events) => publisher.publish(events) },
+    event,
+  );
+  if (result.outcome === 'created') countMetric(BUSINESS_METRICS.ordersPlaced, 1, 'marketplace');
+  if (result.outcome === 'duplicate') countMetric(BUSINESS_METRICS.idempotentReplays, 1, 'marketplace');
+  if (result.outcome === 'rejected') countMetric(BUSINESS_METRICS.marketplaceRejected);
+  return result;
+};

@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { optionalEnv, PLATFORM_ENV } from './config';
 import { meterDynamoDb, meterEventBridge, meteringEnabled } from './metering';
+import { tracer } from './tracer';
 
 /**
  * SDK clients, created once per module scope and reused across invocations. Endpoint overrides exist
@@ -17,6 +18,7 @@ export function documentClient(client?: DynamoDBClient): DynamoDBDocumentClient 
   const endpoint = optionalEnv(PLATFORM_ENV.dynamodbEndpoint);
   const base = client ?? new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3 });
   if (!client && meteringEnabled()) meterDynamoDb(base);
+  if (!client) tracer.captureAWSv3Client(base);
   const doc = DynamoDBDocumentClient.from(base, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
@@ -28,7 +30,7 @@ export function eventBridgeClient(): EventBridgeClient {
   const endpoint = optionalEnv(PLATFORM_ENV.eventBridgeEndpoint);
   const client = new EventBridgeClient({ ...(endpoint ? { endpoint } : {}) });
   if (meteringEnabled()) meterEventBridge(client);
-  return client;
+  return tracer.captureAWSv3Client(client);
 }
 
 let states: SFNClient | undefined;
@@ -37,6 +39,6 @@ let states: SFNClient | undefined;
 export function stepFunctionsClient(): SFNClient {
   if (states) return states;
   const endpoint = optionalEnv(PLATFORM_ENV.stepFunctionsEndpoint);
-  states = new SFNClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3 });
+  states = tracer.captureAWSv3Client(new SFNClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3 }));
   return states;
 }

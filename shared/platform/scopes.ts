@@ -8,9 +8,9 @@ import type { ApiAccess, ContextDefinition, HttpMethod } from './definition';
  * - `<context>/admin`: what only operations does — counts, prices, products, locations;
  * - `fulfillment/location`: what a store's or DC's own systems do with their work.
  *
- * API Gateway checks the scope of the verified token (the Cognito authorizer's authorization
- * scopes); the embedded runtime checks it with the same names. The handler then checks the principal
- * the token's client maps to (a location token never acts as a channel).
+ * The API's TOKEN authorizer (`authorizer.ts`, the same code on AWS and in the embedded runtime)
+ * verifies the token and allows the operations whose scope it carries. The handler then checks the
+ * principal the token's client maps to (a location token never acts as a channel).
  */
 export type ClientKind = 'channel' | 'ops' | 'location';
 

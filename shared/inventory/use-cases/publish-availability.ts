@@ -1,4 +1,5 @@
 import { type DomainEvent, stableId } from '../../platform/events/envelope';
+import { BUSINESS_METRICS, countMetric } from '../../platform/metrics';
 import { CHANNELS, type Channel } from '../../platform/principals';
 import { availabilityByMethod, recomputeAllocation, rulesFor, sameAllocation } from '../domain/allocation';
 import { type AvailabilitySnapshot, locationsAt, readModelOf, sameReadModel } from '../domain/stock';
@@ -118,5 +119,6 @@ export async function publishAvailabilityChanges(
       break;
     }
   }
+  countMetric(BUSINESS_METRICS.availabilityPublished, published);
   return published;
 }
