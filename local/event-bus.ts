@@ -8,6 +8,7 @@ import {
 } from '../shared/platform/definitions';
 import { DeadLetterQueue } from './dead-letters';
 import type { DeliveryJournal, PendingDelivery } from './delivery-journal';
+import { LOCAL_CREDENTIALS } from './dynamodb';
 import { matchesPattern, validatePattern } from './event-pattern';
 import type { LocalEndpoint, LocalResponse } from './http-server';
 import { type HandlerMap, invoke, LOCAL_ACCOUNT_ID } from './lambda';
@@ -335,7 +336,11 @@ export class LocalEventBus {
   /** The HTTP side: `POST /_aws/eventbridge` (PutEvents), `GET /_local/events`, `GET /_local/dlq`. */
   endpoints(): LocalEndpoint[] {
     const putEvents = (request: { headers: Record<string, unknown>; body: Buffer }) =>
-      this.handlePutEvents(request.headers['x-amz-target'], request.body);
+      this.handlePutEvents(
+        request.headers['x-amz-target'],
+        request.body,
+        publisherOf(request.headers.authorization),
+      );
     return [
       { method: 'POST', path: EVENTBRIDGE_PATH, handle: putEvents },
       { method: 'POST', path: `${EVENTBRIDGE_PATH}/`, handle: putEvents },
@@ -360,7 +365,7 @@ export class LocalEventBus {
     ];
   }
 
-  private async handlePutEvents(target: unknown, body: Buffer): Promise<LocalResponse> {
+  private async handlePutEvents(target: unknown, body: Buffer, publisher: Publisher): Promise<LocalResponse> {
     const error = (type: string, message: string): LocalResponse => ({
       statusCode: 400,
       headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
@@ -380,6 +385,13 @@ export class LocalEventBus {
     }
     if (typeof input !== 'object' || input === null) {
       return error('SerializationException', 'The request body must be a JSON object');
+    }
+    const denied = deniedSource(input as { Entries?: unknown }, publisher);
+    if (denied) {
+      return error(
+        'AccessDeniedException',
+        `${publisher.describe}: not authorized to perform events:PutEvents with source ${denied} on event bus ${this.name} (the bus policy keeps each source to its publisher)`,
+      );
     }
     try {
       const result = await this.putEvents(input as { Entries?: unknown });
@@ -631,4 +643,46 @@ function entrySize(entry: PutEventsEntryInput): number {
       if (typeof resource === 'string') size += Buffer.byteLength(resource);
   }
   return size;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bus policy, as the stacks write it (`cdk/constructs/bus-access.ts`): `commerce.*` sources only
+// from the system's own functions, `marketplace.<name>` only from that marketplace's role. Locally
+// the caller is told apart by the access key id of its SigV4 signature (the secret is not checked):
+// the functions sign with LOCAL_CREDENTIALS, a marketplace with `marketplace-<name>`.
+
+/** Who signed a PutEvents request. */
+export interface Publisher {
+  kind: 'system' | 'marketplace' | 'other';
+  marketplace?: string;
+  describe: string;
+}
+
+/** The access key id a marketplace signs with locally: `marketplace-<name>`. */
+export const marketplaceAccessKeyId = (name: string) => `marketplace-${name}`;
+
+export function publisherOf(authorization: unknown): Publisher {
+  const keyId =
+    typeof authorization === 'string' ? /Credential=([^/,\s]+)\//.exec(authorization)?.[1] : undefined;
+  if (keyId === LOCAL_CREDENTIALS.accessKeyId) return { kind: 'system', describe: "The system's functions" };
+  const marketplace = keyId?.startsWith('marketplace-') ? keyId.slice('marketplace-'.length) : undefined;
+  if (marketplace) {
+    return { kind: 'marketplace', marketplace, describe: `Marketplace ${marketplace}'s role` };
+  }
+  return { kind: 'other', describe: keyId ? `Access key ${keyId}` : 'An unsigned caller' };
+}
+
+/** The first source among the entries the publisher may not put, if any (the whole call is refused). */
+export function deniedSource(input: { Entries?: unknown }, publisher: Publisher): string | undefined {
+  const entries = Array.isArray(input.Entries) ? input.Entries : [];
+  for (const entry of entries) {
+    const source = (entry as { Source?: unknown })?.Source;
+    if (typeof source !== 'string') continue;
+    if (source.startsWith('commerce.') && publisher.kind !== 'system') return source;
+    if (source.startsWith('marketplace.')) {
+      const name = source.slice('marketplace.'.length);
+      if (publisher.kind !== 'marketplace' || publisher.marketplace !== name) return source;
+    }
+  }
+  return undefined;
 }

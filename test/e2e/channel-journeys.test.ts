@@ -355,18 +355,19 @@ describe('bad input', () => {
 });
 
 describe('marketplace intake over the bus', () => {
-  const bus = () =>
+  // A marketplace signs with its own role's credentials (locally, its access key id names it).
+  const bus = (accessKeyId = 'marketplace-acme') =>
     new EventBridgeClient({
       endpoint: stack.eventBridgeEndpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: { accessKeyId, secretAccessKey: 'local' },
     });
-  const placed = (marketplaceOrderId: string, sku: string, quantity = 1) =>
+  const placed = (marketplaceOrderId: string, sku: string, quantity = 1, source = 'marketplace.acme') =>
     new PutEventsCommand({
       Entries: [
         {
           EventBusName: 'commerce',
-          Source: 'marketplace.acme',
+          Source: source,
           DetailType: 'MarketplaceOrderPlaced',
           Detail: JSON.stringify({
             marketplaceOrderId,
@@ -405,6 +406,52 @@ describe('marketplace intake over the bus', () => {
     expect(['CREATED', 'ROUTED']).toContain((again.body.items[0] as { status: string }).status);
     expect((await ops('GET', '/inventory/MKT-1')).body.positions[0].reserved).toBe(1);
     expect((await call('GET', '/orders?channelOrderId=ACME-1', 'local-web')).body.items).toHaveLength(0);
+  });
+
+  it('refuses a forged marketplace order: another publisher cannot speak for acme, nor anyone for the system', async () => {
+    const refusal = (client: EventBridgeClient, command: PutEventsCommand) =>
+      client.send(command).then(
+        () => 'accepted',
+        (error: Error) => error.name,
+      );
+    const forgedOrderCreated = new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: 'commerce',
+          Source: 'commerce.orders',
+          DetailType: 'OrderCreated',
+          Detail: JSON.stringify({ data: { orderId: 'ord_forged' } }),
+        },
+      ],
+    });
+
+    expect({
+      globexAsAcme: await refusal(bus('marketplace-globex'), placed('FORGED-1', 'MKT-1')),
+      channelKeyAsAcme: await refusal(bus('local-web'), placed('FORGED-2', 'MKT-1')),
+      acmeAsTheSystem: await refusal(bus(), forgedOrderCreated),
+      acmeAsGlobex: await refusal(bus(), placed('FORGED-3', 'MKT-1', 1, 'marketplace.globex')),
+      globexAsItself: await refusal(
+        bus('marketplace-globex'),
+        placed('GLOBEX-1', 'MKT-1', 1, 'marketplace.globex'),
+      ),
+    }).toEqual({
+      globexAsAcme: 'AccessDeniedException',
+      channelKeyAsAcme: 'AccessDeniedException',
+      acmeAsTheSystem: 'AccessDeniedException',
+      acmeAsGlobex: 'AccessDeniedException',
+      globexAsItself: 'accepted',
+    });
+    await waitFor(
+      () => call('GET', '/orders?channelOrderId=GLOBEX-1', 'local-ops'),
+      (r) => r.body.items.length > 0,
+    );
+    await stack.bus.whenIdle();
+    for (const forged of ['FORGED-1', 'FORGED-2', 'FORGED-3']) {
+      expect((await call('GET', `/orders?channelOrderId=${forged}`, 'local-ops')).body.items).toEqual([]);
+    }
+    expect((await busEvents('OrderCreated')).some((e) => e.event.detail.data.orderId === 'ord_forged')).toBe(
+      false,
+    );
   });
 
   it('answers a refused marketplace order with MarketplaceOrderRejected and the reason', async () => {

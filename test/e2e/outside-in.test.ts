@@ -165,7 +165,8 @@ describe('npm start, outside in', () => {
     const bus = new EventBridgeClient({
       endpoint: `http://127.0.0.1:${port}/_aws/eventbridge`,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      // A marketplace signs with its own role's credentials (locally, its access key id names it).
+      credentials: { accessKeyId: 'marketplace-acme', secretAccessKey: 'local' },
     });
     const put = await bus.send(
       new PutEventsCommand({

@@ -25,7 +25,10 @@ describe('local event bus', () => {
   let bus: LocalEventBus;
   let api: ApiServer;
   let base: string;
+  /** Signed as marketplace amazon's role: it may put `marketplace.amazon` events. */
   let client: EventBridgeClient;
+  /** Signed as the system's functions: they may put `commerce.*` events. */
+  let system: EventBridgeClient;
 
   beforeEach(async () => {
     handlers.clear();
@@ -47,15 +50,19 @@ describe('local event bus', () => {
       endpoints: bus.endpoints(),
     });
     base = `http://127.0.0.1:${await api.listen(0)}`;
-    client = new EventBridgeClient({
-      endpoint: `${base}${EVENTBRIDGE_PATH}`,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
+    const signedAs = (accessKeyId: string) =>
+      new EventBridgeClient({
+        endpoint: `${base}${EVENTBRIDGE_PATH}`,
+        region: LOCAL_REGION,
+        credentials: { accessKeyId, secretAccessKey: 'local' },
+      });
+    client = signedAs('marketplace-amazon');
+    system = signedAs(LOCAL_CREDENTIALS.accessKeyId);
   });
 
   afterEach(async () => {
     client.destroy();
+    system.destroy();
     await bus.stop();
     closeConnections();
     await api.close();
@@ -149,12 +156,61 @@ describe('local event bus', () => {
     });
   });
 
+  describe('the bus policy', () => {
+    const put = (from: EventBridgeClient, Source: string) =>
+      from
+        .send(
+          new PutEventsCommand({
+            Entries: [{ EventBusName: 'commerce', Source, DetailType: 'Ping', Detail: '{}' }],
+          }),
+        )
+        .then(
+          () => 'accepted',
+          (error: Error) => error.name,
+        );
+
+    it('keeps commerce.* to the system and marketplace.<name> to that marketplace, and writes nothing refused', async () => {
+      const stranger = new EventBridgeClient({
+        endpoint: `${base}${EVENTBRIDGE_PATH}`,
+        region: LOCAL_REGION,
+        credentials: { accessKeyId: 'someone', secretAccessKey: 'x' },
+      });
+      try {
+        expect({
+          systemCommerce: await put(system, 'commerce.orders'),
+          systemMarketplace: await put(system, 'marketplace.amazon'),
+          amazonItself: await put(client, 'marketplace.amazon'),
+          amazonAsEbay: await put(client, 'marketplace.ebay'),
+          amazonAsSystem: await put(client, 'commerce.inventory'),
+          strangerCommerce: await put(stranger, 'commerce.orders'),
+          strangerOther: await put(stranger, 'partner.crm'),
+        }).toEqual({
+          systemCommerce: 'accepted',
+          systemMarketplace: 'AccessDeniedException',
+          amazonItself: 'accepted',
+          amazonAsEbay: 'AccessDeniedException',
+          amazonAsSystem: 'AccessDeniedException',
+          strangerCommerce: 'AccessDeniedException',
+          strangerOther: 'accepted',
+        });
+      } finally {
+        stranger.destroy();
+      }
+      expect(
+        bus
+          .events({})
+          .map((r) => r.event.source)
+          .sort(),
+      ).toEqual(['commerce.orders', 'marketplace.amazon', 'partner.crm']);
+    });
+  });
+
   describe('rules', () => {
     it('records a domain event for the audit log without invoking any function', async () => {
       const intake = recorder<Event>();
       handlers.set('AcceptMarketplaceOrder', intake);
 
-      await client.send(
+      await system.send(
         new PutEventsCommand({
           Entries: [
             { EventBusName: 'commerce', Source: 'commerce.orders', DetailType: 'OrderPlaced', Detail: '{}' },

@@ -6,7 +6,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { APIGatewayProxyEvent, DynamoDBStreamEvent } from 'aws-lambda';
 import { DataDirInUseError, LOCK_FILE_NAME } from '../../local/data-dir-lock';
 import { callerHeaders } from '../../local/dev-credentials';
-import { freePort } from '../../local/dynamodb';
+import { freePort, LOCAL_CREDENTIALS } from '../../local/dynamodb';
 import type { LocalHandler } from '../../local/lambda';
 import { silentLogger } from '../../local/log';
 import { demoNetwork, SeedError } from '../../local/seed';
@@ -27,7 +27,8 @@ function fakeHandlers() {
     puts: recorder<APIGatewayProxyEvent>(() => ({ statusCode: 200, body: '{}' })),
   };
   const loadHandler = (definition: FunctionDefinition): LocalHandler => {
-    const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
+    // The system's own functions sign with the runtime's credentials (the bus policy admits commerce.* from them).
+    const credentials = LOCAL_CREDENTIALS;
     switch (definition.name) {
       case 'CheckHealth':
         return async () => ({ statusCode: 200, body: JSON.stringify({ status: 'ok' }) });
@@ -271,7 +272,7 @@ describe('local stack', () => {
       const client = new EventBridgeClient({
         endpoint: stack.eventBridgeEndpoint,
         region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        credentials: { accessKeyId: 'marketplace-acme', secretAccessKey: 'local' },
       });
       const put = await client.send(
         new PutEventsCommand({
