@@ -63,13 +63,13 @@ describe('data stack', () => {
     },
   );
 
-  it('archives every event on the bus of this account for 90 days, encrypted with the key', () => {
+  it("archives the system's own events (no marketplace's customer data) for 90 days, encrypted with the key", () => {
     const [archive] = Object.values(resourcesOf(data, 'AWS::Events::Archive'));
 
     expect(archive?.Properties).toEqual({
       Description: expect.any(String),
       SourceArn: { 'Fn::GetAtt': [idOf(stacks.data.bus), 'Arn'] },
-      EventPattern: { account: [stage.settings.account] },
+      EventPattern: { source: [{ prefix: 'commerce.' }] },
       RetentionDays: 90,
       KmsKeyIdentifier: keyArn,
     });
