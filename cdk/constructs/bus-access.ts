@@ -64,6 +64,24 @@ export class MarketplaceAccess extends Construct {
       );
       roles.set(name, role);
     }
+    // A marketplace not in the list has no role, and its source no statement above: without this
+    // one, any principal of the account allowed PutEvents could put `marketplace.<unlisted>` orders,
+    // which the intake rule (every `marketplace.` source) would take.
+    props.bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyListedMarketplacesPutMarketplaceEvents',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [props.bus.eventBusArn],
+        conditions: {
+          StringLike: { 'events:source': 'marketplace.*' },
+          ...(roles.size > 0
+            ? { ArnNotEquals: { 'aws:PrincipalArn': [...roles.values()].map((role) => role.roleArn) } }
+            : {}),
+        },
+      }),
+    );
     this.roles = roles;
   }
 }

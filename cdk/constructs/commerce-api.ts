@@ -46,6 +46,9 @@ const GATEWAY_RESPONSES: ReadonlyArray<{
   message?: string;
 }> = [
   { type: apigw.ResponseType.INVALID_API_KEY, code: 'INVALID_API_KEY', statusCode: '403' },
+  // The authorizer's answers: no valid token (it threw "Unauthorized"), or a token without the scope.
+  { type: apigw.ResponseType.UNAUTHORIZED, code: 'UNAUTHORIZED', statusCode: '401' },
+  { type: apigw.ResponseType.ACCESS_DENIED, code: 'FORBIDDEN', statusCode: '403' },
   // Without IAM authorisation, this is what API Gateway answers for a path or method that does not exist.
   { type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, code: 'NOT_FOUND', statusCode: '404' },
   { type: apigw.ResponseType.THROTTLED, code: 'THROTTLED', statusCode: '429' },

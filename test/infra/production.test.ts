@@ -312,6 +312,18 @@ describe('a closed bus', () => {
     expect(publishers.map((f) => f.name)).toContain('PublishEvents');
   });
 
+  it("denies every marketplace source to every principal but the listed marketplaces' roles", () => {
+    const deny = busPolicies.find((s) => JSON.stringify(s.Condition).includes('"marketplace.*"'))!;
+    const roles = marketplacesOf(stage).map((name) => stacks.data.marketplaceAccess.roles.get(name)!);
+
+    expect(deny).toMatchObject({ Effect: 'Deny', Action: 'events:PutEvents', Principal: { AWS: '*' } });
+    expect(deny.Condition!.StringLike).toEqual({ 'events:source': 'marketplace.*' });
+    expect(roles.length).toBeGreaterThan(0);
+    expect(deny.Condition!.ArnNotEquals!['aws:PrincipalArn']).toEqual(
+      roles.map((role) => ({ 'Fn::GetAtt': [idOf(role), 'Arn'] })),
+    );
+  });
+
   it.each(marketplacesOf(stage))(
     'lets marketplace %s alone put its events, through a role its account assumes',
     (name) => {
