@@ -18,6 +18,7 @@ import {
   type WorkflowDefinition,
 } from '../shared/platform/definitions';
 import { LOCATION_SCOPE, scopeString } from '../shared/platform/scopes';
+import { setTableAccessPolicy, TABLE_ACCESS_ENV } from '../shared/platform/table-access';
 import { acquireDataDir, type DataDirLock } from './data-dir-lock';
 import { DeadLetterQueue } from './dead-letters';
 import { FileDeliveryJournal } from './delivery-journal';
@@ -317,6 +318,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Likewise the handlers that start executions and answer task tokens.
       [ENV.stepFunctionsEndpoint]: `${internalUrl}${STATES_PATH}`,
       ...Object.fromEntries(workflowDefinitions.map((w) => [w.envVar, stateMachineArns[w.name] ?? ''])),
+      // Each function may call only the table actions its definition declares, as IAM allows on AWS
+      // (`COMMERCE_TABLE_ACCESS=off` in the runtime's own environment turns the check off).
+      [TABLE_ACCESS_ENV]: process.env[TABLE_ACCESS_ENV] === 'off' ? 'off' : 'enforce',
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -328,6 +332,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Likewise a metric line per order (CloudWatch reads them on AWS; nothing does here).
     if (process.env.POWERTOOLS_METRICS_DISABLED === undefined) env.POWERTOOLS_METRICS_DISABLED = 'true';
     cleanups.push(setEnvironment(env));
+    setTableAccessPolicy({
+      tableKeys: Object.fromEntries(Object.values(tables).map((t) => [`${prefix}${t.id}`, t.key])),
+      functions,
+    });
+    cleanups.push(() => setTableAccessPolicy(undefined));
     if (!options.loadHandler) guardModuleEnvironment(env);
     const load = options.loadHandler ?? importHandler;
     const handlersStarted = Date.now();

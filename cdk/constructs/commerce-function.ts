@@ -9,7 +9,13 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV, FUNCTION_DEFAULTS, type FunctionDefinition } from '../../shared/platform/definitions';
+import {
+  type DynamoAction,
+  ENV,
+  FUNCTION_DEFAULTS,
+  type FunctionDefinition,
+  isWriteAction,
+} from '../../shared/platform/definitions';
 import type { CommerceTable } from './commerce-table';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { acknowledgeWildcardResource } from './nag';
@@ -21,24 +27,28 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 /** Service name Powertools writes into every log line and trace. */
 export const SERVICE_NAME = 'connected-commerce';
 
-const READ_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-];
-
-// TransactWriteItems is authorised per item through these same actions.
-const WRITE_ACTIONS = [
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-];
+/**
+ * The IAM statements for a function's declared actions on one table: the table's ARN with the
+ * actions on the table itself, and each index's ARN with the Query/Scan declared on it
+ * (`Query:GSI1`). TransactWriteItems is authorised per item through PutItem, UpdateItem,
+ * DeleteItem and ConditionCheckItem, TransactGetItems through GetItem, which is what a definition
+ * declares for them.
+ */
+export function tableStatements(
+  table: { tableArn: string; key: string; indexNames: readonly string[] },
+  actions: readonly DynamoAction[],
+): { actions: string[]; resourceArns: string[] }[] {
+  const byResource = new Map<string, Set<string>>();
+  for (const declared of actions) {
+    const [action, index] = declared.split(':') as [string, string | undefined];
+    if (index !== undefined && !table.indexNames.includes(index)) {
+      throw new Error(`${declared} on table ${table.key}, which has no index ${index}`);
+    }
+    const arn = index === undefined ? table.tableArn : `${table.tableArn}/index/${index}`;
+    byResource.set(arn, (byResource.get(arn) ?? new Set()).add(`dynamodb:${action}`));
+  }
+  return [...byResource].map(([arn, set]) => ({ actions: [...set].sort(), resourceArns: [arn] }));
+}
 
 /** How often and for how long a failed asynchronous invocation is retried. */
 export interface AsyncRetry {
@@ -194,24 +204,35 @@ export class CommerceFunction extends Construct {
   }
 
   /**
-   * Lets the function read and/or write a table and its indexes, and tells it the table name through
-   * the table's env var (`INVENTORY_TABLE`, `ORDERS_TABLE`).
+   * Lets the function call exactly `actions` on a table (its definition's `dynamodb` for the table):
+   * on the table's ARN, and on an index's ARN only for a Query or Scan declared on that index. Tells
+   * it the table name through the table's env var (`INVENTORY_TABLE`, `ORDERS_TABLE`), also when it
+   * declares no action there (its ports need the name).
    */
-  public grantTable(table: CommerceTable, access: { read: boolean; write: boolean }): void {
-    const actions = [
-      ...new Set([...(access.read ? READ_ACTIONS : []), ...(access.write ? WRITE_ACTIONS : [])]),
-    ];
+  public grantTable(table: CommerceTable, actions: readonly DynamoAction[]): void {
+    this.function.addEnvironment(table.definition.envVar, table.tableName);
     if (actions.length === 0) {
       return;
     }
-    iam.Grant.addToPrincipal({ grantee: this.function, actions, resourceArns: table.dataArns });
+    const statements = tableStatements(
+      {
+        tableArn: table.tableArn,
+        key: table.definition.key,
+        indexNames: table.definition.indexes.map((index) => index.indexName),
+      },
+      actions,
+    );
+    for (const statement of statements) {
+      iam.Grant.addToPrincipal({ grantee: this.function, ...statement });
+    }
     // DynamoDB decrypts what a caller reads, and encrypts what it writes, with the caller's rights.
     table.encryptionKey?.grant(
       this.function,
-      ...(access.write ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt']),
+      ...(actions.some(isWriteAction)
+        ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']
+        : ['kms:Decrypt']),
       'kms:DescribeKey',
     );
-    this.function.addEnvironment(table.definition.envVar, table.tableName);
   }
 
   /** Lets the function put events on the bus and tells it the bus name (`EVENT_BUS_NAME`). */

@@ -79,14 +79,17 @@ export class ContextStack extends NestedStack {
         key: props.key,
         logRetention: props.logRetention,
       });
-      const tableKeys = new Set<TableKey>([...definition.reads, ...definition.writes]);
+      const declared = definition.dynamodb ?? {};
+      const tableKeys = new Set<TableKey>([
+        ...definition.reads,
+        ...definition.writes,
+        ...Object.keys(declared),
+      ]);
       for (const key of tableKeys) {
         const table = props.tables[key];
         if (!table) throw new Error(`${definition.name} uses table ${key}, which is not defined`);
-        fn.grantTable(table, {
-          read: definition.reads.includes(key),
-          write: definition.writes.includes(key),
-        });
+        // Exactly the actions the definition declares on the table, nothing by default.
+        fn.grantTable(table, declared[key] ?? []);
       }
       if (definition.putsEvents) {
         fn.grantPutEvents(props.bus);

@@ -6,6 +6,7 @@ import {
   ownTableRoutes,
   routeFunction,
   type TableDefinition,
+  tablesFor,
 } from '../platform/definition';
 import { CATALOG_TABLE_KEY } from './domain/record-events';
 import { catalogEventDescriptions, catalogEvents, productSchema } from './events';
@@ -107,18 +108,38 @@ export const catalog: ContextDefinition = {
   name: 'catalog',
   tables: [catalogTable],
   functions: [
-    api('PutProduct', 'put-product', catalogRoutes.putProduct, true),
-    api('GetProduct', 'get-product', catalogRoutes.getProduct, false),
-    api('ListProducts', 'list-products', catalogRoutes.listProducts, false),
-    { ...api('ImportProducts', 'import-products', catalogRoutes.importProducts, true), timeoutSeconds: 25 },
-    api('PutCategory', 'put-category', catalogRoutes.putCategory, true),
-    api('ListCategories', 'list-categories', catalogRoutes.listCategories, false),
+    // A product re-coded to another GTIN frees its old claim in the same transaction (DeleteItem):
+    // read from the code, the suites do not re-code a product.
+    api('PutProduct', 'put-product', catalogRoutes.putProduct, ['GetItem', 'PutItem', 'DeleteItem']),
+    api('GetProduct', 'get-product', catalogRoutes.getProduct, ['GetItem']),
+    // Read from the code (not reached by the suites): a page of the GSI1 listing.
+    api('ListProducts', 'list-products', catalogRoutes.listProducts, ['Query:GSI1']),
+    {
+      // DeleteItem as for PutProduct (read from the code).
+      ...api('ImportProducts', 'import-products', catalogRoutes.importProducts, [
+        'BatchGetItem',
+        'PutItem',
+        'DeleteItem',
+      ]),
+      timeoutSeconds: 25,
+    },
+    api('PutCategory', 'put-category', catalogRoutes.putCategory, ['GetItem', 'PutItem']),
+    // Read from the code (not reached by the suites): the GSI1 listing of categories.
+    api('ListCategories', 'list-categories', catalogRoutes.listCategories, ['Query:GSI1']),
     // The one read of what a channel shows: the catalog with the inventory pool's and the price
     // book's answers (their tables by key, so this definition loads neither context).
-    routeFunction('catalog', 'GetOffers', 'get-offers', catalogRoutes.getOffers, {
-      reads: [CATALOG_TABLE_KEY, 'inventory', 'pricing'],
-      writes: [],
-    }),
+    routeFunction(
+      'catalog',
+      'GetOffers',
+      'get-offers',
+      catalogRoutes.getOffers,
+      tablesFor({
+        [CATALOG_TABLE_KEY]: ['BatchGetItem'],
+        // The availability read of GetAvailability (its locations are a GSI1 query, often cached).
+        inventory: ['BatchGetItem', 'Query', 'Query:GSI1'],
+        pricing: ['BatchGetItem'],
+      }),
+    ),
   ],
   busRules: [],
   events: { ...catalogEvents, descriptions: catalogEventDescriptions },

@@ -6,9 +6,11 @@ import {
   contextTable,
   defineRoute,
   type FunctionDefinition,
+  mergeTableActions,
   ownTableRoutes,
   type RouteSpec,
   routeFunction,
+  type TableActions,
   type TableDefinition,
   type WorkflowDefinition,
 } from '../platform/definition';
@@ -146,11 +148,33 @@ export const fulfillmentRoutes = {
 
 const api = ownTableRoutes('fulfillment', FULFILLMENT_TABLE_KEY);
 
-/** Fulfilment moves orders, their groups and the stock they hold together, in one transaction. */
+/**
+ * Fulfilment moves orders, their groups and the stock they hold together, in one transaction. Its
+ * ports need the three tables' names; what each function calls on them is its `dynamodb`.
+ */
 const ALL_TABLES = {
   reads: [FULFILLMENT_TABLE_KEY, ORDERS_TABLE_KEY, INVENTORY_TABLE_KEY],
   writes: [FULFILLMENT_TABLE_KEY, ORDERS_TABLE_KEY, INVENTORY_TABLE_KEY],
 };
+
+/** Reads a group, its order and the order's fulfilment head (GetItem), saves them (PutItem, UpdateItem). */
+const MOVES_GROUP = {
+  [FULFILLMENT_TABLE_KEY]: ['GetItem', 'PutItem'],
+  [ORDERS_TABLE_KEY]: ['GetItem', 'UpdateItem'],
+} as const;
+
+const actions = mergeTableActions;
+
+/**
+ * Stock given back as transaction items: units still reserved are released (UpdateItem on the
+ * positions); a transfer waiting at its pickup store is put on hand there (UpdateItem, and a stock
+ * record: PutItem).
+ */
+const GIVES_STOCK_BACK: TableActions = { [INVENTORY_TABLE_KEY]: ['PutItem', 'UpdateItem'] };
+/** Units leave stock (shipped, collected): the positions move and a stock record is written. */
+const FULFILS_STOCK: TableActions = { [INVENTORY_TABLE_KEY]: ['PutItem', 'UpdateItem'] };
+/** A location's answer: its key is looked up in the inventory table. */
+const LOCATION_KEY: TableActions = { [INVENTORY_TABLE_KEY]: ['GetItem'] };
 
 export const FULFILLMENT_WORKFLOW = 'Fulfillment';
 export const FULFILLMENT_GROUP_WORKFLOW = 'FulfillmentGroup';
@@ -186,25 +210,46 @@ export const fulfillmentWorkflows: WorkflowDefinition[] = [
   },
 ];
 
-/** A Task of a fulfilment workflow. */
-const task = (name: string, file: string, workflow: string, description: string): FunctionDefinition => ({
+/** A Task of a fulfilment workflow, with the actions it calls on the three tables. */
+const task = (
+  name: string,
+  file: string,
+  workflow: string,
+  description: string,
+  dynamodb: TableActions,
+): FunctionDefinition => ({
   name,
   entry: `functions/fulfillment/${file}.ts`,
   description,
   trigger: { kind: 'workflow', workflow },
   ...ALL_TABLES,
+  dynamodb,
   putsEvents: false,
   timeoutSeconds: 30,
 });
 
-/** A location API route: it works on the groups through the fulfilment ports, writing the fulfillment table. */
-const locationRoute = (name: string, file: string, spec: RouteSpec, writes: string[]): FunctionDefinition =>
-  routeFunction('fulfillment', name, file, spec, { reads: ALL_TABLES.reads, writes });
+/** A location API route: it works on the groups through the fulfilment ports. */
+const locationRoute = (
+  name: string,
+  file: string,
+  spec: RouteSpec,
+  writes: string[],
+  dynamodb: TableActions,
+): FunctionDefinition =>
+  routeFunction('fulfillment', name, file, spec, { reads: ALL_TABLES.reads, writes, dynamodb });
 
-/** A location's answer (accept, reject, ship, …): it also answers the group workflow's waiting task. */
-const answerRoute = (name: string, file: string, spec: RouteSpec): FunctionDefinition => ({
-  // An answer moves the group, its order and the stock they hold in one transaction.
-  ...locationRoute(name, file, spec, ALL_TABLES.writes),
+/**
+ * A location's answer (accept, reject, ship, …): it also answers the group workflow's waiting task.
+ * Every answer reads the group, its order and the head, and moves the group and its order in one
+ * transaction with the stock `stock` says.
+ */
+const answerRoute = (
+  name: string,
+  file: string,
+  spec: RouteSpec,
+  stock: TableActions = {},
+): FunctionDefinition => ({
+  ...locationRoute(name, file, spec, ALL_TABLES.writes, actions(MOVES_GROUP, LOCATION_KEY, stock)),
   answersWorkflows: [FULFILLMENT_GROUP_WORKFLOW],
 });
 
@@ -212,45 +257,80 @@ export const fulfillment: ContextDefinition = {
   name: 'fulfillment',
   tables: [fulfillmentTable],
   functions: [
-    api('PutSourcingProfile', 'put-sourcing-profile', fulfillmentRoutes.putSourcingProfile, true),
-    api('GetSourcingProfile', 'get-sourcing-profile', fulfillmentRoutes.getSourcingProfile, false),
+    api('PutSourcingProfile', 'put-sourcing-profile', fulfillmentRoutes.putSourcingProfile, [
+      'GetItem',
+      'PutItem',
+      'UpdateItem',
+    ]),
+    api('GetSourcingProfile', 'get-sourcing-profile', fulfillmentRoutes.getSourcingProfile, [
+      'GetItem',
+      'Query',
+    ]),
+    // Read from the code (not reached by the suites): the version by its key.
     api(
       'GetSourcingProfileVersion',
       'get-sourcing-profile-version',
       fulfillmentRoutes.getSourcingProfileVersion,
-      false,
+      ['GetItem'],
     ),
-    api('DryRunSourcingProfile', 'dry-run-sourcing-profile', fulfillmentRoutes.dryRunSourcingProfile, false),
-    api(
-      'ActivateSourcingProfile',
-      'activate-sourcing-profile',
-      fulfillmentRoutes.activateSourcingProfile,
-      true,
+    api('DryRunSourcingProfile', 'dry-run-sourcing-profile', fulfillmentRoutes.dryRunSourcingProfile, [
+      'GetItem',
+      'Query:GSI1',
+    ]),
+    api('ActivateSourcingProfile', 'activate-sourcing-profile', fulfillmentRoutes.activateSourcingProfile, [
+      'GetItem',
+      'Query:GSI1',
+      'UpdateItem',
+    ]),
+    task(
+      'RouteOrder',
+      'route-order',
+      FULFILLMENT_WORKFLOW,
+      'Routes an order: its groups and decision',
+      // The head, groups and routing record; the day's group counts (UpdateItem); the locations' step
+      // times (inventory GetItem).
+      actions(MOVES_GROUP, {
+        [FULFILLMENT_TABLE_KEY]: ['Query', 'UpdateItem'],
+        [INVENTORY_TABLE_KEY]: ['GetItem'],
+      }),
     ),
-    task('RouteOrder', 'route-order', FULFILLMENT_WORKFLOW, 'Routes an order: its groups and decision'),
     task(
       'CompleteOrder',
       'complete-order',
       FULFILLMENT_WORKFLOW,
       'Completes an order once every group is done',
+      // Read from the code beyond the suites: the order is saved complete (UpdateItem) and units
+      // stranded on its lines are released (inventory UpdateItem).
+      {
+        [FULFILLMENT_TABLE_KEY]: ['Query'],
+        [ORDERS_TABLE_KEY]: ['GetItem', 'UpdateItem'],
+        [INVENTORY_TABLE_KEY]: ['UpdateItem'],
+      },
     ),
     task(
       'AskLocation',
       'ask-location',
       FULFILLMENT_GROUP_WORKFLOW,
       "Puts a group's next step in its location's work list",
+      actions(MOVES_GROUP),
     ),
     task(
       'ResolveTimeout',
       'resolve-timeout',
       FULFILLMENT_GROUP_WORKFLOW,
       "A step's wait ran out: follow the location's late answer, or fail the group, or expire the pickup",
+      // A failed or expired group gives its stock back (read from the code: the suites let no
+      // transfer's pickup expire, which puts its units on hand: PutItem).
+      actions(MOVES_GROUP, GIVES_STOCK_BACK),
     ),
     task(
       'AbandonGroup',
       'abandon-group',
       FULFILLMENT_WORKFLOW,
       "A group's execution failed: give back what it and its replacements hold, cancel their lines",
+      // Read from the code (not reached by the suites): the order's groups and routings (Query), each
+      // abandoned group saved with its order, its stock given back.
+      actions(MOVES_GROUP, { [FULFILLMENT_TABLE_KEY]: ['Query'] }, GIVES_STOCK_BACK),
     ),
     // The same compensation for a replacement group, as a task of the group workflow (a function
     // is the task of one workflow).
@@ -259,8 +339,20 @@ export const fulfillment: ContextDefinition = {
       'abandon-group',
       FULFILLMENT_GROUP_WORKFLOW,
       "A replacement group's execution failed: give back what it and its replacements hold",
+      actions(MOVES_GROUP, { [FULFILLMENT_TABLE_KEY]: ['Query'] }, GIVES_STOCK_BACK),
     ),
-    task('RerouteGroup', 'reroute-group', FULFILLMENT_GROUP_WORKFLOW, 'Reroutes a group a location failed'),
+    task(
+      'RerouteGroup',
+      'reroute-group',
+      FULFILLMENT_GROUP_WORKFLOW,
+      'Reroutes a group a location failed',
+      // Plans the replacements over the pool (positions, snapshots, rules, locations); a short pick's
+      // stock correction is an inventory adjustment (its stock record, PutItem, read from the code).
+      actions(MOVES_GROUP, {
+        [FULFILLMENT_TABLE_KEY]: ['Query', 'UpdateItem'],
+        [INVENTORY_TABLE_KEY]: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'Query:GSI1', 'UpdateItem'],
+      }),
+    ),
     {
       name: 'StartFulfillment',
       entry: 'functions/fulfillment/start-fulfillment.ts',
@@ -268,6 +360,7 @@ export const fulfillment: ContextDefinition = {
       trigger: { kind: 'event', rule: 'FulfilNewOrders' },
       reads: [],
       writes: [],
+      dynamodb: {},
       putsEvents: false,
       startsWorkflows: [FULFILLMENT_WORKFLOW],
       // StartExecution answers in milliseconds on AWS; the embedded runner queues behind DynamoDB
@@ -282,26 +375,47 @@ export const fulfillment: ContextDefinition = {
       reads: ALL_TABLES.reads,
       // A transfer waiting at its pickup store is put back on hand there.
       writes: [FULFILLMENT_TABLE_KEY, INVENTORY_TABLE_KEY],
+      // The order's groups, each open one saved cancelled; the restock read from the code.
+      dynamodb: actions({ [FULFILLMENT_TABLE_KEY]: ['GetItem', 'PutItem', 'Query'] }, GIVES_STOCK_BACK),
       putsEvents: false,
       // The order's execution and its open groups' executions.
       stopsWorkflows: [FULFILLMENT_WORKFLOW, FULFILLMENT_GROUP_WORKFLOW],
     },
     // Reads the work lists in the table only: no workflow rights.
-    locationRoute('ListLocationWork', 'list-location-work', fulfillmentRoutes.listLocationWork, []),
+    locationRoute(
+      'ListLocationWork',
+      'list-location-work',
+      fulfillmentRoutes.listLocationWork,
+      [],
+      actions({ [FULFILLMENT_TABLE_KEY]: ['Query:GSI1'] }, LOCATION_KEY),
+    ),
     answerRoute('AcceptFulfillment', 'accept-fulfillment', fulfillmentRoutes.acceptFulfillment),
-    answerRoute('RejectFulfillment', 'reject-fulfillment', fulfillmentRoutes.rejectFulfillment),
-    answerRoute('ReportShortPick', 'report-short-pick', fulfillmentRoutes.reportShortPick),
-    answerRoute('MarkShipped', 'mark-shipped', fulfillmentRoutes.markShipped),
+    // A failed group releases what it still holds.
+    answerRoute('RejectFulfillment', 'reject-fulfillment', fulfillmentRoutes.rejectFulfillment, {
+      [INVENTORY_TABLE_KEY]: ['UpdateItem'],
+    }),
+    // As a rejection (read from the code: the suites report no short pick through the API).
+    answerRoute('ReportShortPick', 'report-short-pick', fulfillmentRoutes.reportShortPick, {
+      [INVENTORY_TABLE_KEY]: ['UpdateItem'],
+    }),
+    answerRoute('MarkShipped', 'mark-shipped', fulfillmentRoutes.markShipped, FULFILS_STOCK),
     answerRoute('MarkReadyForPickup', 'mark-ready-for-pickup', fulfillmentRoutes.markReadyForPickup),
-    answerRoute('MarkCollected', 'mark-collected', fulfillmentRoutes.markCollected),
+    // A collection takes the units out of the store's stock (read from the code: the suites'
+    // collections end before the move).
+    answerRoute('MarkCollected', 'mark-collected', fulfillmentRoutes.markCollected, FULFILS_STOCK),
     {
       ...routeFunction(
         'fulfillment',
         'GetOrderTimeline',
         'get-order-timeline',
         fulfillmentRoutes.getOrderTimeline,
-        // Its ports are the fulfilment ports, which read the inventory pool too.
-        { reads: ALL_TABLES.reads, writes: [] },
+        // Its ports are the fulfilment ports, which need the three tables' names; it reads the order
+        // and the order's groups and routings.
+        {
+          reads: ALL_TABLES.reads,
+          writes: [],
+          dynamodb: { [FULFILLMENT_TABLE_KEY]: ['Query'], [ORDERS_TABLE_KEY]: ['GetItem'] },
+        },
       ),
       // The execution history of the order and of each of its groups.
       readsWorkflows: [FULFILLMENT_WORKFLOW, FULFILLMENT_GROUP_WORKFLOW],

@@ -7,6 +7,7 @@ import {
   ownTableRoutes,
   routeFunction,
   type TableDefinition,
+  tablesFor,
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
 import { INVENTORY_TABLE_KEY } from './domain/record-events';
@@ -166,31 +167,59 @@ export const inventory: ContextDefinition = {
   name: 'inventory',
   tables: [inventoryTable],
   functions: [
-    api('PutLocation', 'put-location', inventoryRoutes.putLocation, true),
-    api('SetLocationStatus', 'set-location-status', inventoryRoutes.setLocationStatus, true),
-    api('IssueLocationKey', 'issue-location-key', inventoryRoutes.issueLocationKey, true),
-    api('ListLocations', 'list-locations', inventoryRoutes.listLocations, false),
-    api('CountInventory', 'count-inventory', inventoryRoutes.countInventory, true),
-    api('AdjustInventory', 'adjust-inventory', inventoryRoutes.adjustInventory, true),
-    api('GetInventory', 'get-inventory', inventoryRoutes.getInventory, false),
-    api('GetStockHistory', 'get-stock-history', inventoryRoutes.getStockHistory, false),
-    api('PutChannelRule', 'put-channel-rule', inventoryRoutes.putChannelRule, true),
-    api('ListChannelRules', 'list-channel-rules', inventoryRoutes.listChannelRules, false),
-    api('DeleteChannelRule', 'delete-channel-rule', inventoryRoutes.deleteChannelRule, true),
-    api('GetAvailability', 'get-availability', inventoryRoutes.getAvailability, false),
-    // The hold intake reads the catalog to refuse what the channel may not sell.
-    routeFunction('inventory', 'PlaceHold', 'place-hold', inventoryRoutes.placeHold, {
-      reads: [INVENTORY_TABLE_KEY, CATALOG_TABLE_KEY],
-      writes: [INVENTORY_TABLE_KEY],
-    }),
-    api('ReleaseHold', 'release-hold', inventoryRoutes.releaseHold, true),
+    api('PutLocation', 'put-location', inventoryRoutes.putLocation, ['GetItem', 'PutItem']),
+    api('SetLocationStatus', 'set-location-status', inventoryRoutes.setLocationStatus, ['UpdateItem']),
+    // Read from the code (not reached by the suites): the location's existence, then its key.
+    api('IssueLocationKey', 'issue-location-key', inventoryRoutes.issueLocationKey, ['GetItem', 'PutItem']),
+    api('ListLocations', 'list-locations', inventoryRoutes.listLocations, ['Query:GSI1']),
+    api('CountInventory', 'count-inventory', inventoryRoutes.countInventory, [
+      'GetItem',
+      'PutItem',
+      'Query',
+      'Query:GSI1',
+    ]),
+    api('AdjustInventory', 'adjust-inventory', inventoryRoutes.adjustInventory, [
+      'GetItem',
+      'PutItem',
+      'Query:GSI1',
+      'UpdateItem',
+    ]),
+    api('GetInventory', 'get-inventory', inventoryRoutes.getInventory, ['Query']),
+    api('GetStockHistory', 'get-stock-history', inventoryRoutes.getStockHistory, ['Query']),
+    api('PutChannelRule', 'put-channel-rule', inventoryRoutes.putChannelRule, ['PutItem', 'UpdateItem']),
+    // Read from the code (not reached by the suites): the rule book is one GSI1 query.
+    api('ListChannelRules', 'list-channel-rules', inventoryRoutes.listChannelRules, ['Query:GSI1']),
+    // Read from the code (not reached by the suites): the rule's delete and the rule book's version
+    // move in one transaction.
+    api('DeleteChannelRule', 'delete-channel-rule', inventoryRoutes.deleteChannelRule, [
+      'DeleteItem',
+      'UpdateItem',
+    ]),
+    api('GetAvailability', 'get-availability', inventoryRoutes.getAvailability, [
+      'BatchGetItem',
+      'Query',
+      'Query:GSI1',
+    ]),
+    // The hold intake reads the catalog to refuse what the channel may not sell. GetItem read from
+    // the code: a repeated Idempotency-Key reads the first answer (the suites send none).
+    routeFunction(
+      'inventory',
+      'PlaceHold',
+      'place-hold',
+      inventoryRoutes.placeHold,
+      tablesFor({
+        [INVENTORY_TABLE_KEY]: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'Query:GSI1', 'UpdateItem'],
+        [CATALOG_TABLE_KEY]: ['BatchGetItem'],
+      }),
+    ),
+    // Read from the code (not reached by the suites): reads the hold, ends it and releases its units.
+    api('ReleaseHold', 'release-hold', inventoryRoutes.releaseHold, ['GetItem', 'UpdateItem']),
     {
       name: 'ExpireHolds',
       entry: 'functions/inventory/expire-holds.ts',
       description: 'Releases holds whose time is up',
       trigger: { kind: 'schedule', everySeconds: 60, localEverySeconds: 1 },
-      reads: [INVENTORY_TABLE_KEY],
-      writes: [INVENTORY_TABLE_KEY],
+      ...tablesFor({ [INVENTORY_TABLE_KEY]: ['GetItem', 'Query:GSI1', 'UpdateItem'] }),
       putsEvents: false,
       timeoutSeconds: 50,
       reservedConcurrency: 1,
@@ -200,8 +229,18 @@ export const inventory: ContextDefinition = {
       entry: 'functions/inventory/recompute-availability.ts',
       description: "Re-evaluates every SKU's channel availability, page by page, after a rule change",
       trigger: { kind: 'schedule', everySeconds: 60, localEverySeconds: 1 },
-      reads: [INVENTORY_TABLE_KEY],
-      writes: [INVENTORY_TABLE_KEY],
+      // The one Scan of the system: the resumable pass over every SKU with a position.
+      ...tablesFor({
+        [INVENTORY_TABLE_KEY]: [
+          'BatchGetItem',
+          'GetItem',
+          'PutItem',
+          'Query',
+          'Query:GSI1',
+          'Scan',
+          'UpdateItem',
+        ],
+      }),
       putsEvents: true,
       timeoutSeconds: 50,
     },
@@ -210,8 +249,9 @@ export const inventory: ContextDefinition = {
   events: { ...inventoryEvents, descriptions: inventoryEventDescriptions },
   eventSource: {
     table: INVENTORY_TABLE_KEY,
-    reads: [INVENTORY_TABLE_KEY],
-    writes: [INVENTORY_TABLE_KEY],
+    ...tablesFor({
+      [INVENTORY_TABLE_KEY]: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'Query:GSI1', 'UpdateItem'],
+    }),
     load: async () => (await import('./adapters/event-source')).inventoryStream(),
   },
 };

@@ -8,6 +8,7 @@ import {
   defineRoute,
   type RouteSpec,
   routeFunction,
+  type TableActions,
   type TableDefinition,
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
@@ -56,8 +57,12 @@ export const orderRoutes = {
   }),
 } as const;
 
-const api = (name: string, file: string, spec: RouteSpec, tables: { reads: string[]; writes: string[] }) =>
-  routeFunction('orders', name, file, spec, tables);
+const api = (
+  name: string,
+  file: string,
+  spec: RouteSpec,
+  tables: { reads: string[]; writes: string[]; dynamodb: TableActions },
+) => routeFunction('orders', name, file, spec, tables);
 
 const both = [INVENTORY_TABLE_KEY, ORDERS_TABLE_KEY];
 /**
@@ -73,6 +78,21 @@ const intakeReads = [...both, 'fulfillment', CATALOG_TABLE_KEY, CUSTOMERS_TABLE_
 const intakeWrites = [...both, CUSTOMERS_TABLE_KEY, PRICING_TABLE_KEY];
 const cancelTables = [...both, PRICING_TABLE_KEY];
 
+/**
+ * The order intake's table actions, for PlaceOrder and AcceptMarketplaceOrder alike (one intake):
+ * the union of what both did under the suites, plus, read from the code, the hold it consumes
+ * (inventory GetItem) and the customer's active check (ConditionCheckItem) and promotion uses
+ * (pricing UpdateItem) of a marketplace order.
+ */
+const ORDER_INTAKE: TableActions = {
+  catalog: ['BatchGetItem'],
+  customers: ['BatchGetItem', 'ConditionCheckItem', 'GetItem', 'PutItem', 'UpdateItem'],
+  fulfillment: ['GetItem', 'Query'],
+  inventory: ['BatchGetItem', 'GetItem', 'Query', 'Query:GSI1', 'UpdateItem'],
+  orders: ['GetItem', 'PutItem'],
+  pricing: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+};
+
 export const orders: ContextDefinition = {
   name: 'orders',
   tables: [ordersTable],
@@ -81,16 +101,28 @@ export const orders: ContextDefinition = {
       ...api('PlaceOrder', 'place-order', orderRoutes.placeOrder, {
         reads: intakeReads,
         writes: intakeWrites,
+        dynamodb: ORDER_INTAKE,
       }),
       // A hot SKU's losers re-read and retry with backoff (up to 20 times) before their 409; that
       // must finish inside API Gateway's 29 s, not be cut at the default 10 s as a 502.
       timeoutSeconds: 25,
     },
-    api('GetOrder', 'get-order', orderRoutes.getOrder, { reads: [ORDERS_TABLE_KEY], writes: [] }),
-    api('ListOrders', 'list-orders', orderRoutes.listOrders, { reads: [ORDERS_TABLE_KEY], writes: [] }),
+    api('GetOrder', 'get-order', orderRoutes.getOrder, {
+      reads: [ORDERS_TABLE_KEY],
+      writes: [],
+      dynamodb: { orders: ['GetItem'] },
+    }),
+    api('ListOrders', 'list-orders', orderRoutes.listOrders, {
+      reads: [ORDERS_TABLE_KEY],
+      writes: [],
+      dynamodb: { orders: ['Query:GSI1'] },
+    }),
     api('CancelOrder', 'cancel-order', orderRoutes.cancelOrder, {
       reads: cancelTables,
       writes: cancelTables,
+      // pricing UpdateItem read from the code: a cancel gives back the order's uses of limited
+      // promotions (the suites cancel no order that used one).
+      dynamodb: { inventory: ['UpdateItem'], orders: ['GetItem', 'UpdateItem'], pricing: ['UpdateItem'] },
     }),
     {
       name: 'AcceptMarketplaceOrder',
@@ -99,6 +131,7 @@ export const orders: ContextDefinition = {
       trigger: { kind: 'event', rule: 'MarketplaceOrderPlaced' },
       reads: intakeReads,
       writes: intakeWrites,
+      dynamodb: ORDER_INTAKE,
       putsEvents: true,
     },
   ],

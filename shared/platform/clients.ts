@@ -4,6 +4,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { optionalEnv, PLATFORM_ENV } from './config';
 import { meterDynamoDb, meterEventBridge, meteringEnabled } from './metering';
+import { tableAccessEnabled, watchTableAccess } from './table-access';
 import { tracer } from './tracer';
 
 /**
@@ -18,6 +19,8 @@ export function documentClient(client?: DynamoDBClient): DynamoDBDocumentClient 
   const endpoint = optionalEnv(PLATFORM_ENV.dynamodbEndpoint);
   const base = client ?? new DynamoDBClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 3 });
   if (!client && meteringEnabled()) meterDynamoDb(base);
+  // Locally only: each function may call only the table actions its definition declares.
+  if (!client && tableAccessEnabled()) watchTableAccess(base);
   if (!client) tracer.captureAWSv3Client(base);
   const doc = DynamoDBDocumentClient.from(base, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

@@ -80,7 +80,33 @@ export type Trigger =
   /** The API's token authorizer: API Gateway invokes it before every operation that requires a scope. */
   | { kind: 'authorizer' };
 
-/** What a function may touch; CDK turns it into grants, the local runtime ignores it. */
+/**
+ * A DynamoDB action as IAM knows it (without the `dynamodb:` prefix), or a Query/Scan on one of the
+ * table's indexes (`Query:GSI1`), which IAM checks against the index's ARN. A transaction is
+ * authorised per item: TransactWriteItems through PutItem, UpdateItem, DeleteItem and
+ * ConditionCheckItem, TransactGetItems through GetItem.
+ */
+export type DynamoAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Scan'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem'
+  | 'DescribeTable'
+  | `Query:${string}`
+  | `Scan:${string}`;
+
+/** Per table, the actions a function calls on it: exactly what CDK grants, and the local runtime allows. */
+export type TableActions = Partial<Record<TableKey, readonly DynamoAction[]>>;
+
+/**
+ * What a function may touch; CDK turns it into grants, the local runtime enforces the table actions
+ * (`shared/platform/table-access.ts`).
+ */
 export interface FunctionDefinition {
   /** Logical name, PascalCase. */
   name: string;
@@ -88,8 +114,18 @@ export interface FunctionDefinition {
   entry: string;
   description: string;
   trigger: Trigger;
+  /**
+   * The tables it reads and writes: it learns their names (env vars) and gets their KMS rights. What
+   * it may do on each is `dynamodb`; a table listed here with no actions there gets its name only.
+   */
   reads: TableKey[];
   writes: TableKey[];
+  /**
+   * Per table, exactly the DynamoDB actions it calls (derived from what the functions did under the
+   * local and end-to-end suites, recorded by `table-access.ts`, plus the paths they do not reach, read
+   * from the code). Every table here is in `reads` or `writes`.
+   */
+  dynamodb?: TableActions;
   putsEvents: boolean;
   /** Needs the API key id → principal map. */
   apiKeys?: boolean;
@@ -174,6 +210,8 @@ export interface EventSourceDefinition {
   table: TableKey;
   reads: TableKey[];
   writes: TableKey[];
+  /** Per table, the DynamoDB actions its follow-up work calls (the publisher gets them). */
+  dynamodb?: TableActions;
   load(): Promise<StreamEventSource>;
 }
 
@@ -232,6 +270,45 @@ export const defineRoute = <const S extends RouteSpec>(spec: S): S => spec;
 /** An HTTP trigger from its route spec. */
 export const http = (spec: RouteSpec): Trigger => ({ kind: 'http', ...spec });
 
+/** The union of table actions, each table's list sorted, so that declarations read alike. */
+export const mergeTableActions = (...parts: TableActions[]): TableActions => {
+  const merged = new Map<TableKey, Set<DynamoAction>>();
+  for (const part of parts) {
+    for (const [table, actions] of Object.entries(part)) {
+      const set = merged.get(table) ?? new Set<DynamoAction>();
+      for (const action of actions ?? []) set.add(action);
+      merged.set(table, set);
+    }
+  }
+  return Object.fromEntries([...merged].map(([table, set]) => [table, [...set].sort()]));
+};
+
+/** The actions that change a table (the rest read it, or check a condition on it). */
+const WRITE_ACTIONS: ReadonlySet<DynamoAction> = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+]);
+
+/** True for an action that changes the table it is called on. */
+export const isWriteAction = (action: DynamoAction): boolean => WRITE_ACTIONS.has(action);
+
+/**
+ * The tables a function uses, from the actions it calls on each: it reads every table it calls an
+ * action on, and writes those it calls a write action on.
+ */
+export const tablesFor = (
+  dynamodb: TableActions,
+): { reads: TableKey[]; writes: TableKey[]; dynamodb: TableActions } => {
+  const used = Object.entries(dynamodb).filter(([, actions]) => (actions ?? []).length > 0);
+  return {
+    reads: used.map(([table]) => table),
+    writes: used.filter(([, actions]) => (actions ?? []).some(isWriteAction)).map(([table]) => table),
+    dynamodb,
+  };
+};
+
 /**
  * The function that serves a route: `functions/<context>/<file>.ts`, described by the route's
  * summary, with the API key map unless the route is public.
@@ -241,7 +318,7 @@ export const routeFunction = (
   name: string,
   file: string,
   spec: RouteSpec,
-  tables: { reads: TableKey[]; writes: TableKey[] },
+  tables: { reads: TableKey[]; writes: TableKey[]; dynamodb?: TableActions },
 ): FunctionDefinition => ({
   name,
   entry: `functions/${context}/${file}.ts`,
@@ -254,7 +331,11 @@ export const routeFunction = (
   ...(spec.access === 'public' || spec.access === 'location' ? {} : { apiKeys: true }),
 });
 
-/** The route functions of a context whose routes read its own table, and write it when they change things. */
+/**
+ * The route functions of a context whose routes use its own table only, each with the actions it
+ * calls on it: it reads the table, and writes it when one of them is a write.
+ */
 export const ownTableRoutes =
-  (context: string, table: TableKey) => (name: string, file: string, spec: RouteSpec, writes: boolean) =>
-    routeFunction(context, name, file, spec, { reads: [table], writes: writes ? [table] : [] });
+  (context: string, table: TableKey) =>
+  (name: string, file: string, spec: RouteSpec, actions: readonly DynamoAction[]) =>
+    routeFunction(context, name, file, spec, tablesFor({ [table]: actions }));

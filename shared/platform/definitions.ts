@@ -11,12 +11,13 @@ import { fulfillment } from '../fulfillment/definition';
 import { inventory } from '../inventory/definition';
 import { orders } from '../orders/definition';
 import { pricing } from '../pricing/definition';
-import type {
-  BusRule,
-  ContextDefinition,
-  FunctionDefinition,
-  TableDefinition,
-  WorkflowDefinition,
+import {
+  type BusRule,
+  type ContextDefinition,
+  type FunctionDefinition,
+  mergeTableActions,
+  type TableDefinition,
+  type WorkflowDefinition,
 } from './definition';
 
 export const contexts: readonly ContextDefinition[] = [
@@ -61,6 +62,7 @@ const platformFunctions: FunctionDefinition[] = [
     },
     reads: [],
     writes: [],
+    dynamodb: {},
     putsEvents: false,
   },
   {
@@ -77,6 +79,7 @@ const platformFunctions: FunctionDefinition[] = [
     },
     reads: [],
     writes: [],
+    dynamodb: {},
     putsEvents: false,
   },
   {
@@ -87,6 +90,7 @@ const platformFunctions: FunctionDefinition[] = [
     trigger: { kind: 'authorizer' },
     reads: [],
     writes: [],
+    dynamodb: {},
     putsEvents: false,
   },
   {
@@ -96,6 +100,7 @@ const platformFunctions: FunctionDefinition[] = [
     trigger: { kind: 'stream', tables: eventSources.map((s) => s.table) },
     reads: unique(eventSources.flatMap((s) => s.reads)),
     writes: unique(eventSources.flatMap((s) => s.writes)),
+    dynamodb: mergeTableActions(...eventSources.map((s) => s.dynamodb ?? {})),
     putsEvents: true,
     timeoutSeconds: 60,
   },

@@ -48,6 +48,9 @@ export const runMetered = <T>(functionName: string, run: () => T): T => scope.ru
 
 const current = () => scope.getStore() ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unscoped';
 
+/** The function the current invocation runs for, where the embedded runtime says so. */
+export const currentFunction = (): string | undefined => scope.getStore();
+
 class Meter {
   private usage = new Map<string, Usage>();
 

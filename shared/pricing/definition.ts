@@ -2,11 +2,13 @@ import { z } from 'zod';
 import {
   type ContextDefinition,
   contextTable,
+  type DynamoAction,
   defineRoute,
   ownTableRoutes,
   type RouteSpec,
   routeFunction,
   type TableDefinition,
+  tablesFor,
 } from '../platform/definition';
 import { PRICING_TABLE_KEY } from './domain/record-events';
 import { pricingEventDescriptions, pricingEvents } from './events';
@@ -150,32 +152,59 @@ export const pricingRoutes = {
 
 const api = ownTableRoutes('pricing', PRICING_TABLE_KEY);
 /** A route that prices also reads the catalog's categories. */
-const pricingApi = (name: string, file: string, spec: RouteSpec) =>
-  routeFunction('pricing', name, file, spec, {
-    reads: [PRICING_TABLE_KEY, CATALOG],
-    writes: [PRICING_TABLE_KEY],
-  });
+const pricingApi = (name: string, file: string, spec: RouteSpec, actions: readonly DynamoAction[]) =>
+  routeFunction(
+    'pricing',
+    name,
+    file,
+    spec,
+    tablesFor({ [PRICING_TABLE_KEY]: actions, [CATALOG]: ['BatchGetItem'] }),
+  );
+
+/**
+ * What a recomputation of channel prices calls: the catalog's categories of the SKUs, the priced SKUs
+ * (GSI1), their prices, and the channel prices written or removed in one transaction (DeleteItem read
+ * from the code: the suites remove no channel price).
+ */
+const RECOMPUTE = tablesFor({
+  [PRICING_TABLE_KEY]: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'Query:GSI1'],
+  [CATALOG]: ['BatchGetItem'],
+});
 
 export const pricing: ContextDefinition = {
   name: 'pricing',
   tables: [pricingTable],
   functions: [
-    pricingApi('PutBasePrices', 'put-base-prices', pricingRoutes.putBasePrices),
-    api('GetBasePrices', 'get-base-prices', pricingRoutes.getBasePrices, false),
-    api('PutPriceRule', 'put-price-rule', pricingRoutes.putPriceRule, true),
-    api('ListPriceRules', 'list-price-rules', pricingRoutes.listPriceRules, false),
-    api('PutPromotion', 'put-promotion', pricingRoutes.putPromotion, true),
-    api('GetPromotion', 'get-promotion', pricingRoutes.getPromotion, false),
-    api('ListPromotions', 'list-promotions', pricingRoutes.listPromotions, false),
-    pricingApi('CreateQuote', 'create-quote', pricingRoutes.createQuote),
-    api('GetQuote', 'get-quote', pricingRoutes.getQuote, false),
+    // DeleteItem read from the code: a channel price a new base price no longer yields is removed.
+    pricingApi('PutBasePrices', 'put-base-prices', pricingRoutes.putBasePrices, [
+      'DeleteItem',
+      'GetItem',
+      'PutItem',
+      'Query',
+    ]),
+    // Read from the code (not reached by the suites): the SKU's prices, one query.
+    api('GetBasePrices', 'get-base-prices', pricingRoutes.getBasePrices, ['Query']),
+    api('PutPriceRule', 'put-price-rule', pricingRoutes.putPriceRule, ['GetItem', 'PutItem', 'UpdateItem']),
+    // Read from the code (not reached by the suites): the rules, one query.
+    api('ListPriceRules', 'list-price-rules', pricingRoutes.listPriceRules, ['Query']),
+    api('PutPromotion', 'put-promotion', pricingRoutes.putPromotion, ['GetItem', 'PutItem', 'UpdateItem']),
+    api('GetPromotion', 'get-promotion', pricingRoutes.getPromotion, ['BatchGetItem', 'GetItem']),
+    // Read from the code (not reached by the suites): the GSI1 listing of promotions.
+    api('ListPromotions', 'list-promotions', pricingRoutes.listPromotions, ['Query:GSI1']),
+    pricingApi('CreateQuote', 'create-quote', pricingRoutes.createQuote, [
+      'BatchGetItem',
+      'GetItem',
+      'PutItem',
+      'Query',
+    ]),
+    // Read from the code (not reached by the suites): the quote by its key.
+    api('GetQuote', 'get-quote', pricingRoutes.getQuote, ['GetItem']),
     {
       name: 'RecomputeChannelPrices',
       entry: 'functions/pricing/recompute-channel-prices.ts',
       description: 'Recomputes the channel prices a changed price rule covers (before or after the change)',
       trigger: { kind: 'event', rule: 'PriceRuleChanged' },
-      reads: [PRICING_TABLE_KEY, CATALOG],
-      writes: [PRICING_TABLE_KEY],
+      ...RECOMPUTE,
       putsEvents: false,
       // A rule on a whole category pages through every priced SKU.
       timeoutSeconds: 300,
@@ -185,8 +214,9 @@ export const pricing: ContextDefinition = {
       entry: 'functions/pricing/apply-dated-price-rules.ts',
       description: 'Recomputes the channel prices of rules that started or ended since the last pass',
       trigger: { kind: 'schedule', everySeconds: 60, localEverySeconds: 5 },
-      reads: [PRICING_TABLE_KEY, CATALOG],
-      writes: [PRICING_TABLE_KEY],
+      // The same recomputation for rules that started or ended (the suites cross no rule's dates:
+      // its catalog, GSI1 and DeleteItem uses are read from the code), and its checkpoint.
+      ...RECOMPUTE,
       putsEvents: false,
       timeoutSeconds: 300,
     },

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { ENV, tables } from '../../shared/platform/definitions';
+import { ENV, type FunctionDefinition, isWriteAction, tables } from '../../shared/platform/definitions';
 import {
   environmentOf,
   deployedFunctions as functions,
@@ -145,23 +145,131 @@ describe('functions', () => {
     expect(actionsOf(definition.name).includes('events:PutEvents')).toBe(definition.putsEvents);
   });
 
-  it('grants writes only to functions whose definition writes', () => {
+  it('grants writes only to functions whose definition declares a write', () => {
     for (const definition of functions) {
-      expect(actionsOf(definition.name).includes('dynamodb:PutItem')).toBe(definition.writes.length > 0);
+      const writes = Object.values(definition.dynamodb ?? {}).some((actions) =>
+        (actions ?? []).some(isWriteAction),
+      );
+      expect(
+        actionsOf(definition.name).some((a) =>
+          ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'].includes(a),
+        ),
+      ).toBe(writes);
     }
   });
 
   it('scopes table grants to the table and its named indexes, never to an index wildcard', () => {
-    const placeOrder = statementsOf('PlaceOrder').filter((s) =>
-      (Array.isArray(s.Action) ? s.Action : [s.Action]).includes('dynamodb:GetItem'),
-    );
+    const rendered = JSON.stringify(dynamoStatementsOf('PlaceOrder'));
 
-    const placeOrderDefinition = functions.find((f) => f.name === 'PlaceOrder')!;
-    expect(placeOrder).toHaveLength(
-      new Set([...placeOrderDefinition.reads, ...placeOrderDefinition.writes]).size,
-    );
-    const rendered = JSON.stringify(placeOrder);
     expect(rendered).toContain('/index/GSI1');
     expect(rendered).not.toContain('/index/*');
   });
+
+  describe('least privilege on the tables', () => {
+    it.each(functions)('declares the table actions of $name', (definition) => {
+      expect(definition.dynamodb).toBeDefined();
+      const touched = new Set([...definition.reads, ...definition.writes]);
+      for (const [table, actions] of Object.entries(definition.dynamodb ?? {})) {
+        // Every declared table is one the function is told the name of; every write, one it writes.
+        expect(touched.has(table)).toBe(true);
+        if ((actions ?? []).some(isWriteAction)) expect(definition.writes).toContain(table);
+        expect(new Set(actions).size).toBe(actions?.length);
+      }
+    });
+
+    it.each(functions)(
+      'grants $name exactly the DynamoDB actions its definition declares, table by table',
+      (definition) => {
+        expect(grantedByTable(definition.name)).toEqual(declaredByTable(definition));
+      },
+    );
+
+    it.each(functions)(
+      'gives $name Scan or BatchWriteItem only if its definition declares them',
+      (definition) => {
+        const declared = Object.values(definition.dynamodb ?? {}).flatMap((actions) => actions ?? []);
+        for (const action of ['Scan', 'BatchWriteItem'] as const) {
+          const granted = actionsOf(definition.name).includes(`dynamodb:${action}`);
+          expect(granted).toBe(declared.some((a) => a === action || a.startsWith(`${action}:`)));
+        }
+      },
+    );
+
+    it('grants DescribeTable and BatchWriteItem to no function: none calls them', () => {
+      const all = functions.flatMap((f) => actionsOf(f.name));
+
+      expect(all).not.toContain('dynamodb:DescribeTable');
+      expect(all).not.toContain('dynamodb:BatchWriteItem');
+    });
+
+    it('grants Scan to the availability recomputation only', () => {
+      expect(functions.filter((f) => actionsOf(f.name).includes('dynamodb:Scan')).map((f) => f.name)).toEqual(
+        ['RecomputeAvailability'],
+      );
+    });
+
+    it('grants an index only where a query on it is declared', () => {
+      const getOrder = JSON.stringify(dynamoStatementsOf('GetOrder'));
+      const listOrders = JSON.stringify(dynamoStatementsOf('ListOrders'));
+
+      expect(getOrder).not.toContain('/index/');
+      expect(listOrders).toContain('/index/GSI1');
+      expect(grantedByTable('ListOrders')).toEqual({ 'orders:GSI1': ['dynamodb:Query'] });
+    });
+  });
 });
+
+/** The statements of a function's policy on DynamoDB tables (not streams). */
+function dynamoStatementsOf(name: string) {
+  return statementsOf(name).filter((s) =>
+    (Array.isArray(s.Action) ? s.Action : [s.Action]).some(
+      (a) => a.startsWith('dynamodb:') && !STREAM_ACTIONS.includes(a),
+    ),
+  );
+}
+
+/** The stream consumer's rights, granted apart from the table actions. */
+const STREAM_ACTIONS = [
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
+];
+
+/** The table (or `table:index`) an ARN rendered by CloudFormation names. */
+function resourceKey(resource: unknown): string {
+  const rendered = JSON.stringify(resource);
+  const table = Object.values(tables).find((t) => new RegExp(`GetAtt${t.id}[0-9A-F]{8}Arn`).test(rendered));
+  if (table === undefined) throw new Error(`no table in ${rendered}`);
+  const index = /\/index\/([A-Za-z0-9_.-]+)/.exec(rendered)?.[1];
+  return index ? `${table.key}:${index}` : table.key;
+}
+
+/** What the role may do per table (`table`) and index (`table:index`), sorted. */
+function grantedByTable(name: string): Record<string, string[]> {
+  const granted: Record<string, Set<string>> = {};
+  for (const statement of dynamoStatementsOf(name)) {
+    const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+    const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+    for (const resource of resources) {
+      const key = resourceKey(resource);
+      const set = granted[key] ?? new Set<string>();
+      for (const action of actions) set.add(action);
+      granted[key] = set;
+    }
+  }
+  return Object.fromEntries(Object.entries(granted).map(([k, v]) => [k, [...v].sort()]));
+}
+
+/** The same from the definition: `Query:GSI1` on a table is Query on `table:GSI1`. */
+function declaredByTable(definition: FunctionDefinition): Record<string, string[]> {
+  const declared: Record<string, Set<string>> = {};
+  for (const [table, actions] of Object.entries(definition.dynamodb ?? {})) {
+    for (const action of actions ?? []) {
+      const [name, index] = action.split(':');
+      const key = index ? `${table}:${index}` : table;
+      declared[key] = (declared[key] ?? new Set<string>()).add(`dynamodb:${name}`);
+    }
+  }
+  return Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, [...v].sort()]));
+}
