@@ -305,7 +305,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const env: Record<string, string> = {
       ...Object.fromEntries(Object.values(tables).map((t) => [t.envVar, `${prefix}${t.id}`])),
       [ENV.eventBusName]: BUS_NAME,
-      [ENV.apiKeyChannels]: JSON.stringify(LOCAL_API_KEYS),
       [ENV.authIssuer]: issuerUrl,
       // Fetched through the runtime's own door: the authorizer verifies while outside callers wait.
       [ENV.authJwksUri]: `${internalUrl}${JWKS_PATH}`,

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -170,10 +170,8 @@ export interface CommerceApiProps {
  * function, no key and no token, and cannot be slowed by a cold start; the CheckHealth function
  * stays in the definitions for the embedded runtime, which answers it in code.
  *
- * The channel of a request comes from its API key: functions with `apiKeys: true` receive
- * `API_KEY_CHANNELS`, a JSON map from API key id to principal ({@link apiKeyChannelsJson}, which the
- * stack holding the functions passes on), and look up `requestContext.identity.apiKeyId` in it. A
- * method requires a gateway key exactly when its function has `apiKeys: true`: public routes need
+ * A method requires a gateway key exactly when its function has `apiKeys: true`: the key selects
+ * the client's usage plan and names no one (the caller is the token's client). Public routes need
  * none, and the routes a location's own systems call (`access: 'location'`) need none either,
  * because their handler checks the location's own key.
  */
@@ -184,8 +182,6 @@ export class CommerceApi extends Construct {
   public readonly apiKeys: Readonly<Record<string, { key: apigw.ApiKey; principal: string }>>;
   /** One usage plan per client, by client id. */
   public readonly usagePlans: Readonly<Record<string, apigw.UsagePlan>>;
-  /** JSON object `{"<apiKeyId>":"<principal>"}`, resolved at deploy time. */
-  public readonly apiKeyChannelsJson: string;
   /** The stage's access log group. */
   public readonly accessLog: logs.LogGroup;
   /** Verifies the access token and allows the operations of its scopes, on every scoped route. */
@@ -301,9 +297,6 @@ export class CommerceApi extends Construct {
     }
     this.apiKeys = apiKeys;
     this.usagePlans = usagePlans;
-    this.apiKeyChannelsJson = Stack.of(this).toJsonString(
-      Object.fromEntries(Object.values(apiKeys).map(({ key, principal }) => [key.keyId, principal])),
-    );
 
     const validator = this.api.addRequestValidator('RequestValidator', {
       validateRequestBody: true,

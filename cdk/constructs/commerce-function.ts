@@ -58,14 +58,12 @@ export interface AsyncRetry {
   readonly maxEventAge: Duration;
 }
 
-/** Names of the variables through which a function on a route learns who its callers are. */
+/** Names of the variables through which the API's authorizer learns the issuer and the clients. */
 export const AUTH_ENV = {
   /** JSON object mapping a Cognito app client id to its principal. */
-  clients: 'AUTH_CLIENTS',
-  /** The user pool whose access tokens API Gateway verified. */
-  userPoolId: 'AUTH_USER_POOL_ID',
-  /** The user pool's issuer URL, the `iss` of its tokens (the authorizer function's). */
-  issuer: 'AUTH_ISSUER',
+  clients: ENV.authClients,
+  /** The user pool's issuer URL, the `iss` of its tokens. */
+  issuer: ENV.authIssuer,
 } as const;
 
 /**
@@ -336,20 +334,5 @@ export class CommerceFunction extends Construct {
   /** Tells the function a workflow's state machine ARN through the workflow's env var. */
   private useWorkflowArn(workflow: CommerceWorkflow): void {
     this.function.addEnvironment(workflow.definition.envVar, workflow.stateMachine.stateMachineArn);
-  }
-
-  /** Gives the function the API key id → channel map (`API_KEY_CHANNELS`), a JSON object. */
-  public useApiKeyChannels(apiKeyChannelsJson: string): void {
-    this.function.addEnvironment(ENV.apiKeyChannels, apiKeyChannelsJson);
-  }
-
-  /**
-   * Gives a function on a route the app client id → principal map (`AUTH_CLIENTS`), a JSON object,
-   * and the user pool's id (`AUTH_USER_POOL_ID`): the authorizer verified the token and its scope,
-   * the handler maps the token's `client_id` to the principal it acts as.
-   */
-  public useAuthClients(authClientsJson: string, userPoolId: string): void {
-    this.function.addEnvironment(AUTH_ENV.clients, authClientsJson);
-    this.function.addEnvironment(AUTH_ENV.userPoolId, userPoolId);
   }
 }

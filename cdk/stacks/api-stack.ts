@@ -181,10 +181,8 @@ export class ApiStack extends Stack {
       rateLimit: settings.wafRateLimit,
     });
     for (const context of contexts.values()) {
-      context.useApiKeyChannels(this.api.apiKeyChannelsJson);
       context.useAuthClients({
         clientsJson: props.authClientsJson,
-        userPoolId: props.userPool.userPoolId,
         issuer: props.userPool.userPoolProviderUrl,
       });
     }

@@ -28,12 +28,7 @@ export interface ContextStackProps {
 
 /** Names of the parameters through which a context's stack receives what its routes need. */
 const PARAMETERS = {
-  apiKeyChannels: {
-    name: 'ApiKeyChannels',
-    description: 'API key id → principal, a JSON object (CommerceApi keys)',
-  },
   authClients: { name: 'AuthClients', description: 'Cognito app client id → principal, a JSON object' },
-  userPoolId: { name: 'AuthUserPoolId', description: 'The user pool whose tokens the API verifies' },
   issuer: { name: 'AuthIssuer', description: "The user pool's issuer URL (the tokens' iss)" },
 } as const;
 
@@ -114,38 +109,22 @@ export class ContextStack extends NestedStack {
   }
 
   /**
-   * Gives the functions that identify their caller by API key (`apiKeys: true`, on an `http` route)
-   * the key id → principal map (`API_KEY_CHANNELS`). The map comes in as one parameter of this
-   * stack, whatever the number of keys, rather than one parameter per key id.
+   * Gives the API's authorizer function, if this stack holds it, the app client id → principal map
+   * (`AUTH_CLIENTS`) and the user pool's issuer URL (`AUTH_ISSUER`), each one parameter of this
+   * stack. Route functions need neither: they take the principal the authorizer hands over, so a new
+   * client changes the authorizer's configuration only.
    */
-  public useApiKeyChannels(apiKeyChannelsJson: string): void {
-    const users = this.routeFunctions().filter((fn) => fn.definition.apiKeys === true);
-    if (users.length === 0) return;
-    const json = this.parameter(PARAMETERS.apiKeyChannels, apiKeyChannelsJson);
-    for (const fn of users) fn.useApiKeyChannels(json);
-  }
-
-  /**
-   * Gives every function on an `http` route, and the API's authorizer function, the app client id →
-   * principal map (`AUTH_CLIENTS`) and the user pool id (`AUTH_USER_POOL_ID`); the authorizer also
-   * the pool's issuer URL (`AUTH_ISSUER`). Each value is one parameter of this stack.
-   */
-  public useAuthClients(auth: { clientsJson: string; userPoolId: string; issuer: string }): void {
+  public useAuthClients(auth: { clientsJson: string; issuer: string }): void {
     const authorizers = [...this.functions.values()].filter(
-      (fn) => (fn.definition.trigger.kind as string) === 'authorizer',
+      (fn) => fn.definition.trigger.kind === 'authorizer',
     );
-    const users = [...this.routeFunctions(), ...authorizers];
-    if (users.length === 0) return;
-    const clients = this.parameter(PARAMETERS.authClients, auth.clientsJson);
-    const pool = this.parameter(PARAMETERS.userPoolId, auth.userPoolId);
-    for (const fn of users) fn.useAuthClients(clients, pool);
     if (authorizers.length === 0) return;
+    const clients = this.parameter(PARAMETERS.authClients, auth.clientsJson);
     const issuer = this.parameter(PARAMETERS.issuer, auth.issuer);
-    for (const fn of authorizers) fn.function.addEnvironment(AUTH_ENV.issuer, issuer);
-  }
-
-  private routeFunctions(): CommerceFunction[] {
-    return [...this.functions.values()].filter((fn) => fn.definition.trigger.kind === 'http');
+    for (const fn of authorizers) {
+      fn.function.addEnvironment(AUTH_ENV.clients, clients);
+      fn.function.addEnvironment(AUTH_ENV.issuer, issuer);
+    }
   }
 
   /** A parameter of this stack, given `value` by the parent; its value inside this stack. */

@@ -6,8 +6,6 @@
 /** Names of the variables the platform itself reads; each context names its own tables' variables. */
 export const PLATFORM_ENV = {
   eventBusName: 'EVENT_BUS_NAME',
-  /** JSON object mapping an API Gateway API key id to a principal (a channel or `ops`). */
-  apiKeyChannels: 'API_KEY_CHANNELS',
   /** The OAuth issuer whose access tokens the API accepts (`iss`): the Cognito user pool's URL on AWS. */
   authIssuer: 'AUTH_ISSUER',
   /** Where the issuer's signing keys are; default `<issuer>/.well-known/jwks.json` (Cognito's). */

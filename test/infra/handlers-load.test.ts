@@ -5,12 +5,12 @@ const { api, stacks } = synthesizeCommerce();
 
 /**
  * A deployed value: tokens (Ref, GetAtt, Join) become a placeholder string, as they do at run time;
- * the key map (a Join of key ids into JSON) becomes a JSON object of the same shape.
+ * the client map (a Join of client ids into JSON) becomes a JSON object of the same shape.
  */
 const deployed = (name: string, value: unknown): string =>
   typeof value === 'string'
     ? value
-    : name === PLATFORM_ENV.apiKeyChannels || name === 'AUTH_CLIENTS'
+    : name === PLATFORM_ENV.authClients
       ? JSON.stringify({ 'resolved-at-deploy': 'web' })
       : 'resolved-at-deploy';
 

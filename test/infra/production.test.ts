@@ -261,22 +261,21 @@ describe('authentication', () => {
     expect(JSON.stringify(variables.AUTH_ISSUER)).toContain(idOf(stacks.data.auth.userPool));
   });
 
-  it('tells every function on a route which app client is which principal, and the user pool', () => {
-    const http = deployedFunctions.filter((f) => f.trigger.kind === 'http');
-    expect(http.length).toBeGreaterThan(0);
-    for (const definition of http) {
-      const variables = environmentOf(api, stacks.api.functions.get(definition.name)!.function);
-      const clientsJson = JSON.stringify(variables.AUTH_CLIENTS);
-      for (const { id, principal } of configured) {
-        expect(clientsJson).toContain(idOf(stacks.data.auth.clients.get(id)!.client));
-        expect(clientsJson).toContain(`\\"${principal}\\"`);
-      }
-      expect(JSON.stringify(variables.AUTH_USER_POOL_ID)).toContain(idOf(stacks.data.auth.userPool));
+  it('tells the authorizer alone which app client is which principal: route functions get the principal', () => {
+    const variables = environmentOf(api, stacks.api.functions.get('Authorize')!.function);
+    const clientsJson = JSON.stringify(variables.AUTH_CLIENTS);
+    for (const { id, principal } of configured) {
+      expect(clientsJson).toContain(idOf(stacks.data.auth.clients.get(id)!.client));
+      expect(clientsJson).toContain(`\\"${principal}\\"`);
     }
-    const scheduled = deployedFunctions.find((f) => f.trigger.kind === 'schedule')!;
-    expect(
-      environmentOf(api, stacks.api.functions.get(scheduled.name)!.function).AUTH_CLIENTS,
-    ).toBeUndefined();
+    for (const definition of deployedFunctions.filter((f) => f.trigger.kind !== 'authorizer')) {
+      const own = environmentOf(api, stacks.api.functions.get(definition.name)!.function);
+      expect({ name: definition.name, clients: own.AUTH_CLIENTS, pool: own.AUTH_USER_POOL_ID }).toEqual({
+        name: definition.name,
+        clients: undefined,
+        pool: undefined,
+      });
+    }
   });
 
   it('outputs the token endpoint and the user pool id', () => {

@@ -163,7 +163,8 @@ describe('local stack', () => {
     expect(process.env.INVENTORY_TABLE).toBe(stack.tableNames.inventory);
     expect(process.env.ORDERS_TABLE).toBe(stack.tableNames.orders);
     expect(process.env[ENV.eventBusName]).toBe('commerce');
-    expect(JSON.parse(process.env[ENV.apiKeyChannels] ?? '{}')).toEqual(LOCAL_API_KEYS);
+    // The authorizer's clients: the dev clients, each with its principal.
+    expect(JSON.parse(process.env[ENV.authClients] ?? '{}')).toEqual(LOCAL_API_KEYS);
     // The handlers reach the bus under the runtime's own prefix, open while the API holds others off.
     expect(process.env[ENV.eventBridgeEndpoint]).toBe(`${stack.internalUrl}/_aws/eventbridge`);
     expect(stack.internalUrl).toMatch(new RegExp(`^${stack.url}/_runtime/[0-9a-f-]{36}$`));

@@ -23,7 +23,6 @@ beforeAll(async () => {
   ports = makeCustomerPorts(documentClient(client), names.customers ?? '');
   Object.assign(process.env, {
     [customersTable.envVar]: names.customers,
-    [PLATFORM_ENV.apiKeyChannels]: JSON.stringify(KEYS),
     [PLATFORM_ENV.dynamodbEndpoint]: process.env.TEST_DYNAMODB_ENDPOINT,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,

@@ -47,7 +47,6 @@ beforeAll(async () => {
   Object.assign(process.env, {
     [pricingTable.envVar]: names.pricing,
     [catalogTable.envVar]: names.catalog,
-    [PLATFORM_ENV.apiKeyChannels]: JSON.stringify(KEYS),
     [PLATFORM_ENV.dynamodbEndpoint]: process.env.TEST_DYNAMODB_ENDPOINT,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
