@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
+import pLimit from 'p-limit';
 import {
   BUS_NAME,
   BUS_TARGET_RETRY,
@@ -112,7 +113,20 @@ export interface EventBusOptions {
    * one (in-memory runs) they live only in this process.
    */
   journal?: DeliveryJournal;
+  /**
+   * Invocations of one function running at once; the others wait their turn, as Lambda's queue for
+   * asynchronous invocations keeps events until a function instance is free. Default
+   * {@link DEFAULT_DELIVERY_CONCURRENCY}.
+   */
+  concurrencyPerFunction?: number;
 }
+
+/**
+ * One machine runs every function: thousands of deliveries started at once (a burst of orders each
+ * starting its workflow) would share its two cores and each run past its timeout into the
+ * dead-letter list. Waiting before the invocation, like Lambda's own queue, costs no timeout.
+ */
+export const DEFAULT_DELIVERY_CONCURRENCY = 8;
 
 export interface EventFilter {
   detailType?: string;
@@ -157,6 +171,8 @@ export class LocalEventBus {
   private idleWaiters: (() => void)[] = [];
   /** Deliveries waiting for their (first or next) attempt, by timer. */
   private readonly timers = new Map<NodeJS.Timeout, FunctionDelivery>();
+  /** Each target function's turn-taking (see {@link EventBusOptions.concurrencyPerFunction}). */
+  private readonly queues = new Map<string, pLimit.Limit>();
   private stopped = false;
 
   constructor(private readonly options: EventBusOptions) {
@@ -539,16 +555,28 @@ export class LocalEventBus {
     } else {
       const definition = this.functions.get(functionName);
       try {
-        await invoke(
-          {
-            name: functionName,
-            handler,
-            timeoutSeconds: definition?.timeoutSeconds,
-            memoryMb: definition?.memoryMb,
-            region: this.options.region,
-          },
-          event,
-        );
+        const ran = await this.queueOf(functionName)(async () => {
+          // Stopped while it waited its turn: not attempted; the journal keeps it for the next start.
+          if (this.stopped) return false;
+          await invoke(
+            {
+              name: functionName,
+              handler,
+              timeoutSeconds: definition?.timeoutSeconds,
+              memoryMb: definition?.memoryMb,
+              region: this.options.region,
+            },
+            event,
+          );
+          return true;
+        });
+        if (!ran) {
+          delivery.attempts -= 1;
+          delivery.status = 'failed';
+          delivery.lastError = `cancelled: the runtime stopped${this.options.journal ? '; kept for the next start' : ''}`;
+          this.settle();
+          return;
+        }
         delivery.status = 'delivered';
         delivery.deliveredAt = new Date().toISOString();
         await this.forget(pending);
@@ -590,6 +618,15 @@ export class LocalEventBus {
     );
     await this.forget(pending);
     this.settle();
+  }
+
+  private queueOf(functionName: string): pLimit.Limit {
+    let queue = this.queues.get(functionName);
+    if (!queue) {
+      queue = pLimit(this.options.concurrencyPerFunction ?? DEFAULT_DELIVERY_CONCURRENCY);
+      this.queues.set(functionName, queue);
+    }
+    return queue;
   }
 
   /** Takes a settled delivery out of the journal; a failure only means it may be delivered again. */

@@ -359,6 +359,34 @@ describe('local event bus', () => {
       expect(log.errors.join('\n')).toContain('dead-letter');
     });
 
+    it('runs at most the concurrency of a function at once and queues the rest, losing none', async () => {
+      const queued = new LocalEventBus({
+        rules: busRules,
+        functions,
+        handlers,
+        region: LOCAL_REGION,
+        concurrencyPerFunction: 3,
+      });
+      let running = 0;
+      let most = 0;
+      let done = 0;
+      handlers.set('AcceptMarketplaceOrder', async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 20));
+        running -= 1;
+        done += 1;
+      });
+
+      await queued.putEvents({ Entries: Array.from({ length: 10 }, () => marketplaceOrder) });
+      await queued.putEvents({ Entries: Array.from({ length: 10 }, () => marketplaceOrder) });
+      await queued.whenIdle();
+
+      expect({ done, most }).toEqual({ done: 20, most: 3 });
+      expect(queued.events().flatMap((r) => r.deliveries.map((d) => d.status))).not.toContain('failed');
+      await queued.stop();
+    });
+
     it('cancels pending retries when stopped', async () => {
       const slow = new LocalEventBus({
         rules: busRules,
