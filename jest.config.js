@@ -12,6 +12,8 @@ module.exports = {
   setupFiles: ['<rootDir>/test/support/worker-engine.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
-  testTimeout: 60000,
+  // A hang guard, not a speed check: the concurrency suites (300 intakes at once, a thousand
+  // locations) take 10–40 s alone and over a minute beside the CDK suites on the other worker.
+  testTimeout: 180000,
   maxWorkers: 2,
 };
