@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { skuSchema } from '../platform/identifiers';
 import { CHANNELS, channelSchema } from '../platform/principals';
-import { nearQuery, skuListQuery } from '../platform/queries';
+import { limitQuery, nearQuery, skuListQuery } from '../platform/queries';
 import { PRODUCT_STATUSES } from './domain/product';
 
 /**
@@ -115,11 +115,5 @@ export const offersQuerySchema = z.object({
     .default('GBP'),
   channel: channelSchema.optional().describe('Operations only: whose offers'),
   near: nearQuery,
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .optional()
-    .describe('At most this many pickup stores per SKU'),
+  limit: limitQuery(100, 'At most this many pickup stores per SKU'),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitQuery } from '../platform/queries';
 import { REVIEW_STATUSES } from './domain/profile';
 
 /**
@@ -42,13 +43,7 @@ export type FindCustomersQuery = z.infer<typeof findCustomersQuerySchema>;
 /** `GET /customer-reviews?status=&limit=`. */
 export const listReviewsQuerySchema = z.object({
   status: z.enum(REVIEW_STATUSES).optional().describe('Default: open'),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .optional()
-    .describe('At most this many, oldest first (default 50)'),
+  limit: limitQuery(100, 'At most this many, oldest first (default 50)'),
 });
 
 /** `POST /customers/{customerId}/verified-emails`: the account system confirmed the customer controls it. */

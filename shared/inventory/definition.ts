@@ -10,6 +10,7 @@ import {
   tablesFor,
 } from '../platform/definition';
 import { idempotencyKeySchema } from '../platform/idempotency/fingerprint';
+import { limitQuery } from '../platform/queries';
 import { INVENTORY_TABLE_KEY } from './domain/record-events';
 import { inventoryEventDescriptions, inventoryEvents } from './events';
 import {
@@ -99,13 +100,7 @@ export const inventoryRoutes = {
     summary: "A position's counts and movements by source time, newest first, applied or ignored (with why)",
     params: z.object({ sku: skuSchema, locationId: locationIdSchema }),
     query: z.object({
-      limit: z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(100)
-        .optional()
-        .describe('At most this many records (default 50)'),
+      limit: limitQuery(100, 'At most this many records (default 50)'),
     }),
   }),
   getInventory: defineRoute({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { skuSchema } from '../platform/identifiers';
 import { CHANNELS, channelSchema } from '../platform/principals';
-import { geoSchema, nearQuery, skuListQuery } from '../platform/queries';
+import { geoSchema, limitQuery, nearQuery, skuListQuery } from '../platform/queries';
 
 /**
  * The inventory context's request schemas: the one definition from which request validation,
@@ -242,13 +242,8 @@ export const availabilityQuerySchema = z.object({
   locationId: locationIdSchema.optional(),
   channel: channelSchema.optional(),
   near: nearQuery,
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(LIMITS.maxPickupStoresPerSku)
-    .optional()
-    .describe(
-      `At most this many pickup stores per SKU (nearest first with near), at most ${LIMITS.maxPickupStoresPerSku}`,
-    ),
+  limit: limitQuery(
+    LIMITS.maxPickupStoresPerSku,
+    `At most this many pickup stores per SKU (nearest first with near), at most ${LIMITS.maxPickupStoresPerSku}`,
+  ),
 });

@@ -7,6 +7,10 @@ export const geoSchema = z.object({
   lon: z.number().min(-180).max(180),
 });
 
+/** `limit=N` in a query string: a whole number from 1 to `max`, optional (the caller's default). */
+export const limitQuery = (max: number, description: string) =>
+  z.coerce.number().int().min(1).max(max).optional().describe(description);
+
 /** `skus=A,B,C` in a query string: at least one, at most `max`. */
 export const skuListQuery = (max: number) =>
   z
