@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { callerHeaders } from '../../local/dev-credentials';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { callAs } from './system';
 
 /**
  * The catalog from outside: the import command a user runs against the running system, the product
@@ -17,25 +17,8 @@ const ROOT = resolve(__dirname, '../..');
 let stack: LocalStack;
 let dir: string;
 
-const call = async (
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) => {
-  const response = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: {
-      ...(await callerHeaders(stack.url, key)),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-};
+const call = (method: string, path: string, key: string, body?: unknown, headers?: Record<string, string>) =>
+  callAs(stack.url, method, path, key, body, headers);
 const ops = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
   call(method, path, 'local-ops', body, headers);
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { callerHeaders } from '../../local/dev-credentials';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { putSellableProducts } from '../support/catalog-http';
+import { callAs } from './system';
 
 /**
  * The embedded system driven over HTTP and the AWS SDK, as channels and marketplaces drive it:
@@ -10,25 +10,13 @@ import { putSellableProducts } from '../support/catalog-http';
  */
 
 let stack: LocalStack;
-const call = async (
+const call = (
   method: string,
   path: string,
   key: string | undefined,
   body?: unknown,
-  headers: Record<string, string> = {},
-) => {
-  const response = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: {
-      ...(key ? await callerHeaders(stack.url, key) : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-};
+  headers?: Record<string, string>,
+) => callAs(stack.url, method, path, key, body, headers);
 const ops = (method: string, path: string, body?: unknown) => call(method, path, 'local-ops', body);
 
 interface BusRecord {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { callerHeaders } from '../../local/dev-credentials';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { callAs } from './system';
 
 /**
  * One price book and one customer from outside, on the seeded demo system: quotes per channel with
@@ -9,25 +9,8 @@ import { type LocalStack, startLocalStack } from '../../local/stack';
  */
 
 let stack: LocalStack;
-const call = async (
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) => {
-  const response = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: {
-      ...(await callerHeaders(stack.url, key)),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-};
+const call = (method: string, path: string, key: string, body?: unknown, headers?: Record<string, string>) =>
+  callAs(stack.url, method, path, key, body, headers);
 const ops = (method: string, path: string, body?: unknown) => call(method, path, 'local-ops', body);
 const address = { line1: '1 Main St', city: 'London', postalCode: 'E1 6AN', country: 'GB' };
 const order = (key: string, body: Record<string, unknown>) =>

@@ -8,6 +8,32 @@ import { callerHeaders } from '../../local/dev-credentials';
  */
 
 const ROOT = resolve(__dirname, '../..');
+/**
+ * One call to the system at `baseUrl` as a client would make it: the dev client's token and API key
+ * for `key` (a location's key as is; nothing for `undefined`), a JSON body (a string is sent as is),
+ * and the answer's status, headers and parsed body.
+ */
+export async function callAs(
+  baseUrl: string,
+  method: string,
+  path: string,
+  key: string | undefined,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(key ? await callerHeaders(baseUrl, key) : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A wait that does not keep Jest alive once the test is over (for races against a process exit). */
 export const unrefSleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
