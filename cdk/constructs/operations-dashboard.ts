@@ -67,6 +67,8 @@ export class OperationsDashboard extends Construct {
   public readonly deadLetterAlarms: readonly cloudwatch.Alarm[];
   /** One alarm per dead-letter queue on the age of its oldest message. */
   public readonly deadLetterAgeAlarms: readonly cloudwatch.Alarm[];
+  /** One alarm per redrive source queue on the age of its oldest message. */
+  public readonly redriveAgeAlarms: readonly cloudwatch.Alarm[];
   /** Per workflow, an alarm on failed and one on timed-out executions. */
   public readonly workflowAlarms: readonly cloudwatch.Alarm[];
   /** No order placed in an hour, from the handlers' `OrdersPlaced` metric. */
@@ -95,6 +97,20 @@ export class OperationsDashboard extends Construct {
         .metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM })
         .createAlarm(queue, 'AgeAlarm', {
           alarmDescription: `${queue.label}: a message has waited over ${DEAD_LETTER_AGE_THRESHOLD.toDays()} days, ${queue.purpose}; it is deleted after 14. Runbook: docs/operations.md.`,
+          threshold: DEAD_LETTER_AGE_THRESHOLD.toSeconds(),
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+    );
+
+    // A redrive parks messages in the source queue for an operator to replay by hand; nothing reads
+    // it, and after 14 days SQS deletes what is left. A message forgotten there for two days alarms.
+    this.redriveAgeAlarms = props.deadLetterQueues.map((queue) =>
+      queue.redriveSource
+        .metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM })
+        .createAlarm(queue.redriveSource, 'AgeAlarm', {
+          alarmDescription: `${queue.label}, redriven: a message has waited over ${DEAD_LETTER_AGE_THRESHOLD.toDays()} days to be replayed; it is deleted after 14. Runbook: docs/operations.md (3.1).`,
           threshold: DEAD_LETTER_AGE_THRESHOLD.toSeconds(),
           evaluationPeriods: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -241,7 +257,12 @@ export class OperationsDashboard extends Construct {
           }),
           new cloudwatch.AlarmStatusWidget({
             title: 'Events: dead-letter and rule alarms',
-            alarms: [...this.deadLetterAlarms, ...this.deadLetterAgeAlarms, ...(props.alarms ?? [])],
+            alarms: [
+              ...this.deadLetterAlarms,
+              ...this.deadLetterAgeAlarms,
+              ...this.redriveAgeAlarms,
+              ...(props.alarms ?? []),
+            ],
             width: 12,
           }),
         ],

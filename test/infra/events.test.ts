@@ -195,6 +195,18 @@ describe('dead-letter queues', () => {
     }
   });
 
+  it("alarms when a redriven message has waited two days in a queue's redrive source", () => {
+    for (const queue of queues) {
+      api.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [
+          { Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(queue.redriveSource), 'QueueName'] } },
+        ],
+        Threshold: 2 * 24 * 3600,
+      });
+    }
+  });
+
   it('raises an alarm as soon as one message waits in any of them', () => {
     const depthAlarms = Object.values(resourcesOf(api, 'AWS::CloudWatch::Alarm')).filter(
       (alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
