@@ -9,26 +9,34 @@ import { LOCAL_API_KEYS } from '../shared/platform/principals';
 
 const tokens = new Map<string, { token: string; expiresAt: number }>();
 
-/** An access token for a dev client (or any client, given its secret) from the issuer at `baseUrl`. */
-export async function accessToken(
-  baseUrl: string,
+/**
+ * An access token by the client-credentials grant (RFC 6749 §4.4) from any token endpoint: the local
+ * issuer's, or a Cognito domain's `/oauth2/token`. Kept until a minute before it expires.
+ */
+export async function clientCredentialsToken(
+  tokenUrl: string,
   clientId: string,
-  secret = `${clientId}-secret`,
+  secret: string,
 ): Promise<string> {
-  const cacheKey = `${baseUrl} ${clientId} ${secret}`;
+  const cacheKey = `${tokenUrl} ${clientId} ${secret}`;
   const hit = tokens.get(cacheKey);
   if (hit && hit.expiresAt > Date.now()) return hit.token;
-  const response = await fetch(`${baseUrl}/_local/oauth2/token`, {
+  const basic = `${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`;
+  const response = await fetch(tokenUrl, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      authorization: `Basic ${Buffer.from(basic).toString('base64')}`,
     },
     body: 'grant_type=client_credentials',
   });
-  const body = (await response.json()) as { access_token?: string; expires_in?: number; error?: string };
+  const body = (await response.json().catch(() => ({}))) as {
+    access_token?: string;
+    expires_in?: number;
+    error?: string;
+  };
   if (!response.ok || !body.access_token) {
-    throw new Error(`No token for ${clientId} from ${baseUrl}: ${response.status} ${body.error ?? ''}`);
+    throw new Error(`No token for ${clientId} from ${tokenUrl}: ${response.status} ${body.error ?? ''}`);
   }
   tokens.set(cacheKey, {
     token: body.access_token,
@@ -36,6 +44,10 @@ export async function accessToken(
   });
   return body.access_token;
 }
+
+/** An access token for a dev client (or any client, given its secret) from the embedded system at `baseUrl`. */
+export const accessToken = (baseUrl: string, clientId: string, secret = `${clientId}-secret`) =>
+  clientCredentialsToken(`${baseUrl}/_local/oauth2/token`, clientId, secret);
 
 /** The headers of a dev client's call: its bearer token and its API key. */
 export async function devHeaders(baseUrl: string, clientId: string): Promise<Record<string, string>> {

@@ -12,6 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
+import { clientCredentialsToken } from '../local/dev-credentials';
 import { type FileRow, rowsOf } from './import-rows';
 
 /** Rows per request: well inside the API's 500, its 256 KB body and its 29 s. */
@@ -22,24 +23,6 @@ interface RowResult {
   sku?: string;
   outcome: 'created' | 'updated' | 'unchanged' | 'rejected';
   error?: { code: string; message: string; details: { path?: string; message?: string; rule?: string }[] };
-}
-
-/** An access token by the client-credentials grant (RFC 6749 §4.4), or why there is none. */
-async function accessToken(
-  tokenUrl: string,
-  clientId: string,
-  secret: string,
-): Promise<string | { error: string }> {
-  const response = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
-    },
-    body: 'grant_type=client_credentials',
-  });
-  const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string };
-  return body.access_token ?? { error: `${response.status} ${body.error ?? ''} from ${tokenUrl}` };
 }
 
 async function main(): Promise<number> {
@@ -62,13 +45,15 @@ async function main(): Promise<number> {
     return 2;
   }
   const rows = rowsOf(file, readFileSync(file, 'utf8'));
-  const token = await accessToken(
-    values['token-url'] ?? `${values.url}/_local/oauth2/token`,
-    values['client-id'] ?? '',
-    values['client-secret'] ?? '',
-  );
-  if (typeof token !== 'string') {
-    process.stderr.write(`No access token: ${token.error}\n`);
+  let token: string;
+  try {
+    token = await clientCredentialsToken(
+      values['token-url'] ?? `${values.url}/_local/oauth2/token`,
+      values['client-id'] ?? '',
+      values['client-secret'] ?? '',
+    );
+  } catch (error) {
+    process.stderr.write(`No access token: ${(error as Error).message}\n`);
     return 1;
   }
   const started = Date.now();
