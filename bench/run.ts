@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { callerHeaders } from '../local/dev-credentials';
+import { callerHeaders, clientCredentialsToken } from '../local/dev-credentials';
 import { freePort } from '../local/dynamodb';
 import { measureQuote } from '../test/fixtures/pricing/quote-bench';
 import { benchCost } from './cost';
@@ -27,7 +27,8 @@ const QUOTE_REQUESTS = Number(process.env.BENCH_QUOTE_REQUESTS ?? 1000);
 
 let base = '';
 /** Each seeded location's own API key (the location API's credential), from the PUT that created it. */
-const locationKeys: Record<string, string> = {};
+/** The OAuth client of each location whose systems the bench plays, as `POST /locations/{id}/clients` issued it. */
+const locationClients: Record<string, { clientId: string; clientSecret: string; tokenUrl: string }> = {};
 const FULFILMENT_ORDERS = Number(process.env.BENCH_FULFILMENT_ORDERS ?? 100);
 
 async function call(
@@ -144,7 +145,7 @@ async function seed() {
     ['DC-LDS', 'dc', 53.7997, -1.5492, ['ship'], 20],
   ];
   for (const [id, type, lat, lon, fulfils, priority] of locations) {
-    const put = await call('PUT', `/locations/${id}`, 'local-ops', {
+    await call('PUT', `/locations/${id}`, 'local-ops', {
       name: id,
       type,
       geo: { lat, lon },
@@ -153,7 +154,7 @@ async function seed() {
       fulfils,
       priority,
     });
-    locationKeys[id] = put.body.apiKey.apiKey;
+    locationClients[id] = (await call('POST', `/locations/${id}/clients`, 'local-ops')).body;
   }
   // Every SKU sold is a priced product of every channel (the intakes refuse what the catalog does not
   // know or the price book cannot price), in eight categories for category-scoped promotions.
@@ -267,7 +268,21 @@ async function timeUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Pro
  * accept and ship answers (HTTP), and the ship answer to the order COMPLETED.
  */
 async function benchFulfilment(clients: number) {
-  const key = locationKeys['LON-1'] ?? '';
+  const client = locationClients['LON-1'];
+  if (!client) throw new Error('LON-1 has no client');
+  // The store's systems: a token of the location's own client, no API key.
+  const asStore = async () => ({
+    authorization: `Bearer ${await clientCredentialsToken(client.tokenUrl, client.clientId, client.clientSecret)}`,
+  });
+  const answer = async (path: string, body?: unknown) => {
+    const response = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { ...(await asStore()), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    await response.text();
+    return { status: response.status };
+  };
   const orderOf = async (i: number) => (await placeOrder(i)).body.orderId as string;
   const view = async (orderId: string) => (await call('GET', `/orders/${orderId}`, 'local-ops')).body;
   const toWorkList: number[] = [];
@@ -285,12 +300,12 @@ async function benchFulfilment(clients: number) {
           await timeUntil(async () => (await view(orderId)).groups?.[0]?.status === 'REQUESTED'),
         );
         let t0 = performance.now();
-        await call('POST', `/locations/LON-1/work/${groupId}/accept`, key);
+        await answer(`/locations/LON-1/work/${groupId}/accept`);
         accept.push(performance.now() - t0);
         // Until the group waits for its dispatch (the workflow asks for it right after the accept).
         for (;;) {
           t0 = performance.now();
-          const shipped = await call('POST', `/locations/LON-1/work/${groupId}/ship`, key, {
+          const shipped = await answer(`/locations/LON-1/work/${groupId}/ship`, {
             carrier: 'DPD',
             trackingNumber: groupId,
           });

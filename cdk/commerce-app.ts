@@ -78,6 +78,7 @@ export class CommerceStage extends Stage {
       key: data.key,
       userPool: data.auth.userPool,
       authClientsJson: data.auth.clientPrincipalsJson,
+      tokenUrl: data.auth.tokenEndpoint,
       definitions,
     });
     // The stage's execution and access logs need the account's logging role in place first.

@@ -58,8 +58,8 @@ export async function devHeaders(baseUrl: string, clientId: string): Promise<Rec
 const DEV_CLIENTS = new Set(Object.keys(LOCAL_API_KEYS));
 
 /**
- * The headers of a call with `key`: a dev client's token and API key; any other key (a location's
- * own key, or a wrong one in a test) as `x-api-key` alone.
+ * The headers of a call with `key`: a dev client's token and API key; any other key (a wrong one in
+ * a test) as `x-api-key` alone. A location's systems send a token of their own client instead.
  */
 export async function callerHeaders(baseUrl: string, key: string): Promise<Record<string, string>> {
   return DEV_CLIENTS.has(key) ? devHeaders(baseUrl, key) : { 'x-api-key': key };

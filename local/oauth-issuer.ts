@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 import type { ContextDefinition } from '../shared/platform/definition';
 import { LOCAL_API_KEYS, type Principal } from '../shared/platform/principals';
-import { scopesFor } from '../shared/platform/scopes';
+import { apiScopes, scopesFor } from '../shared/platform/scopes';
+import { LOCAL_CREDENTIALS } from './dynamodb';
 import type { LocalEndpoint, LocalRequest, LocalResponse } from './http-server';
 
 /**
@@ -25,6 +26,11 @@ import type { LocalEndpoint, LocalRequest, LocalResponse } from './http-server';
  *   Basic (or `client_id`/`client_secret` in the form), an optional `scope` (a subset of the client's).
  * - `GET /_local/oauth2/jwks.json`: the public keys, the previous one kept during a rotation.
  *
+ * - `POST /_aws/cognito-idp`: the Cognito API calls the system makes on its user pool, in the AWS JSON
+ *   protocol the SDK speaks (`COGNITO_ENDPOINT` points the real client here): CreateUserPoolClient,
+ *   DescribeUserPoolClient and DeleteUserPoolClient, for the clients issued at run time (a location's
+ *   credentials). Only the system's own credentials may call them, as only its roles may on AWS.
+ *
  * With a data directory the keys and registered clients persist, so tokens issued before a restart
  * (or a `kill -9`) stay valid after it.
  */
@@ -36,6 +42,8 @@ export interface OAuthClient {
   secretHashes: string[];
   scopes: string[];
   name: string;
+  /** Set for a client registered at run time. */
+  createdAt?: string;
 }
 
 interface SigningKey {
@@ -65,6 +73,11 @@ export interface OAuthIssuerOptions {
   statePath?: string;
   /** Access-token lifetime; Cognito's default is an hour. */
   tokenLifetimeSeconds?: number;
+  /**
+   * The scopes the pool's resource servers declare ({@link declaredScopes}): a client created through
+   * the Cognito endpoint may be given these only (default: the dev clients' scopes).
+   */
+  knownScopes?: readonly string[];
   now?: () => number;
 }
 
@@ -84,8 +97,16 @@ export function localDevClients(
   }));
 }
 
+/** Every scope of the API, as the user pool's resource servers declare them on AWS. */
+export const declaredScopes = (contexts: readonly ContextDefinition[]): string[] =>
+  apiScopes(contexts).flatMap((server) => server.scopes.map((s) => `${server.resourceServer}/${s.name}`));
+
 export const TOKEN_PATH = '/_local/oauth2/token';
 export const JWKS_PATH = '/_local/oauth2/jwks.json';
+/** Where the issuer speaks Cognito's API (`COGNITO_ENDPOINT`). */
+export const COGNITO_PATH = '/_aws/cognito-idp';
+/** The one local user pool's id (`AUTH_USER_POOL_ID`). */
+export const LOCAL_USER_POOL_ID = 'local_commerce';
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
@@ -104,6 +125,17 @@ const newKey = (): SigningKey => ({
   }) as string,
   createdAt: new Date().toISOString(),
 });
+
+/** A Cognito API error, as the AWS JSON protocol carries it (the SDK throws the named exception). */
+const cognitoError = (type: string, message: string): LocalResponse => ({
+  statusCode: 400,
+  headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
+  body: JSON.stringify({ __type: type, message }),
+});
+
+/** The access key id of a SigV4 `Authorization` header (the secret is not checked locally). */
+const signingKeyId = (authorization: unknown): string | undefined =>
+  typeof authorization === 'string' ? /Credential=([^/,\s]+)\//.exec(authorization)?.[1] : undefined;
 
 /** An OAuth error response (RFC 6749 §5.2). */
 const oauthError = (statusCode: number, error: string, description: string): LocalResponse => ({
@@ -203,9 +235,111 @@ export class OAuthIssuer {
   registerClient(name: string, scopes: readonly string[]): { clientId: string; clientSecret: string } {
     const clientId = randomBytes(13).toString('hex');
     const clientSecret = randomBytes(32).toString('base64url');
-    this.state.clients.push({ clientId, name, scopes: [...scopes], secretHashes: [hash(clientSecret)] });
+    this.state.clients.push({
+      clientId,
+      name,
+      scopes: [...scopes],
+      secretHashes: [hash(clientSecret)],
+      createdAt: new Date(this.now()).toISOString(),
+    });
     this.persist();
     return { clientId, clientSecret };
+  }
+
+  /** Deletes a client: its secrets stop working at once. False if there was none. */
+  removeClient(clientId: string): boolean {
+    const index = this.state.clients.findIndex((c) => c.clientId === clientId);
+    if (index < 0) return false;
+    this.state.clients.splice(index, 1);
+    this.persist();
+    return true;
+  }
+
+  /** A client by id, if it exists. */
+  findClient(clientId: string): OAuthClient | undefined {
+    return this.state.clients.find((c) => c.clientId === clientId);
+  }
+
+  /**
+   * Cognito's API for the pool's app clients, the part the system calls (`oauth-clients.ts`). Only
+   * the system's credentials may call it: anyone else gets AccessDeniedException, as IAM would answer.
+   */
+  cognito(request: LocalRequest): LocalResponse {
+    const keyId = signingKeyId(request.headers.authorization);
+    if (keyId !== LOCAL_CREDENTIALS.accessKeyId) {
+      return cognitoError(
+        'AccessDeniedException',
+        `${keyId ? `Access key ${keyId}` : 'An unsigned caller'} is not authorized to manage the user pool's clients`,
+      );
+    }
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith('AWSCognitoIdentityProviderService.')
+      ? target.slice('AWSCognitoIdentityProviderService.'.length)
+      : target;
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(request.body.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return cognitoError('InvalidParameterException', 'The request body is not valid JSON');
+    }
+    if (input.UserPoolId !== LOCAL_USER_POOL_ID) {
+      return cognitoError(
+        'ResourceNotFoundException',
+        `User pool ${String(input.UserPoolId)} does not exist.`,
+      );
+    }
+    const describe = (client: OAuthClient) => ({
+      UserPoolId: LOCAL_USER_POOL_ID,
+      ClientId: client.clientId,
+      ClientName: client.name,
+      AllowedOAuthFlows: ['client_credentials'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: client.scopes,
+      ...(client.createdAt ? { CreationDate: Date.parse(client.createdAt) / 1000 } : {}),
+    });
+    const ok = (body: unknown): LocalResponse => ({
+      statusCode: 200,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() },
+      body: JSON.stringify(body),
+    });
+    const clientId = typeof input.ClientId === 'string' ? input.ClientId : '';
+    switch (operation) {
+      case 'CreateUserPoolClient': {
+        const name = input.ClientName;
+        if (typeof name !== 'string' || !/^[\w\s+=,.@-]{1,128}$/.test(name)) {
+          return cognitoError('InvalidParameterException', 'ClientName must match [\\w\\s+=,.@-]{1,128}');
+        }
+        const flows = input.AllowedOAuthFlows;
+        if (input.GenerateSecret !== true || !Array.isArray(flows) || flows.join() !== 'client_credentials') {
+          return cognitoError(
+            'InvalidOAuthFlowException',
+            'The local pool issues machine clients only: GenerateSecret and the client_credentials flow',
+          );
+        }
+        const scopes = Array.isArray(input.AllowedOAuthScopes) ? input.AllowedOAuthScopes.map(String) : [];
+        const known = new Set(this.options.knownScopes ?? this.options.devClients.flatMap((c) => c.scopes));
+        const unknown = scopes.filter((s) => !known.has(s));
+        if (scopes.length === 0 || unknown.length > 0) {
+          return cognitoError('ScopeDoesNotExistException', `Invalid scope requested: ${unknown.join(', ')}`);
+        }
+        const issued = this.registerClient(name, scopes);
+        const client = this.client(issued.clientId);
+        return ok({ UserPoolClient: { ...describe(client), ClientSecret: issued.clientSecret } });
+      }
+      case 'DescribeUserPoolClient': {
+        const client = this.findClient(clientId);
+        if (!client)
+          return cognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+        return ok({ UserPoolClient: describe(client) });
+      }
+      case 'DeleteUserPoolClient':
+        if (!this.removeClient(clientId)) {
+          return cognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
+        }
+        return ok({});
+      default:
+        return cognitoError('UnknownOperationException', `The local pool does not implement ${target}`);
+    }
   }
 
   /** Adds a secret to a client (a rotation: both secrets work until {@link retireClientSecrets}). */
@@ -304,6 +438,8 @@ export class OAuthIssuer {
   /** The endpoints the runtime serves next to the API. */
   endpoints(): LocalEndpoint[] {
     return [
+      { method: 'POST', path: COGNITO_PATH, handle: (request) => this.cognito(request) },
+      { method: 'POST', path: `${COGNITO_PATH}/`, handle: (request) => this.cognito(request) },
       { method: 'POST', path: TOKEN_PATH, handle: (request) => this.token(request) },
       {
         method: 'GET',

@@ -17,7 +17,6 @@ import {
   tables,
   type WorkflowDefinition,
 } from '../shared/platform/definitions';
-import { LOCATION_SCOPE, scopeString } from '../shared/platform/scopes';
 import { setTableAccessPolicy, TABLE_ACCESS_ENV } from '../shared/platform/table-access';
 import { acquireDataDir, type DataDirLock } from './data-dir-lock';
 import { DeadLetterQueue } from './dead-letters';
@@ -36,7 +35,15 @@ import { EVENTBRIDGE_PATH, LocalEventBus, type RetryPolicy } from './event-bus';
 import { type ApiServer, createApiServer, httpRoutes } from './http-server';
 import { LOCAL_ACCOUNT_ID, type LocalHandler } from './lambda';
 import { consoleLogger, type LocalLogger } from './log';
-import { JWKS_PATH, localDevClients, OAuthIssuer } from './oauth-issuer';
+import {
+  COGNITO_PATH,
+  declaredScopes,
+  JWKS_PATH,
+  LOCAL_USER_POOL_ID,
+  localDevClients,
+  OAuthIssuer,
+  TOKEN_PATH,
+} from './oauth-issuer';
 import { type Scheduler, scheduledJobs, startScheduler } from './scheduler';
 import { seedDemoNetwork } from './seed';
 import { StreamPoller } from './stream-poller';
@@ -264,15 +271,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const oauth = new OAuthIssuer({
       issuer: () => issuerUrl,
       devClients: localDevClients(contexts),
+      knownScopes: declaredScopes(contexts),
       ...(persistDir ? { statePath: join(persistDir, `oauth-${prefix}state.json`) } : {}),
     });
     const server: ApiServer = createApiServer({
-      // Location routes still take the location's own key (checked by their handlers) until locations
-      // get OAuth clients of their own; every other scoped route goes through the authorizer.
-      routes: httpRoutes(
-        functions,
-        scopedOperations(contexts).filter((op) => op.scope !== scopeString(LOCATION_SCOPE)),
-      ),
+      routes: httpRoutes(functions, scopedOperations(contexts)),
       authorizer: AUTHORIZER,
       handlers,
       apiKeys: LOCAL_API_KEYS,
@@ -311,6 +314,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.authClients]: JSON.stringify(
         Object.fromEntries(localDevClients(contexts).map((c) => [c.clientId, c.principal])),
       ),
+      // The user pool whose clients the system issues (a location's) and the authorizer looks up.
+      [ENV.authUserPoolId]: LOCAL_USER_POOL_ID,
+      [ENV.authTokenUrl]: `${url}${TOKEN_PATH}`,
+      [ENV.cognitoEndpoint]: `${internalUrl}${COGNITO_PATH}`,
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       // The publisher puts events while the API still holds outside callers off (startup, shutdown).
       [ENV.eventBridgeEndpoint]: `${internalUrl}${EVENTBRIDGE_PATH}`,

@@ -172,8 +172,9 @@ export interface CommerceApiProps {
  *
  * A method requires a gateway key exactly when its function has `apiKeys: true`: the key selects
  * the client's usage plan and names no one (the caller is the token's client). Public routes need
- * none, and the routes a location's own systems call (`access: 'location'`) need none either,
- * because their handler checks the location's own key.
+ * none, and the routes a location's own systems call (`access: 'location'`) need none either: a
+ * location is one of many run-time OAuth clients with no usage plan of its own; the WAF's per-token
+ * rate rule and the method throttles limit it.
  */
 export class CommerceApi extends Construct {
   /** The REST API. */
@@ -244,7 +245,7 @@ export class CommerceApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
       reason:
-        "Every scoped method uses a TOKEN authorizer that verifies the environment user pool's access tokens (aws-jwt-verify: signature, issuer, expiry, token_use) and allows only the operations of the token's scopes; it is the same code the embedded runtime runs. Public methods (liveness, the API document) and location methods (the location's own key, verified by the handler) have none by design.",
+        "Every scoped method uses a TOKEN authorizer that verifies the environment user pool's access tokens (aws-jwt-verify: signature, issuer, expiry, token_use) and allows only the operations of the token's scopes; it is the same code the embedded runtime runs. Public methods (liveness, the API document) have none by design.",
     });
     this.authorizer = new apigw.TokenAuthorizer(this, 'Authorizer', {
       // Referred to by ARN from this stack, so that API Gateway's invoke permission is created here,
@@ -305,10 +306,7 @@ export class CommerceApi extends Construct {
     const methods = new Map<string, apigw.Method>();
     for (const fn of routed) {
       const trigger = fn.definition.trigger as HttpTrigger;
-      // Location routes take the location's own key, checked by their handler, until locations have
-      // OAuth clients of their own: no authorizer on them yet (as in the embedded runtime).
-      const scope =
-        trigger.access === 'location' ? undefined : routeScope(props.contextOf(fn.definition.name), trigger);
+      const scope = routeScope(props.contextOf(fn.definition.name), trigger);
       // The integration creates the function's invoke permission in the method's scope, so in this
       // stack, next to the method and stage it names: a function in another (nested) stack is only
       // referred to by its ARN, and that stack needs nothing from this one but the key map.
@@ -334,8 +332,7 @@ export class CommerceApi extends Construct {
             },
           },
         );
-      if (trigger.access === 'location') acknowledgeLocationKey(method);
-      else if (scope === undefined) acknowledgePublic(method);
+      if (scope === undefined) acknowledgePublic(method);
       methods.set(routeKey(trigger), method);
     }
 
@@ -406,14 +403,6 @@ export const routeKey = (route: Route): string => `${route.method} ${route.path}
 function acknowledgePublic(method: apigw.Method): void {
   const reason = `${method.httpMethod} ${method.resource.path} is public by design (liveness, the API document): it reveals nothing and changes nothing; every other route requires a Cognito access token with its scope.`;
   Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
-}
-
-/** A location route: its handler authenticates the location's own key (hashed in the table). */
-function acknowledgeLocationKey(method: apigw.Method): void {
-  Validations.of(method).acknowledge({
-    id: 'AwsSolutions-APIG4',
-    reason: `${method.httpMethod} ${method.resource.path} is called by a store's or DC's own systems with the location's own key, which its handler verifies against the key's hash and which limits it to that location's work; locations get OAuth clients of their own next.`,
-  });
 }
 
 /** `method.request.*` parameters: every `{pathParam}` of the route and the named headers, all required. */

@@ -233,6 +233,24 @@ export class CommerceFunction extends Construct {
     );
   }
 
+  /**
+   * Lets the function do what its definition's `oauthClients` says with the user pool's app clients
+   * (exactly those `cognito-idp` actions, on that pool only), and tells it the pool's id
+   * (`AUTH_USER_POOL_ID`) and the token endpoint (`AUTH_TOKEN_URL`).
+   */
+  public grantOAuthClients(pool: { userPoolId: string; userPoolArn: string; tokenUrl: string }): void {
+    const actions = this.definition.oauthClients ?? [];
+    if (actions.length === 0) return;
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: actions.map((action) => `cognito-idp:${action}`),
+        resources: [pool.userPoolArn],
+      }),
+    );
+    this.function.addEnvironment(ENV.authUserPoolId, pool.userPoolId);
+    this.function.addEnvironment(ENV.authTokenUrl, pool.tokenUrl);
+  }
+
   /** Lets the function put events on the bus and tells it the bus name (`EVENT_BUS_NAME`). */
   public grantPutEvents(bus: events.IEventBus): void {
     bus.grantPutEventsTo(this.function);

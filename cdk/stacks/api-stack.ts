@@ -52,6 +52,8 @@ export interface ApiStackProps extends StackProps {
   readonly userPool: cognito.UserPool;
   /** App client id → principal, a JSON object resolved at deploy time (`AUTH_CLIENTS`). */
   readonly authClientsJson: string;
+  /** The user pool's token endpoint, told to whoever is issued a client (`AUTH_TOKEN_URL`). */
+  readonly tokenUrl: string;
   /** What to build. @default the definitions of `shared/platform/definitions.ts` */
   readonly definitions?: StatelessDefinitions;
 }
@@ -184,6 +186,8 @@ export class ApiStack extends Stack {
       context.useAuthClients({
         clientsJson: props.authClientsJson,
         issuer: props.userPool.userPoolProviderUrl,
+        userPoolId: props.userPool.userPoolId,
+        tokenUrl: props.tokenUrl,
       });
     }
     this.publishers = new DomainEventPublishers(this, 'DomainEventPublishers', {

@@ -30,6 +30,11 @@ export interface ContextStackProps {
 const PARAMETERS = {
   authClients: { name: 'AuthClients', description: 'Cognito app client id → principal, a JSON object' },
   issuer: { name: 'AuthIssuer', description: "The user pool's issuer URL (the tokens' iss)" },
+  userPoolId: {
+    name: 'AuthUserPoolId',
+    description: 'The user pool whose app clients the functions issue and look up',
+  },
+  tokenUrl: { name: 'AuthTokenUrl', description: "The user pool's token endpoint" },
 } as const;
 
 /**
@@ -110,20 +115,38 @@ export class ContextStack extends NestedStack {
 
   /**
    * Gives the API's authorizer function, if this stack holds it, the app client id → principal map
-   * (`AUTH_CLIENTS`) and the user pool's issuer URL (`AUTH_ISSUER`), each one parameter of this
-   * stack. Route functions need neither: they take the principal the authorizer hands over, so a new
-   * client changes the authorizer's configuration only.
+   * (`AUTH_CLIENTS`) and the user pool's issuer URL (`AUTH_ISSUER`); and every function whose
+   * definition declares `oauthClients` (the authorizer, the location credential routes) its rights
+   * on the pool's app clients with the pool's id and token endpoint. Each value is one parameter of
+   * this stack. Route functions need none of it: they take the principal the authorizer hands over,
+   * so a new client changes the authorizer's configuration only.
    */
-  public useAuthClients(auth: { clientsJson: string; issuer: string }): void {
-    const authorizers = [...this.functions.values()].filter(
-      (fn) => fn.definition.trigger.kind === 'authorizer',
-    );
-    if (authorizers.length === 0) return;
-    const clients = this.parameter(PARAMETERS.authClients, auth.clientsJson);
-    const issuer = this.parameter(PARAMETERS.issuer, auth.issuer);
-    for (const fn of authorizers) {
-      fn.function.addEnvironment(AUTH_ENV.clients, clients);
-      fn.function.addEnvironment(AUTH_ENV.issuer, issuer);
+  public useAuthClients(auth: {
+    clientsJson: string;
+    issuer: string;
+    userPoolId: string;
+    tokenUrl: string;
+  }): void {
+    const functions = [...this.functions.values()];
+    const authorizers = functions.filter((fn) => fn.definition.trigger.kind === 'authorizer');
+    if (authorizers.length > 0) {
+      const clients = this.parameter(PARAMETERS.authClients, auth.clientsJson);
+      const issuer = this.parameter(PARAMETERS.issuer, auth.issuer);
+      for (const fn of authorizers) {
+        fn.function.addEnvironment(AUTH_ENV.clients, clients);
+        fn.function.addEnvironment(AUTH_ENV.issuer, issuer);
+      }
+    }
+    const managers = functions.filter((fn) => (fn.definition.oauthClients ?? []).length > 0);
+    if (managers.length > 0) {
+      const userPoolId = this.parameter(PARAMETERS.userPoolId, auth.userPoolId);
+      const tokenUrl = this.parameter(PARAMETERS.tokenUrl, auth.tokenUrl);
+      const userPoolArn = this.formatArn({
+        service: 'cognito-idp',
+        resource: 'userpool',
+        resourceName: userPoolId,
+      });
+      for (const fn of managers) fn.grantOAuthClients({ userPoolId, userPoolArn, tokenUrl });
     }
   }
 

@@ -1,5 +1,5 @@
 import { answerLocationWork } from '../../shared/fulfillment/adapters/location-api';
 import { fulfillmentRoutes } from '../../shared/fulfillment/definition';
 
-/** POST /locations/{locationId}/work/{groupId}/ready-for-pickup (the location's own key): The group waits at the pickup store. */
+/** POST /locations/{locationId}/work/{groupId}/ready-for-pickup (the location's own client): The group waits at the pickup store. */
 export const handler = answerLocationWork(fulfillmentRoutes.markReadyForPickup, 'readyForPickup');

@@ -1,5 +1,5 @@
 import { answerLocationWork } from '../../shared/fulfillment/adapters/location-api';
 import { fulfillmentRoutes } from '../../shared/fulfillment/definition';
 
-/** POST /locations/{locationId}/work/{groupId}/reject (the location's own key): The location cannot do the work: the group is rerouted without it. */
+/** POST /locations/{locationId}/work/{groupId}/reject (the location's own client): The location cannot do the work: the group is rerouted without it. */
 export const handler = answerLocationWork(fulfillmentRoutes.rejectFulfillment, 'reject');

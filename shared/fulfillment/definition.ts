@@ -173,8 +173,6 @@ const actions = mergeTableActions;
 const GIVES_STOCK_BACK: TableActions = { [INVENTORY_TABLE_KEY]: ['PutItem', 'UpdateItem'] };
 /** Units leave stock (shipped, collected): the positions move and a stock record is written. */
 const FULFILS_STOCK: TableActions = { [INVENTORY_TABLE_KEY]: ['PutItem', 'UpdateItem'] };
-/** A location's answer: its key is looked up in the inventory table. */
-const LOCATION_KEY: TableActions = { [INVENTORY_TABLE_KEY]: ['GetItem'] };
 
 export const FULFILLMENT_WORKFLOW = 'Fulfillment';
 export const FULFILLMENT_GROUP_WORKFLOW = 'FulfillmentGroup';
@@ -249,7 +247,7 @@ const answerRoute = (
   spec: RouteSpec,
   stock: TableActions = {},
 ): FunctionDefinition => ({
-  ...locationRoute(name, file, spec, ALL_TABLES.writes, actions(MOVES_GROUP, LOCATION_KEY, stock)),
+  ...locationRoute(name, file, spec, ALL_TABLES.writes, actions(MOVES_GROUP, stock)),
   answersWorkflows: [FULFILLMENT_GROUP_WORKFLOW],
 });
 
@@ -382,13 +380,9 @@ export const fulfillment: ContextDefinition = {
       stopsWorkflows: [FULFILLMENT_WORKFLOW, FULFILLMENT_GROUP_WORKFLOW],
     },
     // Reads the work lists in the table only: no workflow rights.
-    locationRoute(
-      'ListLocationWork',
-      'list-location-work',
-      fulfillmentRoutes.listLocationWork,
-      [],
-      actions({ [FULFILLMENT_TABLE_KEY]: ['Query:GSI1'] }, LOCATION_KEY),
-    ),
+    locationRoute('ListLocationWork', 'list-location-work', fulfillmentRoutes.listLocationWork, [], {
+      [FULFILLMENT_TABLE_KEY]: ['Query:GSI1'],
+    }),
     answerRoute('AcceptFulfillment', 'accept-fulfillment', fulfillmentRoutes.acceptFulfillment),
     // A failed group releases what it still holds.
     answerRoute('RejectFulfillment', 'reject-fulfillment', fulfillmentRoutes.rejectFulfillment, {

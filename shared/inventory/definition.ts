@@ -46,17 +46,34 @@ export const inventoryRoutes = {
     method: 'PUT',
     path: '/locations/{locationId}',
     access: 'ops',
-    summary: 'Create or replace a store or DC (a new one comes with its API key, shown this once)',
+    summary:
+      "Create or replace a store or DC (its systems' credentials: `POST /locations/{locationId}/clients`)",
     params: z.object({ locationId: locationIdSchema }),
     body: locationInputSchema,
   }),
-  issueLocationKey: defineRoute({
+  issueLocationClient: defineRoute({
     method: 'POST',
-    path: '/locations/{locationId}/keys',
+    path: '/locations/{locationId}/clients',
     access: 'ops',
-    summary: "Issue another API key for a location's own systems (shown this once; earlier keys stay valid)",
+    summary:
+      "Issue OAuth client credentials for a location's own systems (scope `fulfillment/location`; the secret is shown this once; earlier clients stay valid until revoked)",
     params: z.object({ locationId: locationIdSchema }),
-    responses: { 201: { description: 'The key: `apiKey` is not shown again' } },
+    responses: {
+      201: {
+        description:
+          'The client: `clientSecret` is not shown again; post both to `tokenUrl` (client credentials grant)',
+      },
+    },
+  }),
+  revokeLocationClient: defineRoute({
+    method: 'DELETE',
+    path: '/locations/{locationId}/clients/{clientId}',
+    access: 'ops',
+    summary: "Revoke one of a location's OAuth clients (a leaked or retired credential)",
+    params: z.object({
+      locationId: locationIdSchema,
+      clientId: z.string().regex(/^[\w+]{1,128}$/, 'an OAuth client id'),
+    }),
   }),
   setLocationStatus: defineRoute({
     method: 'PUT',
@@ -164,8 +181,20 @@ export const inventory: ContextDefinition = {
   functions: [
     api('PutLocation', 'put-location', inventoryRoutes.putLocation, ['GetItem', 'PutItem']),
     api('SetLocationStatus', 'set-location-status', inventoryRoutes.setLocationStatus, ['UpdateItem']),
-    // Read from the code (not reached by the suites): the location's existence, then its key.
-    api('IssueLocationKey', 'issue-location-key', inventoryRoutes.issueLocationKey, ['GetItem', 'PutItem']),
+    // The location's existence, then a client of the user pool (`oauthClients`).
+    {
+      ...api('IssueLocationClient', 'issue-location-client', inventoryRoutes.issueLocationClient, [
+        'GetItem',
+      ]),
+      oauthClients: ['CreateUserPoolClient'],
+    },
+    // The client's name says whose it is; nothing of the inventory table is read.
+    {
+      ...api('RevokeLocationClient', 'revoke-location-client', inventoryRoutes.revokeLocationClient, []),
+      reads: [],
+      dynamodb: {},
+      oauthClients: ['DescribeUserPoolClient', 'DeleteUserPoolClient'],
+    },
     api('ListLocations', 'list-locations', inventoryRoutes.listLocations, ['Query:GSI1']),
     api('CountInventory', 'count-inventory', inventoryRoutes.countInventory, [
       'GetItem',

@@ -27,7 +27,6 @@ export {
   locationIdSchema,
   skuSchema,
 } from './schemas';
-export { locationOfKey } from './use-cases/location-keys';
 export {
   type Planner,
   type PlanningCandidate,

@@ -28,8 +28,13 @@ export interface AuthorizerConfig {
   issuer: string;
   /** Where the issuer publishes its keys; default `<issuer>/.well-known/jwks.json` (Cognito's). */
   jwksUri?: string;
-  /** OAuth client id → the principal it acts as (a channel, `ops`). */
+  /** OAuth client id → the principal it acts as (a channel, `ops`): the configured clients. */
   clients: Readonly<Record<string, Principal>>;
+  /**
+   * The principal of a client issued at run time (a location's), looked up when the client is not
+   * among `clients`; undefined: no such client (never issued, or revoked).
+   */
+  resolveClient?: (clientId: string) => Promise<Principal | undefined>;
 }
 
 /** One operation the policy may allow, with the scope it requires. */
@@ -103,7 +108,7 @@ export function createAuthorizer(config: AuthorizerConfig, operations: readonly 
       throw new Error(UNAUTHORIZED);
     }
     const clientId = String(payload.client_id ?? '');
-    const principal = config.clients[clientId];
+    const principal = config.clients[clientId] ?? (await config.resolveClient?.(clientId));
     if (!principal) throw new Error(UNAUTHORIZED);
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
     const granted = new Set(scope.split(' ').filter(Boolean));

@@ -12,6 +12,15 @@ export const PLATFORM_ENV = {
   authJwksUri: 'AUTH_JWKS_URI',
   /** JSON object mapping an OAuth client id to the principal it acts as (a channel or `ops`). */
   authClients: 'AUTH_CLIENTS',
+  /**
+   * The Cognito user pool whose app clients the system issues at run time (a location's credentials)
+   * and the authorizer looks up (a client not in `AUTH_CLIENTS`).
+   */
+  authUserPoolId: 'AUTH_USER_POOL_ID',
+  /** Where clients get their tokens (`…/oauth2/token`): told to whoever is issued credentials. */
+  authTokenUrl: 'AUTH_TOKEN_URL',
+  /** Optional endpoint override for Cognito (the embedded runtime points it at its OAuth issuer). */
+  cognitoEndpoint: 'COGNITO_ENDPOINT',
   /** Optional endpoint override for DynamoDB (the embedded runtime points it at DynamoDB Local). */
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Optional endpoint override for EventBridge (the embedded runtime points it at the local bus). */

@@ -100,6 +100,9 @@ export type DynamoAction =
   | `Query:${string}`
   | `Scan:${string}`;
 
+/** A Cognito action on the user pool's app clients, as IAM knows it (without `cognito-idp:`). */
+export type OAuthClientAction = 'CreateUserPoolClient' | 'DescribeUserPoolClient' | 'DeleteUserPoolClient';
+
 /** Per table, the actions a function calls on it: exactly what CDK grants, and the local runtime allows. */
 export type TableActions = Partial<Record<TableKey, readonly DynamoAction[]>>;
 
@@ -129,6 +132,12 @@ export interface FunctionDefinition {
   putsEvents: boolean;
   /** Needs the API key id → principal map. */
   apiKeys?: boolean;
+  /**
+   * What it does with the user pool's app clients (`shared/platform/oauth-clients.ts`): exactly
+   * these Cognito actions on the environment's pool; it learns the pool's id (`AUTH_USER_POOL_ID`)
+   * and the token endpoint (`AUTH_TOKEN_URL`).
+   */
+  oauthClients?: readonly OAuthClientAction[];
   // What it does with workflows (by name), each use with its own rights, scoped by CDK to that state
   // machine or its executions ({@link WORKFLOW_USES}). For every workflow it uses in any way it gets
   // the state machine's ARN in the workflow's `envVar`, which its handler requires at cold start.
@@ -326,8 +335,9 @@ export const routeFunction = (
   trigger: http(spec),
   ...tables,
   putsEvents: false,
-  // A location's own systems authenticate with the location's key, checked by the handler (the
-  // gateway's keys are the channels' and operations').
+  // A location's own systems authenticate with their OAuth client only: the gateway's API keys and
+  // usage plans are the channels' and operations'; a location's calls are throttled by the WAF's
+  // per-token rate rule and the stage's method throttles.
   ...(spec.access === 'public' || spec.access === 'location' ? {} : { apiKeys: true }),
 });
 

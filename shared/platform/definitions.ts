@@ -92,6 +92,8 @@ const platformFunctions: FunctionDefinition[] = [
     writes: [],
     dynamodb: {},
     putsEvents: false,
+    // A client issued at run time (a location's) is looked up by id: its name says whom it acts for.
+    oauthClients: ['DescribeUserPoolClient'],
   },
   {
     name: 'PublishEvents',

@@ -80,23 +80,6 @@ function declaredHeaders(spec: RouteSpec, event: APIGatewayProxyEvent): Record<s
   );
 }
 
-/** Resolves a location's own API key to its location id (undefined: no such key). */
-export type LocationKeyResolver = (apiKey: string) => Promise<string | undefined>;
-
-/** A location route: the caller is the location whose key the `x-api-key` header carries. */
-async function authoriseLocation(
-  event: APIGatewayProxyEvent,
-  resolve: LocationKeyResolver,
-): Promise<Principal> {
-  const supplied = Object.entries(event.headers ?? {}).find(
-    ([name]) => name.toLowerCase() === 'x-api-key',
-  )?.[1];
-  const locationId = supplied ? await resolve(supplied) : undefined;
-  if (!locationId)
-    throw new DomainError(403, 'INVALID_API_KEY', "A location's valid x-api-key header is required");
-  return `location:${locationId}`;
-}
-
 /** Who the caller is, and whether the route lets them in. A public route runs with no rights. */
 function authorise(spec: RouteSpec, event: APIGatewayProxyEvent): Principal {
   if (spec.access === 'public') return 'anonymous';
@@ -116,7 +99,7 @@ function authorise(spec: RouteSpec, event: APIGatewayProxyEvent): Principal {
     );
   }
   if (spec.access === 'location' && !isLocationPrincipal(found)) {
-    throw new DomainError(403, 'FORBIDDEN', "Only a location's key may call this operation");
+    throw new DomainError(403, 'FORBIDDEN', "Only a location's own client may call this operation");
   }
   return found;
 }
@@ -124,15 +107,11 @@ function authorise(spec: RouteSpec, event: APIGatewayProxyEvent): Principal {
 /** Authenticates, authorises and validates; replaces the proxy event with an ApiRequest. */
 function parseRequest<S extends RouteSpec>(
   spec: S,
-  locationKeys?: LocationKeyResolver,
 ): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     before: async (request) => {
       const event = request.event;
-      const principal =
-        spec.access === 'location' && locationKeys
-          ? await authoriseLocation(event, locationKeys)
-          : authorise(spec, event);
+      const principal = authorise(spec, event);
       const parsed = {
         principal,
         channel: principal as Channel,
@@ -181,13 +160,7 @@ function httpErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult
 export function httpApi<S extends RouteSpec>(
   spec: S,
   fn: (request: ApiRequest<S>) => Promise<ApiResult>,
-  options: { locationKeys?: LocationKeyResolver } = {},
 ): ApiHandler {
-  if (spec.access === 'location' && !options.locationKeys) {
-    throw new Error(
-      `${spec.method} ${spec.path} is a location route: give httpApi the location key resolver`,
-    );
-  }
   const core = async (request: ApiRequest<S>): Promise<APIGatewayProxyResult> => {
     const result = await fn(request);
     return {
@@ -199,5 +172,5 @@ export function httpApi<S extends RouteSpec>(
   return middy(core as unknown as (e: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>)
     .use(injectLambdaContext(logger))
     .use(httpErrors())
-    .use(parseRequest(spec, options.locationKeys)) as unknown as ApiHandler;
+    .use(parseRequest(spec)) as unknown as ApiHandler;
 }

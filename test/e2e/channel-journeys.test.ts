@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { clientCredentialsToken } from '../../local/dev-credentials';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { putSellableProducts } from '../support/catalog-http';
 import { callAs } from './system';
@@ -339,6 +340,72 @@ describe('bad input', () => {
         .body.error.code,
     ).toBe('INVALID_API_KEY');
     expect((await call('GET', '/health', undefined)).status).toBe(200);
+  });
+
+  it("refuses a location's token on channel and operations routes (403), and writes nothing", async () => {
+    const issued = await ops('POST', '/locations/DC-1/clients');
+    expect(issued.status).toBe(201);
+    const { clientId, clientSecret, tokenUrl } = issued.body as Record<string, string>;
+    const token = await clientCredentialsToken(String(tokenUrl), String(clientId), String(clientSecret));
+    const before = (await ops('GET', '/inventory/BAD-1')).body;
+    const orderEventsBefore = (await busEvents('OrderCreated')).length;
+    const asLocation = (apiKey: string) => ({ authorization: `Bearer ${token}`, 'x-api-key': apiKey });
+
+    const answers = {
+      placeOrder: await call(
+        'POST',
+        '/orders',
+        undefined,
+        {
+          customer: { email: 'ada@example.com' },
+          lines: [{ sku: 'BAD-1', quantity: 1 }],
+          delivery: {
+            type: 'ship',
+            address: { line1: '1 Main St', city: 'London', postalCode: 'EC1A 1BB', country: 'GB' },
+          },
+        },
+        { ...asLocation('local-web'), 'Idempotency-Key': randomUUID() },
+      ),
+      count: await call('PUT', '/inventory/BAD-1/DC-1', undefined, { onHand: 999 }, asLocation('local-ops')),
+      ownWork: await call('GET', '/locations/DC-1/work', undefined, undefined, {
+        authorization: `Bearer ${token}`,
+      }),
+      othersWork: await call('GET', '/locations/S1/work', undefined, undefined, {
+        authorization: `Bearer ${token}`,
+      }),
+    };
+
+    expect(
+      Object.fromEntries(Object.entries(answers).map(([k, a]) => [k, [a.status, a.body?.error?.code]])),
+    ).toEqual({
+      placeOrder: [403, 'FORBIDDEN'],
+      count: [403, 'FORBIDDEN'],
+      ownWork: [200, undefined],
+      othersWork: [403, 'FORBIDDEN'],
+    });
+    expect((await ops('GET', '/inventory/BAD-1')).body).toEqual(before);
+    expect((await busEvents('OrderCreated')).length).toBe(orderEventsBefore);
+
+    // Revoked: the secret is refused at once; the authorizer forgets the client within its caches.
+    expect((await ops('DELETE', `/locations/DC-1/clients/${clientId}`)).body).toEqual({
+      locationId: 'DC-1',
+      clientId,
+      revoked: true,
+    });
+    const again = await fetch(String(tokenUrl), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    expect(again.status).toBe(401);
+    expect((await ops('DELETE', `/locations/S1/clients/${clientId}`)).body).toEqual({
+      locationId: 'S1',
+      clientId,
+      revoked: false,
+    });
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { clientCredentialsToken } from '../../local/dev-credentials';
 import { freePort } from '../../local/dynamodb';
 import { putSellableProducts } from '../support/catalog-http';
 import { DC, storeAt } from '../support/network';
@@ -11,7 +12,7 @@ import { killRun, nodeProcesses, npmStart, probeUntilReady, type Run, request, s
 /**
  * Fulfilment as its users meet it: `npm start` in a child process (durations × 0.001, so a store's
  * one-hour SLA is 3.6 s), channels placing orders over HTTP, stores answering through the location
- * API with their own keys, ops reading orders, timelines and events, and the Step Functions API
+ * API with their own OAuth clients, ops reading orders, timelines and events, and the Step Functions API
  * (`@aws-sdk/client-sfn`, as on AWS) showing the executions. Each of the issue's "done when" items
  * is a test here, in order; the crash test kills every node process of the server with SIGKILL.
  */
@@ -25,8 +26,16 @@ let port: number;
 let dataDir: string;
 let run: Run;
 let states: SFNClient;
-/** Each location's own API key, as the PUT that created it answered. */
-const keys: Record<string, string> = {};
+/** Each location's own OAuth client, as `POST /locations/{id}/clients` issued it. */
+const clients: Record<string, { clientId: string; clientSecret: string; tokenUrl: string }> = {};
+/** The headers of a call by a location's own systems: a token of its client, no API key. */
+const asLocation = async (locationId: string | undefined): Promise<Record<string, string>> => {
+  const client = clients[locationId ?? ''];
+  if (!client) throw new Error(`no client issued for ${locationId}`);
+  return {
+    authorization: `Bearer ${await clientCredentialsToken(client.tokenUrl, client.clientId, client.clientSecret)}`,
+  };
+};
 /** Every order this suite placed: each must have exactly one fulfilment execution. */
 const placed: string[] = [];
 
@@ -92,8 +101,12 @@ const groupStatus = (orderId: string, groupId: string, status: string) =>
     return view.groups?.find((g) => g.groupId === groupId && g.status === status) && view;
   });
 
-const work = (locationId: string, groupId: string, action: string, body?: unknown) =>
-  api(`/locations/${locationId}/work/${groupId}/${action}`, { method: 'POST', key: keys[locationId], body });
+const work = async (locationId: string, groupId: string, action: string, body?: unknown) =>
+  api(`/locations/${locationId}/work/${groupId}/${action}`, {
+    method: 'POST',
+    headers: await asLocation(locationId),
+    body,
+  });
 
 const reserved = async (sku: string, locationId: string) => {
   const { positions } = (await ops('GET', `/inventory/${sku}`)).body as {
@@ -168,9 +181,10 @@ describe('fulfilment, from outside', () => {
       },
     };
     for (const [id, location] of Object.entries(network)) {
-      const put = await ops('PUT', `/locations/${id}`, location);
-      expect(put.status).toBe(200);
-      keys[id] = (put.body as { apiKey: { apiKey: string } }).apiKey.apiKey;
+      expect((await ops('PUT', `/locations/${id}`, location)).status).toBe(200);
+      const issued = await ops('POST', `/locations/${id}/clients`);
+      expect(issued).toMatchObject({ status: 201, body: { locationId: id, scope: 'fulfillment/location' } });
+      clients[id] = issued.body as (typeof clients)[string];
     }
     const stock: [string, string, number][] = [
       ['TEE', 'STORE-LON', 10],
@@ -186,10 +200,16 @@ describe('fulfilment, from outside', () => {
       expect((await ops('PUT', `/inventory/${sku}/${locationId}`, { onHand })).status).toBe(200);
     }
 
-    expect(Object.keys(keys)).toHaveLength(4);
-    expect((await api('/locations/STORE-LON/work', { key: keys['STORE-BHM'] })).status).toBe(403);
+    expect(Object.keys(clients)).toHaveLength(4);
+    expect((await api('/locations/STORE-LON/work', { headers: await asLocation('STORE-BHM') })).status).toBe(
+      403,
+    );
     expect((await api('/locations/STORE-LON/work', { key: 'local-ops' })).status).toBe(403);
-    expect((await api('/locations/STORE-LON/work', { key: keys['STORE-LON'] })).body).toEqual({ items: [] });
+    expect((await api('/locations/STORE-LON/work', { headers: await asLocation('STORE-LON') })).body).toEqual(
+      {
+        items: [],
+      },
+    );
   }, 120_000);
 
   it('1. routes a ship order to the store near the customer and says why; with it disabled, to the next best', async () => {
@@ -228,7 +248,8 @@ describe('fulfilment, from outside', () => {
     const groupId = view.groups![0]!.groupId;
     const before = await reserved('TEE', 'STORE-LON');
 
-    const listed = (await api('/locations/STORE-LON/work', { key: keys['STORE-LON'] })).body as {
+    const listed = (await api('/locations/STORE-LON/work', { headers: await asLocation('STORE-LON') }))
+      .body as {
       items: { groupId: string; actions: string[] }[];
     };
     expect(listed.items).toContainEqual(
@@ -240,7 +261,7 @@ describe('fulfilment, from outside', () => {
     expect((await work('STORE-LON', groupId, 'collected')).status).toBe(409);
     await eventually('the dispatch step in the work list', async () => {
       const items = (
-        (await api('/locations/STORE-LON/work', { key: keys['STORE-LON'] })).body as {
+        (await api('/locations/STORE-LON/work', { headers: await asLocation('STORE-LON') })).body as {
           items: { groupId: string; waitingFor: string }[];
         }
       ).items;
@@ -404,7 +425,7 @@ describe('fulfilment, from outside', () => {
     );
     await eventually('the work gone from the list', async () => {
       const items = (
-        (await api('/locations/STORE-LON/work', { key: keys['STORE-LON'] })).body as {
+        (await api('/locations/STORE-LON/work', { headers: await asLocation('STORE-LON') })).body as {
           items: { groupId: string }[];
         }
       ).items;

@@ -86,7 +86,7 @@ describe('REST API', () => {
     expect(functions.some((f) => f.name === HEALTH_CHECK)).toBe(true);
   });
 
-  it("requires no gateway key on a location's routes: their handler checks the location's own key", () => {
+  it("requires no gateway key on a location's routes: a location's run-time OAuth client has no usage plan", () => {
     const locationRoutes = httpFunctions.filter(({ trigger }) => trigger.access === 'location');
 
     expect(locationRoutes.length).toBeGreaterThan(0);

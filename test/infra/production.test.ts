@@ -11,6 +11,7 @@ import {
   deployedFunctions,
   environmentOf,
   idOf,
+  policyStatementsOf,
   resourcesOf,
   synthesizeCommerce,
 } from './synthesize';
@@ -229,8 +230,7 @@ describe('authentication', () => {
     ({ definition, trigger }) => {
       const scope = routeScope(contextOf(definition.name), trigger);
       const method = methodOf(definition.name);
-      // Location routes check the location's own key in their handler until locations get clients.
-      if (scope === undefined || trigger.access === 'location') {
+      if (scope === undefined) {
         expect(method.AuthorizationType).toBe('NONE');
       } else {
         expect(method).toMatchObject({
@@ -270,12 +270,39 @@ describe('authentication', () => {
     }
     for (const definition of deployedFunctions.filter((f) => f.trigger.kind !== 'authorizer')) {
       const own = environmentOf(api, stacks.api.functions.get(definition.name)!.function);
-      expect({ name: definition.name, clients: own.AUTH_CLIENTS, pool: own.AUTH_USER_POOL_ID }).toEqual({
+      const managesClients = (definition.oauthClients ?? []).length > 0;
+      expect({
         name: definition.name,
-        clients: undefined,
-        pool: undefined,
-      });
+        clients: own.AUTH_CLIENTS,
+        pool: own.AUTH_USER_POOL_ID !== undefined,
+      }).toEqual({ name: definition.name, clients: undefined, pool: managesClients });
     }
+  });
+
+  it("lets exactly the functions that declare it manage the pool's app clients, on that pool only", () => {
+    const managers = deployedFunctions.filter((f) => (f.oauthClients ?? []).length > 0);
+    expect(managers.map((f) => f.name).sort()).toEqual([
+      'Authorize',
+      'IssueLocationClient',
+      'RevokeLocationClient',
+    ]);
+    const cognitoStatements = (name: string) =>
+      policyStatementsOf(api, stacks.api.functions.get(name)!.function).filter((s) =>
+        [s.Action].flat().some((a) => String(a).startsWith('cognito-idp:')),
+      );
+    for (const definition of deployedFunctions) {
+      const statements = cognitoStatements(definition.name);
+      const actions = statements.flatMap((s) => [s.Action].flat()).sort();
+      expect({ name: definition.name, actions }).toEqual({
+        name: definition.name,
+        actions: (definition.oauthClients ?? []).map((a) => `cognito-idp:${a}`).sort(),
+      });
+      for (const statement of statements) {
+        expect(JSON.stringify(statement.Resource)).toContain(':userpool/');
+      }
+    }
+    const issuer = environmentOf(api, stacks.api.functions.get('IssueLocationClient')!.function);
+    expect(issuer.AUTH_TOKEN_URL).toBeDefined();
   });
 
   it('outputs the token endpoint and the user pool id', () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { type CommerceStacks, CommerceStage } from '../../cdk/commerce-app';
 import { environmentsOf } from '../../cdk/config';
@@ -275,3 +276,21 @@ export function environmentOf(template: Template, fn: IConstruct): Record<string
  * (the health check, a MOCK integration).
  */
 export const deployedFunctions = gatewayAnswered(STATELESS_DEFINITIONS).definitions.functions;
+
+/** Every statement of the policies attached to a function's role (none: an empty list). */
+export function policyStatementsOf(
+  template: Template,
+  fn: lambda.IFunction,
+): Array<{ Action: string | string[]; Resource: unknown }> {
+  const role = idOf(fn.role!);
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as Array<{ Ref?: string }>).some((r) => r.Ref === role))
+    .flatMap(
+      (p) =>
+        (
+          p.Properties.PolicyDocument as {
+            Statement: Array<{ Action: string | string[]; Resource: unknown }>;
+          }
+        ).Statement,
+    );
+}

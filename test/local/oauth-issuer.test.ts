@@ -1,10 +1,26 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { LOCAL_CREDENTIALS } from '../../local/dynamodb';
 import { type ApiServer, createApiServer } from '../../local/http-server';
-import { JWKS_PATH, localDevClients, OAuthIssuer, TOKEN_PATH } from '../../local/oauth-issuer';
+import {
+  COGNITO_PATH,
+  declaredScopes,
+  JWKS_PATH,
+  LOCAL_USER_POOL_ID,
+  localDevClients,
+  OAuthIssuer,
+  TOKEN_PATH,
+} from '../../local/oauth-issuer';
 import { createAuthorizer, scopedOperations } from '../../shared/platform/authorizer';
 import { contexts } from '../../shared/platform/definitions';
+import {
+  CognitoClientDirectory,
+  ISSUED_CLIENT_CACHE_MS,
+  issuedClientPrincipals,
+  locationClientName,
+} from '../../shared/platform/oauth-clients';
 
 /**
  * The embedded runtime's OAuth issuer and the API's authorizer together, over HTTP: the token
@@ -45,7 +61,11 @@ const claims = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 
 beforeEach(async () => {
-  issuer = new OAuthIssuer({ issuer: () => `${base}/_local/oauth2`, devClients: localDevClients(contexts) });
+  issuer = new OAuthIssuer({
+    issuer: () => `${base}/_local/oauth2`,
+    devClients: localDevClients(contexts),
+    knownScopes: declaredScopes(contexts),
+  });
   server = createApiServer({
     routes: [],
     handlers: new Map(),
@@ -214,6 +234,112 @@ describe('rotation with overlap', () => {
       expect(JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')).kid).toBe(
         restarted.jwks().keys[0]?.kid,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the user pool's app clients (Cognito's API, through the real SDK client)", () => {
+  const directory = (credentials = LOCAL_CREDENTIALS) =>
+    new CognitoClientDirectory(
+      new CognitoIdentityProviderClient({
+        endpoint: `${base}${COGNITO_PATH}`,
+        region: 'us-east-1',
+        credentials,
+      }),
+      LOCAL_USER_POOL_ID,
+    );
+
+  it("issues a location's client whose token the authorizer maps to that location, then revokes it", async () => {
+    let clock = 0;
+    const clients = directory();
+    const resolve = issuedClientPrincipals(clients, () => clock);
+    const authorize = createAuthorizer(
+      {
+        issuer: `${base}/_local/oauth2`,
+        jwksUri: `${base}${JWKS_PATH}`,
+        clients: {},
+        resolveClient: resolve,
+      },
+      operations,
+    );
+    const issued = await clients.register(locationClientName('STORE-LON'), ['fulfillment/location']);
+    const token = await tokenOf(issued.clientId, issued.clientSecret);
+    const answer = await authorize({
+      authorizationToken: `Bearer ${token}`,
+      methodArn: METHOD_ARN('GET', '/locations/STORE-LON/work'),
+    });
+
+    expect(claims(token).scope).toBe('fulfillment/location');
+    expect(answer.context).toMatchObject({ principal: 'location:STORE-LON', clientId: issued.clientId });
+    const allowed = answer.policyDocument.Statement.flatMap((s) =>
+      'Resource' in s ? [s.Resource].flat() : [],
+    );
+    expect(allowed).toContain(METHOD_ARN('GET', '/locations/*/work'));
+    // A location's token opens no channel or operations route.
+    expect(allowed).not.toContain(METHOD_ARN('POST', '/orders'));
+    expect(allowed).not.toContain(METHOD_ARN('PUT', '/locations/*'));
+    expect(await clients.nameOf(issued.clientId)).toBe('location.STORE-LON');
+
+    await clients.remove(issued.clientId);
+    await clients.remove(issued.clientId); // a repeated revocation is done, not an error
+
+    expect(await clients.nameOf(issued.clientId)).toBeUndefined();
+    expect(
+      (await tokenRequest('grant_type=client_credentials', [issued.clientId, issued.clientSecret])).status,
+    ).toBe(401);
+    // A token issued before the revocation: good while the authorizer's minute lasts, then refused.
+    const check = () =>
+      authorize({ authorizationToken: `Bearer ${token}`, methodArn: METHOD_ARN('GET', '/x') }).then(
+        (a) => a.context.principal,
+        (error: Error) => error.message,
+      );
+    expect(await check()).toBe('location:STORE-LON');
+    clock += ISSUED_CLIENT_CACHE_MS.known;
+    expect(await check()).toBe('Unauthorized');
+  });
+
+  it('maps only location clients: any other issued client is no principal', async () => {
+    const clients = directory();
+    const other = await clients.register('reporting-tool', ['orders/read']);
+    expect(await issuedClientPrincipals(clients)(other.clientId)).toBeUndefined();
+    expect(await issuedClientPrincipals(clients)('no-such-client')).toBeUndefined();
+  });
+
+  it('refuses a scope the pool does not declare, and every caller but the system', async () => {
+    await expect(directory().register('location.X', ['inventory/everything'])).rejects.toMatchObject({
+      name: 'ScopeDoesNotExistException',
+    });
+    await expect(
+      directory({ accessKeyId: 'marketplace-acme', secretAccessKey: 'x' }).register('location.X', [
+        'fulfillment/location',
+      ]),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    const unsigned = await fetch(`${base}${COGNITO_PATH}`, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AWSCognitoIdentityProviderService.DescribeUserPoolClient' },
+      body: JSON.stringify({ UserPoolId: LOCAL_USER_POOL_ID, ClientId: 'local-ops' }),
+    });
+    expect(unsigned.status).toBe(400);
+    expect(((await unsigned.json()) as { __type: string }).__type).toBe('AccessDeniedException');
+  });
+
+  it('keeps issued clients in the data directory: a location keeps its credentials over a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-'));
+    try {
+      const statePath = join(dir, 'oauth.json');
+      const options = {
+        issuer: () => `${base}/_local/oauth2`,
+        devClients: localDevClients(contexts),
+        knownScopes: declaredScopes(contexts),
+        statePath,
+      };
+      const { clientId, clientSecret } = new OAuthIssuer(options).registerClient('location.DC-1', [
+        'fulfillment/location',
+      ]);
+      const restarted = new OAuthIssuer(options);
+      expect(restarted.authenticate(clientId, clientSecret)?.name).toBe('location.DC-1');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -26,7 +26,6 @@ import {
 import type {
   AdjustmentRecord,
   InventoryRepository,
-  LocationKey,
   RecomputeJob,
   RuleBook,
   SkuCursor,
@@ -56,7 +55,6 @@ export const inventoryKeys = {
     SK: `REC#${r.locationId}#${r.occurredAt}#${r.sourceSystem ?? '-'}#${r.sourceEventId ?? r.receivedAt}`,
   }),
   /** A location's API key, by the SHA-256 of its secret (the secret itself is never stored). */
-  locationKey: (keyHash: string) => ({ PK: `LOCKEY#${keyHash}`, SK: 'KEY' }),
   recomputeJob: { PK: 'JOB#AVAILABILITY', SK: 'JOB' },
   rulesVersion: { PK: 'RULES#VERSION', SK: 'VERSION' },
   activeHoldsIndex: 'HOLD#ACTIVE',
@@ -352,24 +350,6 @@ export class InventoryStore implements InventoryRepository {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
-  }
-
-  async putLocationKey(key: LocationKey): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...inventoryKeys.locationKey(key.keyHash), ...key },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': 'PK' },
-      }),
-    );
-  }
-
-  async locationKey(keyHash: string): Promise<LocationKey | undefined> {
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: inventoryKeys.locationKey(keyHash) }),
-    );
-    return out.Item ? stripKeys<LocationKey>(out.Item) : undefined;
   }
 
   /** Moves onHand by `delta`, creating the position on a first receipt; never below zero on hand. */

@@ -40,9 +40,6 @@ export interface InventoryRepository {
   releaseOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
   /** Reserved units leave the location (shipped, collected): on hand and reserved fall together. */
   fulfilOp(sku: string, allocation: Allocation, change: PositionChange, now: string): TransactItem;
-  /** Registers a location's API key (by its hash); refused if that hash is registered. */
-  putLocationKey(key: LocationKey): Promise<void>;
-  locationKey(keyHash: string): Promise<LocationKey | undefined>;
   /** With `occurredAt`, refused when the position was counted at or after that time. */
   adjustOp(
     sku: string,
@@ -107,14 +104,6 @@ export interface InventoryRepository {
   requestRecompute(reason: string, now: string): Promise<void>;
   getRecomputeJob(): Promise<RecomputeJob>;
   checkpointRecompute(job: RecomputeJob, next: SkuCursor | undefined, now: string): Promise<boolean>;
-}
-
-/** A location's API key as stored: never the secret, only its SHA-256. */
-export interface LocationKey {
-  keyHash: string;
-  keyId: string;
-  locationId: string;
-  createdAt: string;
 }
 
 export interface RuleBook {

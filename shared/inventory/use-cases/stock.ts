@@ -27,7 +27,6 @@ import {
   type LocationStatusInput,
   type PositionInput,
 } from '../schemas';
-import { type IssuedLocationKey, issueLocationKey } from './location-keys';
 import { forgetReferenceData, loadAnswerPicture, stockFallItems } from './placement';
 import type { InventoryPorts } from './ports';
 
@@ -35,7 +34,7 @@ export async function putLocation(
   ports: InventoryPorts,
   locationId: string,
   input: LocationInput,
-): Promise<Location & { apiKey?: IssuedLocationKey }> {
+): Promise<Location> {
   // Replacing a location's details keeps its status (a closed store stays closed).
   const existing = await ports.inventory.getLocation(locationId);
   const location: Location = {
@@ -47,8 +46,7 @@ export async function putLocation(
   };
   await ports.inventory.putLocation(location);
   forgetReferenceData(ports);
-  // A new location gets its own API key with it (shown this once); `POST …/keys` issues more.
-  return existing ? location : { ...location, apiKey: await issueLocationKey(ports, locationId) };
+  return location;
 }
 
 /**

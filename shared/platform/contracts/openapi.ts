@@ -8,6 +8,7 @@ import {
 } from 'zod-openapi';
 import type { ApiAccess, FunctionDefinition, HttpMethod, RouteSpec } from '../definition';
 import { contexts, functions } from '../definitions';
+import { apiScopes, routeScope, scopeString } from '../scopes';
 import { openObjects } from './json-schema';
 
 /**
@@ -18,6 +19,10 @@ import { openObjects } from './json-schema';
  */
 
 export const API_KEY_SCHEME = 'apiKey';
+export const OAUTH_SCHEME = 'oauth2';
+
+/** The embedded runtime's token endpoint; a deployment's is its `TokenEndpoint` output. */
+const LOCAL_TOKEN_URL = '/_local/oauth2/token';
 
 /** The error body of every 4xx and 5xx, whoever answered (a handler or API Gateway itself). */
 export const errorBodySchema = z
@@ -85,11 +90,11 @@ function parameters(schema: z.ZodType, where: string): z.ZodObject {
 }
 
 const ACCESS: Record<ApiAccess, string> = {
-  public: 'Public: no API key.',
-  channel: "A sales channel's API key; the channel is the key's, never the body's.",
-  ops: 'The operations API key.',
-  any: "A sales channel's or the operations API key.",
-  location: "A location's API key (a store's or DC's own systems).",
+  public: 'Public: no token, no key.',
+  channel: "A sales channel's access token; the channel is the token's client's, never the body's.",
+  ops: "The operations client's access token.",
+  any: "A sales channel's or the operations client's access token.",
+  location: "A location's own client's access token (a store's or DC's systems), for its own work only.",
 };
 
 /** The error statuses an operation may answer with, from what its route declares. */
@@ -123,6 +128,16 @@ function successResponses(spec: RouteSpec): ZodOpenApiResponsesObject {
   );
 }
 
+/**
+ * What a call must carry: an access token with the operation's scope and, where the route has a
+ * usage plan, the client's API key too (both at once: one requirement object).
+ */
+function security(fn: FunctionDefinition, spec: RouteSpec): Record<string, string[]>[] {
+  const scope = routeScope(contextOf(fn.name), spec);
+  if (!scope) return [];
+  return [{ [OAUTH_SCHEME]: [scopeString(scope)], ...(fn.apiKeys ? { [API_KEY_SCHEME]: [] } : {}) }];
+}
+
 function operation(fn: FunctionDefinition, spec: RouteSpec, tag: string): ZodOpenApiOperationObject {
   const requestParams = {
     ...(spec.params ? { path: parameters(spec.params, `${fn.name} params`) } : {}),
@@ -138,7 +153,7 @@ function operation(fn: FunctionDefinition, spec: RouteSpec, tag: string): ZodOpe
     description: ACCESS[spec.access],
     tags: [tag],
     'x-access': spec.access,
-    security: spec.access === 'public' ? [] : [{ [API_KEY_SCHEME]: [] }],
+    security: security(fn, spec),
     ...(Object.keys(requestParams).length > 0 ? { requestParams } : {}),
     ...(spec.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: spec.body } } } }
@@ -178,7 +193,7 @@ export function apiDocument(from: readonly FunctionDefinition[] = functions) {
         description: [
           'One inventory pool and one order intake for every sales channel.',
           '',
-          'Every call except the public ones carries `x-api-key`: the key decides the channel (or operations), never the body.',
+          "Every call except the public ones carries an OAuth 2.0 access token (client credentials) with the operation's scope: the token's client decides the channel, operations or location, never the body. Channel and operations calls also carry their `x-api-key`, which selects a usage plan and identifies no one.",
           'Errors are always `{"error":{"code","message","details":[{"path","message",…}]}}`; a 5xx is a bug.',
           'Generated from the zod schemas of the route definitions (`npm run docs`); do not edit by hand.',
         ].join('\n'),
@@ -187,12 +202,27 @@ export function apiDocument(from: readonly FunctionDefinition[] = functions) {
       paths,
       components: {
         securitySchemes: {
+          [OAUTH_SCHEME]: {
+            type: 'oauth2',
+            description:
+              "Client credentials of the environment's OAuth issuer: locally the dev clients (`local-web`/`local-web-secret`, …) at `/_local/oauth2/token`; on AWS the user pool's token endpoint (the `TokenEndpoint` output). A location's client comes from `POST /locations/{locationId}/clients`.",
+            flows: {
+              clientCredentials: {
+                tokenUrl: LOCAL_TOKEN_URL,
+                scopes: Object.fromEntries(
+                  apiScopes(contexts).flatMap((server) =>
+                    server.scopes.map((s) => [`${server.resourceServer}/${s.name}`, s.description]),
+                  ),
+                ),
+              },
+            },
+          },
           [API_KEY_SCHEME]: {
             type: 'apiKey',
             in: 'header',
             name: 'x-api-key',
             description:
-              'One key per sales channel and one for operations (`local-web`, `local-ops`, … locally)',
+              "The client's usage-plan key, one per sales channel and one for operations (locally the client id: `local-web`, …); it names no one",
           },
         },
       },

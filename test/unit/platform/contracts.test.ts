@@ -16,8 +16,9 @@ import { orderEvents } from '../../../shared/orders/events';
 import { contractFiles, EVENT_SCHEMA_DIR } from '../../../shared/platform/contracts/documents';
 import { asyncApiDocument, catalogueEntries } from '../../../shared/platform/contracts/event-catalogue';
 import { apiDocument, errorStatuses } from '../../../shared/platform/contracts/openapi';
-import { busRules, eventCatalogue, functions } from '../../../shared/platform/definitions';
+import { busRules, contexts, eventCatalogue, functions } from '../../../shared/platform/definitions';
 import type { DomainEvent } from '../../../shared/platform/events/envelope';
+import { routeScope, scopeString } from '../../../shared/platform/scopes';
 import { customerChanges } from '../../fixtures/customers/stream-records';
 import {
   groupChange,
@@ -108,7 +109,12 @@ describe('the OpenAPI document', () => {
   it.each(routes)('describes $name: summary, key, parameters, body and answers', ({ name, trigger }) => {
     const op = operationOf(name);
     expect(op.summary).toBe(trigger.summary);
-    expect(op.security).toEqual(trigger.access === 'public' ? [] : [{ apiKey: [] }]);
+    const context = contexts.find((c) => c.functions.some((f) => f.name === name))?.name ?? 'platform';
+    const scope = routeScope(context, trigger);
+    const usagePlan = functions.find((f) => f.name === name)?.apiKeys === true;
+    expect(op.security).toEqual(
+      scope ? [{ oauth2: [scopeString(scope)], ...(usagePlan ? { apiKey: [] } : {}) }] : [],
+    );
 
     const params = op.parameters ?? [];
     for (const [, param] of trigger.path.matchAll(/\{([^}]+)\}/g)) {

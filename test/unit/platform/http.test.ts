@@ -23,15 +23,11 @@ const event = (apiKeyId?: string, extra: Partial<APIGatewayProxyEvent> = {}) =>
   }) as unknown as APIGatewayProxyEvent;
 const context = { functionName: 'Test', awsRequestId: 'r-1' } as Context;
 
-/** A location's own key (its secret, as its systems send it) → the location. */
-const LOCATION_KEYS: Record<string, string> = { 'lk-secret-lon': 'STORE-LON' };
-
 const whoAmI = (access: 'public' | 'channel' | 'ops' | 'any' | 'location') =>
-  httpApi(
-    defineRoute({ method: 'GET', path: '/x', access, summary: 'who am I' }),
-    async ({ principal }) => ({ statusCode: 200, body: { principal } }),
-    { locationKeys: async (key) => LOCATION_KEYS[key] },
-  );
+  httpApi(defineRoute({ method: 'GET', path: '/x', access, summary: 'who am I' }), async ({ principal }) => ({
+    statusCode: 200,
+    body: { principal },
+  }));
 
 const call = async (
   handler: ReturnType<typeof whoAmI>,
@@ -58,32 +54,21 @@ describe('httpApi', () => {
     expect((await call(whoAmI('any'), 'unknown')).status).toBe(401);
   });
 
-  it("keeps each kind of route to its callers: a location's key only on location routes", async () => {
+  it("keeps each kind of route to its callers: a location's client only on location routes", async () => {
     expect((await call(whoAmI('channel'), 'key-ops')).status).toBe(403);
     expect((await call(whoAmI('ops'), 'key-web')).status).toBe(403);
     expect((await call(whoAmI('any'), 'key-lon')).status).toBe(403);
-    expect(
-      (await call(whoAmI('location'), 'key-web', { headers: { 'x-api-key': 'local-web' } })).status,
-    ).toBe(403);
-    expect(
-      (await call(whoAmI('location'), undefined, { headers: { 'x-api-key': 'unknown' } })).body.error.code,
-    ).toBe('INVALID_API_KEY');
-    expect(await call(whoAmI('location'), undefined, { headers: { 'X-Api-Key': 'lk-secret-lon' } })).toEqual({
+    expect((await call(whoAmI('channel'), 'key-lon')).status).toBe(403);
+    expect((await call(whoAmI('location'), 'key-web')).status).toBe(403);
+    expect((await call(whoAmI('location'), 'key-ops')).status).toBe(403);
+    expect(await call(whoAmI('location'), 'key-lon')).toEqual({
       status: 200,
       body: { principal: 'location:STORE-LON' },
     });
-    // A location's key is no token: outside location routes it authenticates nobody.
-    expect((await call(whoAmI('ops'), undefined, { headers: { 'x-api-key': 'lk-secret-lon' } })).status).toBe(
-      401,
-    );
-  });
-
-  it('refuses to build a location route without a way to resolve location keys', () => {
-    expect(() =>
-      httpApi(defineRoute({ method: 'GET', path: '/x', access: 'location', summary: 'x' }), async () => ({
-        statusCode: 200,
-      })),
-    ).toThrow('location key resolver');
+    // No verified token, no principal: an x-api-key header authenticates nobody.
+    expect(
+      (await call(whoAmI('location'), undefined, { headers: { 'x-api-key': 'local-ops' } })).status,
+    ).toBe(401);
   });
 
   it('validates declared headers by their documented name, matched case-insensitively', async () => {
