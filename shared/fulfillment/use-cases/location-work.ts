@@ -26,8 +26,8 @@ export const WORK_LIST_LIMIT = 200;
 
 function assertOwnLocation(principal: Principal, locationId: string): void {
   if (principal !== `location:${locationId}`) {
-    throw new DomainError(403, 'FORBIDDEN', "A location's key sees and acts on its own work only", [
-      { path: 'locationId', message: 'not the location this key belongs to' },
+    throw new DomainError(403, 'FORBIDDEN', "A location's client sees and acts on its own work only", [
+      { path: 'locationId', message: 'not the location this client belongs to' },
     ]);
   }
 }
