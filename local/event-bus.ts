@@ -27,7 +27,7 @@ export type DeliveryStatus = 'pending' | 'retrying' | 'delivered' | 'failed';
 /** What became of an event for one rule that matched it. */
 export interface Delivery {
   rule: string;
-  /** `function:<Name>` or `auditLog`. */
+  /** `function:<Name>`, `queue:<Name>` or `auditLog`. */
   target: string;
   status: DeliveryStatus;
   attempts: number;
@@ -114,6 +114,11 @@ export interface EventBusOptions {
    */
   journal?: DeliveryJournal;
   /**
+   * The queues rules may target, by name: an event for one is sent there (durably) before PutEvents
+   * answers, as EventBridge's SQS target; the queue's consumer does the rest.
+   */
+  queues?: ReadonlyMap<string, { send(body: string): Promise<unknown> }>;
+  /**
    * Invocations of one function running at once; the others wait their turn, as Lambda's queue for
    * asynchronous invocations keeps events until a function instance is free. Default
    * {@link DEFAULT_DELIVERY_CONCURRENCY}.
@@ -190,6 +195,9 @@ export class LocalEventBus {
       if ('function' in rule.target && !this.functions.has(rule.target.function)) {
         problems.push(`rule ${rule.name}: target function ${rule.target.function} is not defined`);
       }
+      if ('queue' in rule.target && !options.queues?.has(rule.target.queue)) {
+        problems.push(`rule ${rule.name}: target queue ${rule.target.queue} is not given to the bus`);
+      }
     }
     if (problems.length > 0) throw new Error(`Invalid bus rules:\n${problems.join('\n')}`);
   }
@@ -229,6 +237,31 @@ export class LocalEventBus {
         );
       }
     }
+    // A queue target is a durable hand-over: the entry succeeds only once its queues have it.
+    const queueErrors = await Promise.all(
+      routed.map(async (record) => {
+        if (!record || record.queues.length === 0 || (journalError && record.functions.length > 0)) {
+          return undefined;
+        }
+        try {
+          await Promise.all(
+            record.queues.map(async ({ delivery, queue }) => {
+              delivery.attempts += 1;
+              await this.options.queues?.get(queue)?.send(JSON.stringify(record.record.event));
+              delivery.status = 'delivered';
+              delivery.deliveredAt = new Date().toISOString();
+            }),
+          );
+          return undefined;
+        } catch (error) {
+          const message = describeError(error);
+          this.log.error(
+            `bus: cannot send ${record.record.event.id} to its queue; the entry is refused: ${message}`,
+          );
+          return message;
+        }
+      }),
+    );
     const results: PutEventsResultEntry[] = [];
     let failed = 0;
     accepted.forEach((result, index) => {
@@ -236,6 +269,15 @@ export class LocalEventBus {
       if (!('event' in result) || !record) {
         failed += 1;
         results.push(result as PutEventsResultEntry);
+        return;
+      }
+      const queueError = queueErrors[index];
+      if (queueError) {
+        failed += 1;
+        results.push({
+          ErrorCode: 'InternalFailure',
+          ErrorMessage: `The event could not be queued: ${queueError}`,
+        });
         return;
       }
       if (journalError && record.functions.length > 0) {
@@ -271,6 +313,7 @@ export class LocalEventBus {
       const record: PlannedRecord = {
         record: { event: first.event, receivedAt: first.receivedAt, deliveries: [], resumed: true },
         functions: [],
+        queues: [],
       };
       for (const pendingDelivery of deliveries) {
         const rule = this.rules.find((candidate) => candidate.name === pendingDelivery.rule);
@@ -488,7 +531,11 @@ export class LocalEventBus {
 
   /** The record of an event and the deliveries to functions it needs, before anything runs. */
   private plan(event: BusEvent, receivedAt: string): PlannedRecord {
-    const planned: PlannedRecord = { record: { event, receivedAt, deliveries: [] }, functions: [] };
+    const planned: PlannedRecord = {
+      record: { event, receivedAt, deliveries: [] },
+      functions: [],
+      queues: [],
+    };
     for (const rule of this.rules) {
       if (!matchesPattern(rule.eventPattern, event)) continue;
       if ('function' in rule.target) {
@@ -506,6 +553,15 @@ export class LocalEventBus {
           handlerFailures: 0,
           deliveryFailures: 0,
         });
+      } else if ('queue' in rule.target) {
+        const delivery: Delivery = {
+          rule: rule.name,
+          target: `queue:${rule.target.queue}`,
+          status: 'pending',
+          attempts: 0,
+        };
+        planned.record.deliveries.push(delivery);
+        planned.queues.push({ delivery, queue: rule.target.queue });
       } else {
         // The audit log is a log group on AWS: recording the event here is the delivery.
         planned.record.deliveries.push({
@@ -649,10 +705,11 @@ export class LocalEventBus {
   }
 }
 
-/** An event's record and the function deliveries it starts. */
+/** An event's record, the function deliveries it starts and the queues it is sent to. */
 interface PlannedRecord {
   record: BusEventRecord;
   functions: FunctionDelivery[];
+  queues: { delivery: Delivery; queue: string }[];
 }
 
 /** EventBridge's `time`: seconds precision, `Z`. The wire carries `Time` as epoch seconds. */

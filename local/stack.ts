@@ -12,6 +12,8 @@ import {
   type FunctionDefinition,
   functions,
   LOCAL_API_KEYS,
+  type QueueDefinition,
+  queues as queueDefinitions,
   workflows as sharedWorkflows,
   type TableKey,
   tables,
@@ -44,6 +46,7 @@ import {
   OAuthIssuer,
   TOKEN_PATH,
 } from './oauth-issuer';
+import { LocalQueue } from './queue';
 import { type Scheduler, scheduledJobs, startScheduler } from './scheduler';
 import { seedDemoNetwork } from './seed';
 import { StreamPoller } from './stream-poller';
@@ -65,6 +68,12 @@ export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data');
  * read their endpoint once, so a second stack in this process must see the same one.
  */
 const INTERNAL_PREFIX = `/_runtime/${randomUUID()}`;
+
+/**
+ * How long a message its consumer failed on waits locally before it is received again: short, so a
+ * demo's five failures take seconds, not AWS's six function timeouts each.
+ */
+export const LOCAL_QUEUE_VISIBILITY_TIMEOUT_MS = 2_000;
 
 /** The function API Gateway invokes as the TOKEN authorizer (its definition's trigger is `authorizer`). */
 const AUTHORIZER = functions.find((f) => f.trigger.kind === 'authorizer')?.name;
@@ -92,6 +101,12 @@ export interface LocalStackOptions {
   log?: LocalLogger;
   /** Bus delivery retries; default the CDK's counts (from the definitions), 100 ms doubling. */
   busRetry?: Partial<RetryPolicy>;
+  /**
+   * The work queues' visibility timeout: how long a message a consumer failed on waits before it is
+   * received again (default {@link LOCAL_QUEUE_VISIBILITY_TIMEOUT_MS}; on AWS six times the
+   * consumer's timeout).
+   */
+  queueVisibilityTimeoutMs?: number;
   /**
    * Runs once everything behind the API runs and before the API opens (`npm start` seeds here), with
    * the URL under which the API already answers to the runtime itself.
@@ -143,6 +158,8 @@ export interface LocalStack {
   bus: LocalEventBus;
   /** The OAuth issuer of the API's access tokens (`POST /_local/oauth2/token`): keys and clients. */
   oauth: OAuthIssuer;
+  /** The work queues by name, each with its dead-letter queue (`GET /_local/queues/<name>`). */
+  queues: ReadonlyMap<string, { queue: LocalQueue; deadLetters: LocalQueue }>;
   /** Failed bus deliveries and stream batches (`GET /_local/dlq`). */
   deadLetters: DeadLetterQueue;
   /** The data directory in use, if the run persists. */
@@ -240,8 +257,35 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The API listens before the handlers load: they need the bus URL, which needs the port.
     const handlers = new Map<string, LocalHandler>();
     const deadLetters = new DeadLetterQueue();
+    // The work queues (a rule's target, a function's trigger), each with its dead-letter queue; with
+    // a data directory both keep their messages on disk, named after the prefix.
+    const queues = new Map<
+      string,
+      { definition: QueueDefinition; queue: LocalQueue; deadLetters: LocalQueue }
+    >();
+    for (const definition of queueDefinitions) {
+      const directory = (name: string) =>
+        persistDir ? join(persistDir, `queue-${prefix}${name}`) : undefined;
+      const dlq = new LocalQueue({
+        name: `${definition.name}-dlq`,
+        directory: directory(`${definition.name}-dlq`),
+        region,
+        log,
+      });
+      const queue = new LocalQueue({
+        name: definition.name,
+        directory: directory(definition.name),
+        visibilityTimeoutMs: options.queueVisibilityTimeoutMs ?? LOCAL_QUEUE_VISIBILITY_TIMEOUT_MS,
+        maxReceiveCount: definition.maxReceiveCount,
+        deadLetterQueue: dlq,
+        region,
+        log,
+      });
+      queues.set(definition.name, { definition, queue, deadLetters: dlq });
+    }
     const bus = new LocalEventBus({
       rules: busRules,
+      queues: new Map([...queues].map(([name, { queue }]) => [name, queue])),
       functions,
       handlers,
       region,
@@ -280,7 +324,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       handlers,
       apiKeys: LOCAL_API_KEYS,
       region,
-      endpoints: [...bus.endpoints(), ...statesEndpoints(runner), ...oauth.endpoints()],
+      endpoints: [
+        ...bus.endpoints(),
+        ...statesEndpoints(runner),
+        ...oauth.endpoints(),
+        ...[...queues.values()].flatMap(({ queue, deadLetters: dlq }) => [
+          ...queue.endpoints(),
+          ...dlq.endpoints(),
+        ]),
+      ],
       log,
       initialState: 'starting',
       internalPrefix: INTERNAL_PREFIX,
@@ -388,6 +440,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Deliveries an earlier run accepted and did not settle (a crash, a stop between retries).
     await bus.resume();
 
+    // Each work queue's consumer polls it, picking up what an earlier run left (a crash, a stop).
+    for (const { definition, queue } of queues.values()) {
+      const consumer = functions.find((fn) => fn.name === definition.consumer);
+      if (!consumer) throw new Error(`Queue ${definition.name}: no function ${definition.consumer}`);
+      queue.consume(
+        {
+          name: consumer.name,
+          // Looked up per batch, as the bus looks up its targets.
+          handler: (event, context) => {
+            const handler = handlers.get(consumer.name);
+            if (!handler) throw new Error(`${consumer.name} is not loaded`);
+            return handler(event, context);
+          },
+          timeoutSeconds: consumer.timeoutSeconds,
+          memoryMb: consumer.memoryMb,
+          region,
+        },
+        { batchSize: definition.batchSize },
+      );
+      queue.start();
+      cleanups.push(() => queue.stop());
+    }
+
     // Schedules at their local rates (`localEverySeconds`), unless a caller overrides one.
     const scheduler: Scheduler = startScheduler({
       jobs: scheduledJobs(functions, options.scheduleIntervalsMs ?? {}),
@@ -418,6 +493,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableNames,
       bus,
       oauth,
+      queues: new Map(
+        [...queues].map(([name, { queue, deadLetters: dlq }]) => [name, { queue, deadLetters: dlq }]),
+      ),
       deadLetters,
       dataDir: persistDir,
       env,

@@ -12,6 +12,24 @@ export interface DeadLetterQueueProps {
   readonly purpose: string;
   /** The environment's customer-data key: dead-lettered events carry order and customer details. */
   readonly key: kms.IKey;
+  /**
+   * When this is the dead-letter queue of a work queue (a function consumes it): that queue, built
+   * here as the redrive source, so a redrive puts messages back where they are processed. Without
+   * it, the redrive source is a parking queue nothing reads.
+   */
+  readonly workQueue?: WorkQueueSettings;
+}
+
+/** A work queue's settings, as its definition and consumer give them. */
+export interface WorkQueueSettings {
+  /** The queue's name suffix (its definition name). */
+  readonly name: string;
+  /** At least six times the consumer's timeout, as Lambda asks of a queue it polls. */
+  readonly visibilityTimeout: Duration;
+  /** Receives after which a message moves here. */
+  readonly maxReceiveCount: number;
+  /** A message older than this in the work queue means its consumer is not keeping up: an alarm. */
+  readonly ageAlarmThreshold: Duration;
 }
 
 /** Receives of a redriven message before SQS returns it to the dead-letter queue. */
@@ -36,6 +54,8 @@ export class DeadLetterQueue extends sqs.Queue {
   public readonly purpose: string;
   /** The queue this one is the dead-letter queue of: where "Start DLQ redrive" moves messages. */
   public readonly redriveSource: sqs.Queue;
+  /** Set when the redrive source is a work queue a function consumes (not a parking queue). */
+  public readonly workQueue?: WorkQueueSettings;
   private readonly key: kms.IKey;
 
   constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
@@ -52,15 +72,23 @@ export class DeadLetterQueue extends sqs.Queue {
     // The source's redrive policy names this queue, and this queue's allow policy names the source:
     // the source gets a name fixed at synth time, so its ARN is built without a reference, which
     // would make the two queues need each other.
-    const sourceName = `${Names.uniqueResourceName(this, { maxLength: 72 })}-redrive`;
-    this.redriveSource = new sqs.Queue(this, 'RedriveSource', {
+    this.workQueue = props.workQueue;
+    // A parking queue keeps the name it always had; a work queue's ends in its definition's name.
+    const sourceName = props.workQueue
+      ? `${Names.uniqueResourceName(this, { maxLength: 79 - props.workQueue.name.length })}-${props.workQueue.name}`
+      : `${Names.uniqueResourceName(this, { maxLength: 72 })}-redrive`;
+    this.redriveSource = new sqs.Queue(this, props.workQueue ? 'WorkQueue' : 'RedriveSource', {
       queueName: sourceName,
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       removalPolicy: RemovalPolicy.RETAIN,
-      deadLetterQueue: { queue: this, maxReceiveCount: REDRIVE_MAX_RECEIVE_COUNT },
+      ...(props.workQueue ? { visibilityTimeout: props.workQueue.visibilityTimeout } : {}),
+      deadLetterQueue: {
+        queue: this,
+        maxReceiveCount: props.workQueue?.maxReceiveCount ?? REDRIVE_MAX_RECEIVE_COUNT,
+      },
     });
     (this.node.defaultChild as sqs.CfnQueue).redriveAllowPolicy = {
       redrivePermission: sqs.RedrivePermission.BY_QUEUE,

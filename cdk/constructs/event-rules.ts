@@ -4,13 +4,17 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   BUS_TARGET_RETRY,
   type BusRule,
   busRules,
+  queues as definedQueues,
   type EventPattern,
+  FUNCTION_DEFAULTS,
+  type QueueDefinition,
 } from '../../shared/platform/definitions';
 import type { AsyncRetry, CommerceFunction } from './commerce-function';
 import { DeadLetterQueue } from './dead-letter-queue';
@@ -55,7 +59,19 @@ export interface EventRulesProps {
   readonly auditLog: logs.ILogGroup;
   /** The environment's customer-data key, for the dead-letter queues. */
   readonly key: kms.IKey;
+  /** The queues a rule may target. @default every queue of the definitions */
+  readonly queues?: readonly QueueDefinition[];
 }
+
+/**
+ * A work queue's visibility timeout, per consumer timeout: Lambda requires at least the function's
+ * timeout and recommends six times it, so a batch retried by the poller is not received again while
+ * it still runs.
+ */
+export const VISIBILITY_TIMEOUT_PER_FUNCTION_TIMEOUT = 6;
+
+/** A message this old in a work queue means its consumer is not keeping up: an alarm. */
+export const WORK_QUEUE_AGE_ALARM = Duration.minutes(15);
 
 /**
  * What EventBridge says about a rule's deliveries that the dead-letter queues do not: invocations
@@ -80,6 +96,8 @@ export class EventRules extends Construct {
   public readonly rules: ReadonlyMap<string, events.Rule>;
   /** The schedule rules, by function name. */
   public readonly schedules: ReadonlyMap<string, events.Rule>;
+  /** The work queues rules target, by queue name: each is its dead-letter queue's redrive source. */
+  public readonly workQueues: ReadonlyMap<string, DeadLetterQueue>;
   /** Per rule (bus rules and schedules) an alarm on FailedInvocations and one on InvocationsFailedToBeSentToDlq. */
   public readonly alarms: readonly cloudwatch.Alarm[];
   /** Every rule by name, with the dimensions EventBridge reports its metrics under. */
@@ -89,8 +107,9 @@ export class EventRules extends Construct {
     super(scope, id);
     const { key } = props;
     const rules = new Map<string, events.Rule>();
+    const workQueues = new Map<string, DeadLetterQueue>();
     for (const definition of props.rules ?? busRules) {
-      assertTriggerMatches(definition, props.functions);
+      assertTriggerMatches(definition, props.functions, props.queues ?? definedQueues);
       const rule = new events.Rule(this, definition.name, {
         eventBus: props.bus,
         description: definition.description,
@@ -105,12 +124,23 @@ export class EventRules extends Construct {
         const fn = lookup(props.functions, definition.target.function);
         fn.asyncFailureQueue(HANDLER_RETRY);
         rule.addTarget(new targets.LambdaFunction(fn.function, { deadLetterQueue: dlq, ...DELIVERY_RETRY }));
+      } else if ('queue' in definition.target) {
+        const queue = this.workQueue(
+          lookupQueue(props.queues ?? definedQueues, definition.target.queue),
+          props.functions,
+          key,
+        );
+        workQueues.set(definition.target.queue, queue);
+        rule.addTarget(
+          new targets.SqsQueue(queue.redriveSource, { deadLetterQueue: dlq, ...DELIVERY_RETRY }),
+        );
       } else {
         rule.addTarget(new AuditLogTarget(props.auditLog, dlq));
       }
       rules.set(definition.name, rule);
     }
     this.rules = rules;
+    this.workQueues = workQueues;
 
     const schedules = new Map<string, events.Rule>();
     for (const fn of props.functions.values()) {
@@ -161,6 +191,38 @@ export class EventRules extends Construct {
       ),
     );
   }
+
+  /**
+   * A queue between a rule and its consumer: the consumer's dead-letter queue with the work queue as
+   * its redrive source (so the console's "Start DLQ redrive" puts messages back where they are
+   * processed), polled by the consumer in batches with partial batch responses.
+   */
+  private workQueue(
+    definition: QueueDefinition,
+    functions: ReadonlyMap<string, CommerceFunction>,
+    key: kms.IKey,
+  ): DeadLetterQueue {
+    const consumer = lookup(functions, definition.consumer);
+    const timeout = consumer.definition.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
+    const dlq = new DeadLetterQueue(this, `${definition.name}DeadLetterQueue`, {
+      label: definition.name,
+      purpose: `messages ${definition.consumer} failed on ${definition.maxReceiveCount} times (${definition.description})`,
+      key,
+      workQueue: {
+        name: definition.name,
+        visibilityTimeout: Duration.seconds(timeout * VISIBILITY_TIMEOUT_PER_FUNCTION_TIMEOUT),
+        maxReceiveCount: definition.maxReceiveCount,
+        ageAlarmThreshold: WORK_QUEUE_AGE_ALARM,
+      },
+    });
+    consumer.function.addEventSource(
+      new SqsEventSource(dlq.redriveSource, {
+        batchSize: definition.batchSize,
+        reportBatchItemFailures: true,
+      }),
+    );
+    return dlq;
+  }
 }
 
 /**
@@ -184,8 +246,29 @@ function lookup(functions: ReadonlyMap<string, CommerceFunction>, name: string):
   return fn;
 }
 
-/** A function with an `event` trigger names the rule that targets it; the two must agree. */
-function assertTriggerMatches(rule: BusRule, functions: ReadonlyMap<string, CommerceFunction>): void {
+function lookupQueue(queues: readonly QueueDefinition[], name: string): QueueDefinition {
+  const queue = queues.find((q) => q.name === name);
+  if (queue === undefined) throw new Error(`Bus rule target queue ${name} is not in the definitions`);
+  return queue;
+}
+
+/**
+ * A function with an `event` trigger names the rule that targets it, a queue's consumer has a
+ * `queue` trigger naming that queue; each pair must agree.
+ */
+function assertTriggerMatches(
+  rule: BusRule,
+  functions: ReadonlyMap<string, CommerceFunction>,
+  queues: readonly QueueDefinition[],
+): void {
+  if ('queue' in rule.target) {
+    const queue = lookupQueue(queues, rule.target.queue);
+    const { trigger } = lookup(functions, queue.consumer).definition;
+    if (trigger.kind !== 'queue' || trigger.queue !== queue.name) {
+      throw new Error(`Queue ${queue.name} is consumed by ${queue.consumer}, whose trigger does not name it`);
+    }
+    return;
+  }
   if (!('function' in rule.target)) {
     return;
   }

@@ -106,12 +106,16 @@ export class OperationsDashboard extends Construct {
 
     // A redrive parks messages in the source queue for an operator to replay by hand; nothing reads
     // it, and after 14 days SQS deletes what is left. A message forgotten there for two days alarms.
+    // A work queue's source is read by its function: a message older than its threshold there means
+    // the function is not keeping up (or its event source mapping is off).
     this.redriveAgeAlarms = props.deadLetterQueues.map((queue) =>
       queue.redriveSource
         .metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM })
         .createAlarm(queue.redriveSource, 'AgeAlarm', {
-          alarmDescription: `${queue.label}, redriven: a message has waited over ${DEAD_LETTER_AGE_THRESHOLD.toDays()} days to be replayed; it is deleted after 14. Runbook: docs/operations.md (3.1).`,
-          threshold: DEAD_LETTER_AGE_THRESHOLD.toSeconds(),
+          alarmDescription: queue.workQueue
+            ? `${queue.workQueue.name}: a message has waited over ${queue.workQueue.ageAlarmThreshold.toMinutes()} minutes to be processed. Runbook: docs/operations.md (3.1).`
+            : `${queue.label}, redriven: a message has waited over ${DEAD_LETTER_AGE_THRESHOLD.toDays()} days to be replayed; it is deleted after 14. Runbook: docs/operations.md (3.1).`,
+          threshold: (queue.workQueue?.ageAlarmThreshold ?? DEAD_LETTER_AGE_THRESHOLD).toSeconds(),
           evaluationPeriods: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -91,6 +91,8 @@ export class ApiStack extends Stack {
   public readonly schedules: ReadonlyMap<string, events.Rule>;
   /** On-failure queue of each function subscribed to table streams, by function name. */
   public readonly streamFailureQueues: ReadonlyMap<string, DeadLetterQueue>;
+  /** Each work queue's dead-letter queue (its `redriveSource` is the work queue), by queue name. */
+  public readonly workQueues: ReadonlyMap<string, DeadLetterQueue>;
   /** Dashboard, dead-letter, workflow and order-intake alarms. */
   public readonly operations: OperationsDashboard;
   /** The web ACL on the stage. */
@@ -206,6 +208,7 @@ export class ApiStack extends Stack {
     this.rules = new Map(contextStacks.flatMap((c) => [...c.eventRules.rules]));
     this.schedules = new Map(contextStacks.flatMap((c) => [...c.eventRules.schedules]));
     this.streamFailureQueues = new Map(contextStacks.flatMap((c) => [...c.streams.failureQueues]));
+    this.workQueues = new Map(contextStacks.flatMap((c) => [...c.eventRules.workQueues]));
 
     const deadLetterQueues = this.node
       .findAll()

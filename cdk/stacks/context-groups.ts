@@ -7,6 +7,7 @@ import {
   workflows as definedWorkflows,
   type FunctionDefinition,
   type HttpMethod,
+  ruleConsumer,
   type WorkflowDefinition,
   workflowsUsedBy,
 } from '../../shared/platform/definitions';
@@ -116,11 +117,15 @@ export function contextGroups(definitions: StatelessDefinitions = STATELESS_DEFI
     seen.add(fn.name);
   }
   const groupOfRule = (rule: BusRule): string => {
-    if (!('function' in rule.target)) return PLATFORM_GROUP;
-    if (!seen.has(rule.target.function)) {
-      throw new Error(`Bus rule target ${rule.target.function} is not a function in the definitions`);
+    const consumer = ruleConsumer(
+      rule,
+      definitions.contexts.flatMap((c) => c.queues ?? []),
+    );
+    if (consumer === undefined) return PLATFORM_GROUP;
+    if (!seen.has(consumer)) {
+      throw new Error(`Bus rule target ${consumer} is not a function in the definitions`);
     }
-    return groupOfFunction(rule.target.function);
+    return groupOfFunction(consumer);
   };
 
   const names = [PLATFORM_GROUP, ...definitions.contexts.map((c) => c.name)];

@@ -20,6 +20,9 @@ import { marketplaceOrderSchema, orderInputSchema } from './schemas';
 /** The orders context: orders with their lines, allocations and status history, in one table. */
 
 // GSI1: orders by channel order id (channel sees its own, ops sees all).
+/** The queue between the `MarketplaceOrderPlaced` rule and the intake. */
+export const MARKETPLACE_ORDERS_QUEUE = 'MarketplaceOrders';
+
 export const ordersTable: TableDefinition = contextTable(ORDERS_TABLE_KEY, 'Orders', 'ORDERS_TABLE');
 
 const orderIdSchema = z.string().min(1).max(100);
@@ -127,8 +130,8 @@ export const orders: ContextDefinition = {
     {
       name: 'AcceptMarketplaceOrder',
       entry: 'functions/orders/accept-marketplace-order.ts',
-      description: 'Marketplace orders from the bus into the one order intake',
-      trigger: { kind: 'event', rule: 'MarketplaceOrderPlaced' },
+      description: 'Marketplace orders from their queue into the one order intake',
+      trigger: { kind: 'queue', queue: MARKETPLACE_ORDERS_QUEUE },
       reads: intakeReads,
       writes: intakeWrites,
       dynamodb: ORDER_INTAKE,
@@ -140,7 +143,17 @@ export const orders: ContextDefinition = {
       name: 'MarketplaceOrderPlaced',
       description: 'Marketplace orders enter the same intake as HTTP orders',
       eventPattern: { source: [{ prefix: 'marketplace.' }], 'detail-type': ['MarketplaceOrderPlaced'] },
-      target: { function: 'AcceptMarketplaceOrder' },
+      target: { queue: MARKETPLACE_ORDERS_QUEUE },
+    },
+  ],
+  queues: [
+    {
+      name: MARKETPLACE_ORDERS_QUEUE,
+      description:
+        'Marketplace orders on their way into the intake: a failed one comes back, five failures park it in the dead-letter queue for a redrive',
+      consumer: 'AcceptMarketplaceOrder',
+      maxReceiveCount: 5,
+      batchSize: 10,
     },
   ],
   events: { ...orderEvents, descriptions: orderEventDescriptions },

@@ -78,7 +78,9 @@ export type Trigger =
   /** A Task of a workflow (by its name): the state machine invokes it, with the state's parameters as event. */
   | { kind: 'workflow'; workflow: string }
   /** The API's token authorizer: API Gateway invokes it before every operation that requires a scope. */
-  | { kind: 'authorizer' };
+  | { kind: 'authorizer' }
+  /** The consumer of a queue (by its name): batches of messages, each failed one reported back. */
+  | { kind: 'queue'; queue: string };
 
 /**
  * A DynamoDB action as IAM knows it (without the `dynamodb:` prefix), or a Query/Scan on one of the
@@ -206,8 +208,27 @@ export interface BusRule {
   name: string;
   description: string;
   eventPattern: EventPattern;
-  /** A function by its definition name, or the audit log. */
-  target: { function: string } | { auditLog: true };
+  /** A function by its definition name, a queue by its name, or the audit log. */
+  target: { function: string } | { queue: string } | { auditLog: true };
+}
+
+/**
+ * An SQS standard queue between a bus rule and the function that consumes it, on AWS and locally:
+ * the rule's target is the queue, the function reads it in batches and reports the messages it
+ * could not process (partial batch responses), which come back after the visibility timeout; a
+ * message received `maxReceiveCount` times without success moves to the queue's dead-letter queue,
+ * from which a redrive puts it back. For work worth more than Lambda's asynchronous retries.
+ */
+export interface QueueDefinition {
+  /** PascalCase: the construct id in CDK and the local queue's name (`<name>-dlq` for its DLQ). */
+  name: string;
+  description: string;
+  /** The function that consumes it (its trigger is `{ kind: 'queue', queue: name }`). */
+  consumer: string;
+  /** Receives after which a message moves to the dead-letter queue. */
+  maxReceiveCount: number;
+  /** Messages per invocation. */
+  batchSize: number;
 }
 
 /**
@@ -271,6 +292,8 @@ export interface ContextDefinition {
   eventSource?: EventSourceDefinition;
   /** The state machines it runs. */
   workflows?: WorkflowDefinition[];
+  /** The queues in front of its functions. */
+  queues?: QueueDefinition[];
 }
 
 /** Declares a route, keeping its schemas' types for the handler that serves it. */

@@ -16,6 +16,7 @@ import {
   type ContextDefinition,
   type FunctionDefinition,
   mergeTableActions,
+  type QueueDefinition,
   type TableDefinition,
   type WorkflowDefinition,
 } from './definition';
@@ -138,3 +139,21 @@ export const eventCatalogue: Record<string, Record<string, z.ZodType>> = Object.
 
 /** Every state machine, from every context. */
 export const workflows: WorkflowDefinition[] = contexts.flatMap((c) => c.workflows ?? []);
+
+/** Every queue in front of a function, from every context. */
+export const queues: QueueDefinition[] = contexts.flatMap((c) => c.queues ?? []);
+
+/**
+ * The function a bus rule's events reach: its target function, or the consumer of its target queue;
+ * undefined for the audit log.
+ */
+export function ruleConsumer(rule: BusRule, from: readonly QueueDefinition[] = queues): string | undefined {
+  if ('function' in rule.target) return rule.target.function;
+  if ('queue' in rule.target) {
+    const name = rule.target.queue;
+    const queue = from.find((q) => q.name === name);
+    if (!queue) throw new Error(`Bus rule ${rule.name} targets queue ${name}, which no context declares`);
+    return queue.consumer;
+  }
+  return undefined;
+}

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { clientCredentialsToken } from '../../local/dev-credentials';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { functions } from '../../shared/platform/definitions';
+import { setTableAccessPolicy } from '../../shared/platform/table-access';
 import { putSellableProducts } from '../support/catalog-http';
 import { callAs } from './system';
 
@@ -56,6 +58,8 @@ beforeAll(async () => {
     tablePrefix: `e2e${randomUUID().slice(0, 6)}-`,
     quiet: true,
     seed: false,
+    // A marketplace order failed on comes back within a fifth of a second (five receives in ~1 s).
+    queueVisibilityTimeoutMs: 200,
   });
   const location = (
     name: string,
@@ -525,6 +529,54 @@ describe('marketplace intake over the bus', () => {
     });
     expect((await call('GET', '/orders?channelOrderId=ACME-2', 'local-ops')).body.items).toHaveLength(0);
   });
+
+  it('parks an order its handler failed on 5 times in the dead-letter queue; a redrive creates it once', async () => {
+    // A real failure of the real handler: its role loses its table rights (as a broken IAM policy
+    // would on AWS), so every receive fails with AccessDeniedException.
+    const tableKeys = Object.fromEntries(Object.entries(stack.tableNames).map(([key, name]) => [name, key]));
+    setTableAccessPolicy({
+      tableKeys,
+      functions: functions.map((fn) => (fn.name === 'AcceptMarketplaceOrder' ? { ...fn, dynamodb: {} } : fn)),
+    });
+    const queue = () => call('GET', '/_local/queues/MarketplaceOrders', undefined);
+    const dlq = () => call('GET', '/_local/queues/MarketplaceOrders-dlq', undefined);
+    try {
+      expect((await bus().send(placed('ACME-DLQ', 'MKT-1'))).FailedEntryCount).toBe(0);
+      const parked = await waitFor(dlq, (r) => r.body.visible === 1, 30_000);
+      expect(parked.body.messages).toHaveLength(1);
+      expect(JSON.parse(parked.body.messages[0].body)).toMatchObject({
+        source: 'marketplace.acme',
+        detail: { marketplaceOrderId: 'ACME-DLQ' },
+      });
+      expect((await queue()).body).toMatchObject({ visible: 0, inFlight: 0 });
+      expect((await call('GET', '/orders?channelOrderId=ACME-DLQ', 'local-ops')).body.items).toEqual([]);
+    } finally {
+      setTableAccessPolicy({ tableKeys, functions });
+    }
+
+    // The rights are back: the operator redrives the dead-letter queue to its source queue.
+    expect((await call('POST', '/_local/queues/MarketplaceOrders-dlq/redrive', undefined)).body).toEqual({
+      moved: 1,
+    });
+    const created = await waitFor(
+      () => call('GET', '/orders?channelOrderId=ACME-DLQ', 'local-ops'),
+      (r) => r.body.items.length > 0,
+    );
+    expect(created.body.items).toHaveLength(1);
+    await waitFor(queue, (r) => r.body.visible === 0 && r.body.inFlight === 0);
+    expect((await dlq()).body.visible).toBe(0);
+    // A second redrive moves nothing; the same order sent again is the same order.
+    expect((await call('POST', '/_local/queues/MarketplaceOrders-dlq/redrive', undefined)).body).toEqual({
+      moved: 0,
+    });
+    await bus().send(placed('ACME-DLQ', 'MKT-1'));
+    await waitFor(queue, (r) => r.body.visible === 0 && r.body.inFlight === 0);
+    expect((await call('GET', '/orders?channelOrderId=ACME-DLQ', 'local-ops')).body.items).toHaveLength(1);
+    const createdEvents = (await busEvents('OrderCreated')).filter(
+      (e) => e.event.detail.data.orderId === created.body.items[0].orderId,
+    );
+    expect(createdEvents).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('availability per channel', () => {

@@ -1,6 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { DeadLetterQueue } from '../../cdk/constructs/dead-letter-queue';
-import { busRules, functions } from '../../shared/platform/definitions';
+import {
+  busRules,
+  queues as definedQueues,
+  FUNCTION_DEFAULTS,
+  functions,
+} from '../../shared/platform/definitions';
 import { idOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
@@ -33,6 +38,9 @@ describe('bus rules', () => {
     if ('function' in definition.target) {
       const fn = stacks.api.functions.get(definition.target.function)!;
       expect(target?.Arn).toEqual({ 'Fn::GetAtt': [idOf(fn.function), 'Arn'] });
+    } else if ('queue' in definition.target) {
+      const queue = stacks.api.workQueues.get(definition.target.queue)!;
+      expect(target?.Arn).toEqual({ 'Fn::GetAtt': [idOf(queue.redriveSource), 'Arn'] });
     } else {
       expect(JSON.stringify(target?.Arn)).toContain(':log-group:');
       expect(JSON.stringify(target?.Arn)).toContain(idOf(stacks.data.auditLog));
@@ -123,8 +131,8 @@ describe('stream publisher', () => {
       : [],
   );
 
-  it('subscribes to the stream of every table its definition lists', () => {
-    api.resourceCountIs('AWS::Lambda::EventSourceMapping', subscriptions.length);
+  it('subscribes to the stream of every table its definition lists (and nothing else but the work queues)', () => {
+    api.resourceCountIs('AWS::Lambda::EventSourceMapping', subscriptions.length + definedQueues.length);
   });
 
   it.each(subscriptions)(
@@ -195,14 +203,14 @@ describe('dead-letter queues', () => {
     }
   });
 
-  it("alarms when a redriven message has waited two days in a queue's redrive source", () => {
+  it("alarms when a redriven message has waited two days in a queue's redrive source, 15 minutes in a work queue", () => {
     for (const queue of queues) {
       api.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateAgeOfOldestMessage',
         Dimensions: [
           { Name: 'QueueName', Value: { 'Fn::GetAtt': [idOf(queue.redriveSource), 'QueueName'] } },
         ],
-        Threshold: 2 * 24 * 3600,
+        Threshold: queue.workQueue ? 15 * 60 : 2 * 24 * 3600,
       });
     }
   });
@@ -237,4 +245,46 @@ describe('dead-letter queues', () => {
       expect(body).toContain(metric);
     }
   });
+});
+
+describe('work queues', () => {
+  it.each(definedQueues)(
+    '$name: the rule sends to it, its consumer reads it in batches of $batchSize with partial batch responses',
+    (definition) => {
+      const dlq = stacks.api.workQueues.get(definition.name)!;
+      const queue = dlq.redriveSource;
+      const consumer = stacks.api.functions.get(definition.consumer)!;
+      const timeout = consumer.definition.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds;
+
+      api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [idOf(queue), 'Arn'] },
+        FunctionName: { Ref: idOf(consumer.function) },
+        BatchSize: definition.batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      api.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: Match.stringLikeRegexp(`-${definition.name}$`),
+        VisibilityTimeout: timeout * 6,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        KmsMasterKeyId: Match.anyValue(),
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [idOf(dlq), 'Arn'] },
+          maxReceiveCount: definition.maxReceiveCount,
+        },
+      });
+      // The dead-letter queue admits this queue alone as its redrive source: "Start DLQ redrive"
+      // puts messages back where the consumer reads them.
+      const redriveAllow = resourcesOf(api, 'AWS::SQS::Queue')[idOf(dlq)]!.Properties.RedriveAllowPolicy as {
+        redrivePermission: string;
+        sourceQueueArns: unknown[];
+      };
+      expect(redriveAllow.redrivePermission).toBe('byQueue');
+      expect(JSON.stringify(redriveAllow.sourceQueueArns)).toContain(`-${definition.name}`);
+      // Only that rule's events reach it: the queue policy names the events service for this account.
+      const policies = Object.values(resourcesOf(api, 'AWS::SQS::QueuePolicy')).filter((p) =>
+        JSON.stringify(p.Properties.Queues).includes(idOf(queue)),
+      );
+      expect(JSON.stringify(policies)).toContain('events.amazonaws.com');
+    },
+  );
 });

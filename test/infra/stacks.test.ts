@@ -8,6 +8,7 @@ import {
   contexts,
   type FunctionDefinition,
   functions,
+  ruleConsumer,
   workflows,
 } from '../../shared/platform/definitions';
 import {
@@ -108,9 +109,8 @@ describe('what each nested stack holds', () => {
   it.each(busRules)(
     'puts rule $name and its dead-letter queue in the nested stack of its target',
     (rule: BusRule) => {
-      const expected = nestedStack(
-        'function' in rule.target ? declaringContext(rule.target.function) : 'platform',
-      );
+      const consumer = ruleConsumer(rule);
+      const expected = nestedStack(consumer ? declaringContext(consumer) : 'platform');
       const construct = stacks.api.rules.get(rule.name)!;
       const template = templates.get(expected)!;
       const [target] = template.Resources![logicalIdOf(construct)]!.Properties!.Targets as Array<{

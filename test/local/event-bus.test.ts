@@ -13,10 +13,19 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/dynamodb';
 import { type BusEventRecord, EVENTBRIDGE_PATH, LocalEventBus } from '../../local/event-bus';
 import { type ApiServer, createApiServer } from '../../local/http-server';
 import type { LocalHandler } from '../../local/lambda';
-import { type BusRule, busRules, functions } from '../../shared/platform/definitions';
+import { type BusRule, busRules as definedBusRules, functions } from '../../shared/platform/definitions';
 import { closeConnections, memoryLogger, recorder, send, waitFor } from './support';
 
 type Event = EventBridgeEvent<string, Record<string, unknown>>;
+
+/**
+ * The bus's function-target machinery (retries, the journal, the dead-letter list) is exercised
+ * through the marketplace rule aimed at the intake function directly, as it was before the rule
+ * got its queue; the queue target has its own tests below and in `queue.test.ts`.
+ */
+const busRules: BusRule[] = definedBusRules.map((rule) =>
+  rule.name === 'MarketplaceOrderPlaced' ? { ...rule, target: { function: 'AcceptMarketplaceOrder' } } : rule,
+);
 
 describe('local event bus', () => {
   const handlers = new Map<string, LocalHandler>();
@@ -75,6 +84,49 @@ describe('local event bus', () => {
     Detail: JSON.stringify({ channelOrderId: 'AMZ-1', lines: [{ sku: 'TEE-1', quantity: 1 }] }),
     Resources: ['arn:aws:example:::order/AMZ-1'],
   };
+
+  describe('a queue target', () => {
+    it('hands the whole event to the queue before PutEvents answers, and refuses the entry if it cannot', async () => {
+      const sent: string[] = [];
+      let failing = false;
+      const queue = {
+        send: async (body: string) => {
+          if (failing) throw new Error('disk full');
+          sent.push(body);
+        },
+      };
+      const queued = new LocalEventBus({
+        rules: definedBusRules,
+        queues: new Map([['MarketplaceOrders', queue]]),
+        functions,
+        handlers,
+        region: LOCAL_REGION,
+      });
+      const first = await queued.putEvents({ Entries: [marketplaceOrder] });
+
+      expect(first.FailedEntryCount).toBe(0);
+      expect(sent).toHaveLength(1);
+      expect(JSON.parse(sent[0] ?? '{}')).toMatchObject({
+        source: 'marketplace.amazon',
+        'detail-type': 'MarketplaceOrderPlaced',
+        detail: { channelOrderId: 'AMZ-1' },
+      });
+      expect(queued.events()[0]?.deliveries).toEqual([
+        expect.objectContaining({ target: 'queue:MarketplaceOrders', status: 'delivered', attempts: 1 }),
+      ]);
+
+      failing = true;
+      const second = await queued.putEvents({ Entries: [marketplaceOrder] });
+      expect(second).toMatchObject({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure' }] });
+      await queued.stop();
+    });
+
+    it('refuses rules whose queue it was not given', () => {
+      expect(
+        () => new LocalEventBus({ rules: definedBusRules, functions, handlers, region: LOCAL_REGION }),
+      ).toThrow('target queue MarketplaceOrders is not given to the bus');
+    });
+  });
 
   describe('PutEvents through the real EventBridgeClient', () => {
     it('accepts an event, builds the EventBridge envelope and delivers it to the matching rule target', async () => {

@@ -255,21 +255,25 @@ describe('local stack', () => {
     }
   });
 
-  it('resumes at start, before it opens, a bus delivery the previous run accepted and did not settle', async () => {
+  it('takes up at start a marketplace order the previous run queued and did not process', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-bus-'));
+    let failures = 0;
     const failing = (definition: FunctionDefinition) =>
       definition.name === 'AcceptMarketplaceOrder'
         ? async () => {
+            failures += 1;
             throw new Error('intake down');
           }
         : fakes.loadHandler(definition);
-    const intake = recorder<{ id: string }>();
+    const intake = recorder<{
+      Records: { body: string; attributes: { ApproximateReceiveCount: string } }[];
+    }>();
     const working = (definition: FunctionDefinition) =>
       definition.name === 'AcceptMarketplaceOrder' ? intake : fakes.loadHandler(definition);
     try {
-      // The same table prefix for both runs: the journal, like the stream checkpoints, is per prefix.
+      // The same table prefix for both runs: the queues, like the stream checkpoints, are per prefix.
       const tablePrefix = `b${Math.random().toString(36).slice(2, 8)}-`;
-      stack = await start({ dataDir, tablePrefix, loadHandler: failing, busRetry: { baseDelayMs: 60_000 } });
+      stack = await start({ dataDir, tablePrefix, loadHandler: failing, queueVisibilityTimeoutMs: 60_000 });
       const client = new EventBridgeClient({
         endpoint: stack.eventBridgeEndpoint,
         region: 'us-east-1',
@@ -289,19 +293,35 @@ describe('local stack', () => {
       );
       client.destroy();
       const first = stack;
+      const queued = first.queues.get('MarketplaceOrders')!.queue;
       await waitFor(
-        () => first.bus.events()[0]?.deliveries[0]?.status === 'retrying',
+        () => failures === 1 && queued.messages()[0]?.receiveCount === 1,
         'the first attempt to fail',
       );
+      expect(first.bus.events()[0]?.deliveries).toEqual([
+        expect.objectContaining({ target: 'queue:MarketplaceOrders', status: 'delivered' }),
+      ]);
       await stack.stop();
       stack = undefined;
 
       stack = await start({ dataDir, tablePrefix, loadHandler: working });
       await waitFor(() => intake.calls.length > 0, 'the resumed delivery');
 
-      expect(intake.calls.map((call) => call.event.id)).toEqual([put.Entries?.[0]?.EventId]);
-      await stack.bus.whenIdle();
-      expect(readdirSync(join(dataDir, `bus-deliveries-${tablePrefix}`))).toEqual([]);
+      const records = intake.calls.flatMap((call) => call.event.Records);
+      expect(records.map((record) => (JSON.parse(record.body) as { id: string }).id)).toEqual([
+        put.Entries?.[0]?.EventId,
+      ]);
+      // The failed receive counted: this is the message's second.
+      expect(records[0]?.attributes.ApproximateReceiveCount).toBe('2');
+      await waitFor(
+        () => stack?.queues.get('MarketplaceOrders')?.queue.depth().inFlight === 0,
+        'the batch to end',
+      );
+      expect(
+        readdirSync(join(dataDir, `queue-${tablePrefix}MarketplaceOrders`)).filter((f) =>
+          f.endsWith('.json'),
+        ),
+      ).toEqual([]);
     } finally {
       await stack?.stop();
       stack = undefined;

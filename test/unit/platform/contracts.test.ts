@@ -16,7 +16,13 @@ import { orderEvents } from '../../../shared/orders/events';
 import { contractFiles, EVENT_SCHEMA_DIR } from '../../../shared/platform/contracts/documents';
 import { asyncApiDocument, catalogueEntries } from '../../../shared/platform/contracts/event-catalogue';
 import { apiDocument, errorStatuses } from '../../../shared/platform/contracts/openapi';
-import { busRules, contexts, eventCatalogue, functions } from '../../../shared/platform/definitions';
+import {
+  busRules,
+  contexts,
+  eventCatalogue,
+  functions,
+  ruleConsumer,
+} from '../../../shared/platform/definitions';
 import type { DomainEvent } from '../../../shared/platform/events/envelope';
 import { routeScope, scopeString } from '../../../shared/platform/scopes';
 import { customerChanges } from '../../fixtures/customers/stream-records';
@@ -457,7 +463,7 @@ describe('the event catalogue', () => {
     expect(ajv.validate(entry.schema, event) ? [] : ajv.errors).toEqual([]);
     expect(ajv.validate(entry.schema, { ...event, source: 'commerce.orders' })).toBe(false);
     expect(
-      busRules.some((rule) => matchesPattern(rule.eventPattern, event) && 'function' in rule.target),
+      busRules.some((rule) => matchesPattern(rule.eventPattern, event) && ruleConsumer(rule) !== undefined),
     ).toBe(true);
   });
 
