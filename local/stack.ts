@@ -36,6 +36,7 @@ import { allowRequireOfImportOnlyPackages } from './esm-interop';
 import { EVENTBRIDGE_PATH, LocalEventBus, type RetryPolicy } from './event-bus';
 import { type ApiServer, createApiServer, httpRoutes } from './http-server';
 import { LOCAL_ACCOUNT_ID, type LocalHandler } from './lambda';
+import { lambdaEndpoints } from './lambda-endpoint';
 import { consoleLogger, type LocalLogger } from './log';
 import {
   COGNITO_PATH,
@@ -49,6 +50,7 @@ import {
 import { LocalQueue } from './queue';
 import { type Scheduler, scheduledJobs, startScheduler } from './scheduler';
 import { seedDemoNetwork } from './seed';
+import { LocalStreamFailureStore, streamFailureRecord } from './stream-failures';
 import { StreamPoller } from './stream-poller';
 import { STATES_PATH, statesEndpoints } from './workflows/endpoint';
 import { substitute } from './workflows/lint';
@@ -107,6 +109,8 @@ export interface LocalStackOptions {
    * consumer's timeout).
    */
   queueVisibilityTimeoutMs?: number;
+  /** The stream poller's retries of a failing batch (default: the definitions' 10, from 100 ms). */
+  streamRetry?: { maxRetries?: number; retryDelayMs?: number };
   /**
    * Runs once everything behind the API runs and before the API opens (`npm start` seeds here), with
    * the URL under which the API already answers to the runtime itself.
@@ -328,6 +332,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...bus.endpoints(),
         ...statesEndpoints(runner),
         ...oauth.endpoints(),
+        ...lambdaEndpoints({ functions, handlers, region }),
         ...[...queues.values()].flatMap(({ queue, deadLetters: dlq }) => [
           ...queue.endpoints(),
           ...dlq.endpoints(),
@@ -415,6 +420,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (resumed > 0) log.info(`local stack: resumed ${resumed} running workflow execution(s)`);
 
     // Streams → publisher.
+    const failureStore = persistDir
+      ? new LocalStreamFailureStore(join(persistDir, `stream-failures-${prefix}`))
+      : undefined;
     const streamFunction = functions.find((fn) => fn.trigger.kind === 'stream');
     if (streamFunction && streamFunction.trigger.kind === 'stream') {
       const streams = new DynamoDBStreamsClient(clientConfig);
@@ -431,6 +439,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // Named after the prefix: two stacks sharing a data dir keep separate progress.
         checkpointFile: persistDir ? join(persistDir, `stream-checkpoints-${prefix}.json`) : undefined,
         deadLetters,
+        ...options.streamRetry,
+        // A batch given up on is kept whole, as Lambda's S3 on-failure destination keeps it.
+        ...(failureStore
+          ? {
+              onFailure: async (event, info) => {
+                await failureStore.write(
+                  streamFailureRecord({
+                    event,
+                    functionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${streamFunction.name}`,
+                    condition: 'RetryAttemptsExhausted',
+                    attempts: info.attempts,
+                    error: info.error,
+                    shardId: info.shardId,
+                  }),
+                  `local-${streamFunction.name}`,
+                );
+              },
+            }
+          : {}),
         log,
       });
       await poller.start();

@@ -50,6 +50,14 @@ export interface StreamPollerOptions {
   /** With a file, per-shard progress survives restarts; without, every run starts at TRIM_HORIZON. */
   checkpointFile?: string;
   deadLetters?: DeadLetterQueue;
+  /**
+   * Keeps a batch given up on, records included, as Lambda's S3 on-failure destination does; awaited
+   * before the shard moves past it, so a crash in between only means the batch is tried again.
+   */
+  onFailure?: (
+    event: DynamoDBStreamEvent,
+    info: { shardId: string; streamArn: string; attempts: number; error: string },
+  ) => Promise<void>;
   log?: LocalLogger;
 }
 
@@ -302,6 +310,20 @@ export class StreamPoller {
         await this.sleep(Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (attempt - 1)));
     }
     const skipped = lambdaRecords.slice(from);
+    try {
+      await this.options.onFailure?.(
+        { Records: skipped },
+        { shardId: state.shardId, streamArn: state.streamArn, attempts: maxAttempts, error: lastError },
+      );
+    } catch (error) {
+      // Not kept: the shard stays where it is, and the batch is tried again (as Lambda does when its
+      // destination cannot be written).
+      this.log.error(
+        `stream poller: cannot keep the failed batch of ${state.shardId}; it will be tried again: ${describeError(error)}`,
+      );
+      await this.sleep(retryDelayMs);
+      return this.deliver(state, batch.slice(from));
+    }
     this.deadLetters.add({
       source: 'stream',
       functionName: this.options.functionName,

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { STREAM_RETRY, type TableKey } from '../../shared/platform/definitions';
 import type { CommerceFunction } from './commerce-function';
 import type { CommerceTable } from './commerce-table';
-import { DeadLetterQueue } from './dead-letter-queue';
+import { FAILED_BATCHES_METRICS_ID, StreamFailureBucket } from './stream-failure-bucket';
 
 /** Properties of {@link StreamSubscriptions}. */
 export interface StreamSubscriptionsProps {
@@ -15,7 +15,7 @@ export interface StreamSubscriptionsProps {
   readonly functions: Iterable<CommerceFunction>;
   /** The tables, by key. */
   readonly tables: Readonly<Record<TableKey, CommerceTable>>;
-  /** The environment's customer-data key, for the on-failure queues. */
+  /** The environment's customer-data key, for the on-failure buckets. */
   readonly key: kms.IKey;
 }
 
@@ -29,12 +29,15 @@ export const ITERATOR_AGE_THRESHOLD = Duration.minutes(5);
 /**
  * Subscribes each function with a `stream` trigger (the outbox publisher) to the streams of the
  * tables it lists. A record the function keeps failing on is retried a bounded number of times,
- * the failing batch is split in two to isolate it, and then its position (not the record itself)
- * goes to an on-failure queue so the shard moves on.
+ * the failing batch is split in two to isolate it, and then the batch, records included, goes to an
+ * on-failure bucket so the shard moves on; `npm run replay-stream-failures` puts it through again.
+ * A batch older than the maximum record age (6 hours, the stream keeps 24) goes there too.
  */
 export class StreamSubscriptions extends Construct {
   /** On-failure destination of each subscribed function, by function name. */
-  public readonly failureQueues: ReadonlyMap<string, DeadLetterQueue>;
+  public readonly failureBuckets: ReadonlyMap<string, StreamFailureBucket>;
+  /** Per subscribed function: a batch was written to its failure bucket (S3 PutRequests). */
+  public readonly failureAlarms: ReadonlyMap<string, cloudwatch.Alarm>;
   /**
    * Iterator age of each subscribed function, by function name. Lambda reports IteratorAge per
    * function, not per event source mapping: one alarm covers every table the function reads.
@@ -43,16 +46,16 @@ export class StreamSubscriptions extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamSubscriptionsProps) {
     super(scope, id);
-    const failureQueues = new Map<string, DeadLetterQueue>();
+    const failureBuckets = new Map<string, StreamFailureBucket>();
     const iteratorAgeAlarms = new Map<string, cloudwatch.Alarm>();
+    const failureAlarms = new Map<string, cloudwatch.Alarm>();
     for (const fn of props.functions) {
       const { trigger } = fn.definition;
       if (trigger.kind !== 'stream') {
         continue;
       }
-      const queue = new DeadLetterQueue(this, `${fn.definition.name}StreamFailures`, {
+      const failures = new StreamFailureBucket(this, `${fn.definition.name}StreamFailureBucket`, {
         label: `${fn.definition.name} stream failures`,
-        purpose: `stream batches ${fn.definition.name} could not process (shard, sequence numbers)`,
         key: props.key,
       });
       for (const key of trigger.tables) {
@@ -70,11 +73,27 @@ export class StreamSubscriptions extends Construct {
             bisectBatchOnError: true,
             retryAttempts: STREAM_RETRY.retryAttempts,
             maxRecordAge: Duration.seconds(STREAM_RETRY.maxRecordAgeSeconds),
-            onFailure: new sources.SqsDlq(queue),
+            onFailure: failures.destination(),
           }),
         );
       }
-      failureQueues.set(fn.definition.name, queue);
+      failureBuckets.set(fn.definition.name, failures);
+      failureAlarms.set(
+        fn.definition.name,
+        new cloudwatch.Metric({
+          namespace: 'AWS/S3',
+          metricName: 'PutRequests',
+          dimensionsMap: { BucketName: failures.bucket.bucketName, FilterId: FAILED_BATCHES_METRICS_ID },
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.SUM,
+        }).createAlarm(failures, 'FailedBatchAlarm', {
+          alarmDescription: `${fn.definition.name} gave up on a stream batch: its events are not published until it is replayed (npm run replay-stream-failures). Runbook: docs/operations.md (3.3).`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
       iteratorAgeAlarms.set(
         fn.definition.name,
         fn.function
@@ -89,7 +108,8 @@ export class StreamSubscriptions extends Construct {
           }),
       );
     }
-    this.failureQueues = failureQueues;
+    this.failureBuckets = failureBuckets;
+    this.failureAlarms = failureAlarms;
     this.iteratorAgeAlarms = iteratorAgeAlarms;
   }
 }

@@ -14,6 +14,7 @@ import type { CommerceTable } from '../constructs/commerce-table';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue';
 import { EdgeProtection } from '../constructs/edge-protection';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
+import type { StreamFailureBucket } from '../constructs/stream-failure-bucket';
 import { type CommerceWorkflow, Workflows } from '../constructs/workflows';
 import {
   contextGroupCycles,
@@ -89,8 +90,8 @@ export class ApiStack extends Stack {
   public readonly rules: ReadonlyMap<string, events.Rule>;
   /** Schedule rules, by function name. */
   public readonly schedules: ReadonlyMap<string, events.Rule>;
-  /** On-failure queue of each function subscribed to table streams, by function name. */
-  public readonly streamFailureQueues: ReadonlyMap<string, DeadLetterQueue>;
+  /** On-failure bucket of each function subscribed to table streams, by function name. */
+  public readonly streamFailureBuckets: ReadonlyMap<string, StreamFailureBucket>;
   /** Each work queue's dead-letter queue (its `redriveSource` is the work queue), by queue name. */
   public readonly workQueues: ReadonlyMap<string, DeadLetterQueue>;
   /** Dashboard, dead-letter, workflow and order-intake alarms. */
@@ -207,7 +208,7 @@ export class ApiStack extends Stack {
     const contextStacks = [...contexts.values()];
     this.rules = new Map(contextStacks.flatMap((c) => [...c.eventRules.rules]));
     this.schedules = new Map(contextStacks.flatMap((c) => [...c.eventRules.schedules]));
-    this.streamFailureQueues = new Map(contextStacks.flatMap((c) => [...c.streams.failureQueues]));
+    this.streamFailureBuckets = new Map(contextStacks.flatMap((c) => [...c.streams.failureBuckets]));
     this.workQueues = new Map(contextStacks.flatMap((c) => [...c.eventRules.workQueues]));
 
     const deadLetterQueues = this.node

@@ -195,8 +195,13 @@ export const BUS_TARGET_RETRY = {
   maxEventAgeSeconds: 6 * 3600,
 } as const;
 
-/** The stream event source mapping, on AWS and locally. */
-export const STREAM_RETRY = { retryAttempts: 10, maxRecordAgeSeconds: 24 * 3600 } as const;
+/**
+ * The stream event source mapping, on AWS and locally. A batch still failing after its retries, or
+ * older than `maxRecordAgeSeconds`, goes whole (records included) to the on-failure bucket, and the
+ * shard moves on. The age is well under the stream's 24-hour retention, so a stuck batch is set
+ * aside while its records can still be read, and a replay has the records themselves.
+ */
+export const STREAM_RETRY = { retryAttempts: 10, maxRecordAgeSeconds: 6 * 3600 } as const;
 
 /** API Gateway's REST integration timeout: a Lambda running longer gets the caller a 504. */
 export const API_INTEGRATION_TIMEOUT_MS = 29_000;

@@ -5,8 +5,9 @@ import {
   queues as definedQueues,
   FUNCTION_DEFAULTS,
   functions,
+  STREAM_RETRY,
 } from '../../shared/platform/definitions';
-import { idOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
+import { idOf, policyStatementsOf, propertiesOf, resourcesOf, synthesizeCommerce } from './synthesize';
 
 const { api, stacks } = synthesizeCommerce();
 const rules = Object.values(resourcesOf(api, 'AWS::Events::Rule'));
@@ -136,10 +137,10 @@ describe('stream publisher', () => {
   });
 
   it.each(subscriptions)(
-    'reads the $table stream into $name with partial batch failures and an on-failure queue',
+    'reads the $table stream into $name with partial batch failures and an on-failure bucket, well inside the retention',
     ({ name, table }) => {
       const fn = stacks.api.functions.get(name)!;
-      const queue = stacks.api.streamFailureQueues.get(name)!;
+      const failures = stacks.api.streamFailureBuckets.get(name)!;
 
       api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: idOf(fn.function) },
@@ -149,10 +150,41 @@ describe('stream publisher', () => {
         StartingPosition: 'TRIM_HORIZON',
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: true,
-        MaximumRetryAttempts: Match.anyValue(),
-        MaximumRecordAgeInSeconds: Match.anyValue(),
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf(queue), 'Arn'] } } },
+        MaximumRetryAttempts: STREAM_RETRY.retryAttempts,
+        MaximumRecordAgeInSeconds: STREAM_RETRY.maxRecordAgeSeconds,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [idOf(failures.bucket), 'Arn'] } } },
       });
+      // A stuck batch is set aside while the stream (24 hours) still has its records.
+      expect(STREAM_RETRY.maxRecordAgeSeconds).toBeLessThanOrEqual(6 * 3600);
+    },
+  );
+
+  it.each([...stacks.api.streamFailureBuckets])(
+    "keeps %s's failed batches private, encrypted with the key, retained, and alarms on each",
+    (name, failures) => {
+      const bucket = resourcesOf(api, 'AWS::S3::Bucket')[idOf(failures.bucket)]!;
+      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(JSON.stringify(bucket.Properties.BucketEncryption)).toContain(`${idOf(stacks.data.key)}Arn`);
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.LoggingConfiguration).toBeDefined();
+      api.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/S3',
+        MetricName: 'PutRequests',
+        Threshold: 1,
+        Dimensions: Match.arrayWith([{ Name: 'FilterId', Value: 'FailedBatches' }]),
+      });
+      // The consumer may put objects there and nothing else: no read, no delete.
+      const fn = stacks.api.functions.get(name)!;
+      const s3Actions = policyStatementsOf(api, fn.function)
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => String(action).startsWith('s3:'))
+        .sort();
+      expect(s3Actions).toEqual(['s3:ListBucket', 's3:PutObject']);
     },
   );
 });

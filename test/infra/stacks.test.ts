@@ -174,7 +174,7 @@ describe('what each nested stack holds', () => {
             expect({ ...where, type: template.Resources?.[id]?.Type }).toEqual({
               ...where,
               type: expect.stringMatching(
-                /^AWS::(SQS::Queue|StepFunctions::StateMachine|Lambda::Function|Events::Rule|ApiGateway::Stage)$/,
+                /^AWS::(SQS::Queue|S3::Bucket|StepFunctions::StateMachine|Lambda::Function|Events::Rule|ApiGateway::Stage)$/,
               ),
             });
           }

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayProxyEvent, DynamoDBStreamEvent } from 'aws-lambda';
 import { DataDirInUseError, LOCK_FILE_NAME } from '../../local/data-dir-lock';
 import { callerHeaders } from '../../local/dev-credentials';
@@ -11,6 +12,8 @@ import type { LocalHandler } from '../../local/lambda';
 import { silentLogger } from '../../local/log';
 import { demoNetwork, SeedError } from '../../local/seed';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack';
+import { LocalStreamFailureStore } from '../../local/stream-failures';
+import { replayStreamFailures } from '../../scripts/replay-stream-failures';
 import { ENV, type FunctionDefinition, LOCAL_API_KEYS } from '../../shared/platform/definitions';
 import { recorder, send, waitFor } from './support';
 
@@ -322,6 +325,86 @@ describe('local stack', () => {
           f.endsWith('.json'),
         ),
       ).toEqual([]);
+    } finally {
+      await stack?.stop();
+      stack = undefined;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a stream batch the publisher gave up on, records included, and replays it through Lambda Invoke', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'local-stack-stream-'));
+    let broken = true;
+    const replayed: DynamoDBStreamEvent[] = [];
+    const loadHandler = (definition: FunctionDefinition): LocalHandler =>
+      definition.name === 'PublishEvents'
+        ? async (event) => {
+            if (broken) throw new Error('the bus is unreachable');
+            replayed.push(event as DynamoDBStreamEvent);
+            return { batchItemFailures: [] };
+          }
+        : fakes.loadHandler(definition);
+    const tablePrefix = `r${Math.random().toString(36).slice(2, 8)}-`;
+    const failures = new LocalStreamFailureStore(join(dataDir, `stream-failures-${tablePrefix}`));
+    try {
+      stack = await start({
+        dataDir,
+        tablePrefix,
+        loadHandler,
+        streamRetry: { maxRetries: 1, retryDelayMs: 10 },
+      });
+      const put = await send(`${stack.url}/locations/store-9`, {
+        method: 'PUT',
+        headers: await callerHeaders(stack.url, 'local-ops'),
+        body: '{"name":"Nine"}',
+      });
+      expect(put.status).toBe(200);
+      const [file] = await waitFor(async () => {
+        const files = await failures.list();
+        return files.length > 0 && files;
+      }, 'the batch to be set aside');
+      const document = JSON.parse(readFileSync(file!, 'utf8'));
+      expect(document).toMatchObject({
+        requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 },
+        DDBStreamBatchInfo: {
+          batchSize: 1,
+          streamArn: expect.stringContaining(String(stack.tableNames.inventory)),
+        },
+      });
+
+      // Only the system's credentials may invoke.
+      const foreign = new LambdaClient({
+        endpoint: `${stack.url}/_aws/lambda`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'marketplace-acme', secretAccessKey: 'x' },
+      });
+      await expect(
+        foreign.send(new InvokeCommand({ FunctionName: 'PublishEvents', Payload: Buffer.from('{}') })),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      foreign.destroy();
+
+      broken = false;
+      const lambda = new LambdaClient({
+        endpoint: `${stack.url}/_aws/lambda`,
+        region: 'us-east-1',
+        credentials: LOCAL_CREDENTIALS,
+      });
+      const summary = await replayStreamFailures(
+        {
+          source: { kind: 'dir', dir: join(dataDir, `stream-failures-${tablePrefix}`) },
+          functionName: 'PublishEvents',
+          delete: true,
+        },
+        { lambda },
+        () => undefined,
+      );
+      lambda.destroy();
+
+      expect(summary).toMatchObject({ replayed: 1, failed: 0, deleted: 1 });
+      expect(replayed.flatMap((event) => event.Records).map((r) => r.dynamodb?.Keys?.PK?.S)).toEqual([
+        'LOCATION#store-9',
+      ]);
+      expect(await failures.list()).toEqual([]);
     } finally {
       await stack?.stop();
       stack = undefined;
