@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { callerHeaders, clientCredentialsToken } from '../local/dev-credentials';
 import { freePort } from '../local/dynamodb';
 import { measureQuote } from '../test/fixtures/pricing/quote-bench';
@@ -26,7 +27,6 @@ const CATEGORIES = 8;
 const QUOTE_REQUESTS = Number(process.env.BENCH_QUOTE_REQUESTS ?? 1000);
 
 let base = '';
-/** Each seeded location's own API key (the location API's credential), from the PUT that created it. */
 /** The OAuth client of each location whose systems the bench plays, as `POST /locations/{id}/clients` issued it. */
 const locationClients: Record<string, { clientId: string; clientSecret: string; tokenUrl: string }> = {};
 const FULFILMENT_ORDERS = Number(process.env.BENCH_FULFILMENT_ORDERS ?? 100);
@@ -260,6 +260,72 @@ async function timeUntil(check: () => Promise<boolean>, timeoutMs = 60_000): Pro
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return performance.now() - started;
+}
+
+/** Marketplace orders measured: how many, from how many concurrent marketplace integrations. */
+const MARKETPLACE_ORDERS = Number(process.env.BENCH_MARKETPLACE_ORDERS ?? 200);
+
+/**
+ * Marketplace orders as a marketplace sends them: PutEvents signed with its role's credentials, then
+ * the rule → the `MarketplaceOrders` queue → AcceptMarketplaceOrder (batches of 10) → the order
+ * listed. Measures the PutEvents answer and the time until the order can be read.
+ */
+async function benchMarketplace(clients: number) {
+  const bus = new EventBridgeClient({
+    endpoint: `${base}/_aws/eventbridge`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'marketplace-acme', secretAccessKey: 'local' },
+  });
+  const run = randomUUID().slice(0, 8);
+  const toOrder: number[] = [];
+  const put: number[] = [];
+  let failedPuts = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < MARKETPLACE_ORDERS) {
+        const i = next++;
+        const id = `BENCH-${run}-${i}`;
+        const t0 = performance.now();
+        const answer = await bus.send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: 'commerce',
+                Source: 'marketplace.acme',
+                DetailType: 'MarketplaceOrderPlaced',
+                Detail: JSON.stringify({
+                  marketplaceOrderId: id,
+                  customer: { email: 'bench@example.com' },
+                  lines: [{ sku: sku(i % SKUS), quantity: 1 }],
+                  delivery: { type: 'ship', address },
+                }),
+              },
+            ],
+          }),
+        );
+        put.push(performance.now() - t0);
+        if (answer.FailedEntryCount) failedPuts += 1;
+        await timeUntil(
+          async () =>
+            (await call('GET', `/orders?channelOrderId=${id}`, 'local-ops')).body?.items?.length > 0,
+        );
+        toOrder.push(performance.now() - t0);
+      }
+    }),
+  );
+  bus.destroy();
+  const seconds = (performance.now() - started) / 1000;
+  put.sort((a, b) => a - b);
+  toOrder.sort((a, b) => a - b);
+  return [
+    '| step | p50 ms | p99 ms |',
+    '|---|---|---|',
+    `| PutEvents answered (the order durably queued) | ${fmt(percentile(put, 50))} | ${fmt(percentile(put, 99))} |`,
+    `| PutEvents → order readable (queue → intake) | ${fmt(percentile(toOrder, 50))} | ${fmt(percentile(toOrder, 99))} |`,
+    `${MARKETPLACE_ORDERS} orders in ${seconds.toFixed(1)} s (${fmt(MARKETPLACE_ORDERS / seconds)} orders/s); failed PutEvents entries: ${failedPuts}`,
+  ];
 }
 
 /**
@@ -557,6 +623,13 @@ async function main() {
       `fulfilment — ${FULFILMENT_ORDERS} orders from 10 concurrent clients, each accepted and shipped by LON-1:`,
     );
     for (const line of fulfilment) console.log(line);
+    await settle();
+    const marketplace = await benchMarketplace(10);
+    console.log('');
+    console.log(
+      `marketplace intake — ${MARKETPLACE_ORDERS} orders from 10 concurrent integrations over the bus:`,
+    );
+    for (const line of marketplace) console.log(line);
   } finally {
     const exited = new Promise((resolve) => system.once('exit', resolve));
     system.kill('SIGTERM');

@@ -317,6 +317,22 @@ export class LocalEventBus {
       };
       for (const pendingDelivery of deliveries) {
         const rule = this.rules.find((candidate) => candidate.name === pendingDelivery.rule);
+        const queue =
+          rule && 'queue' in rule.target ? this.options.queues?.get(rule.target.queue) : undefined;
+        if (rule && 'queue' in rule.target && queue) {
+          // The rule now hands its events to a queue (an earlier run invoked the function directly):
+          // the event goes where the rule sends it today.
+          await queue.send(JSON.stringify(pendingDelivery.event));
+          record.record.deliveries.push({
+            rule: rule.name,
+            target: `queue:${rule.target.queue}`,
+            status: 'delivered',
+            attempts: 1,
+            deliveredAt: new Date().toISOString(),
+          });
+          await journal.settle(pendingDelivery);
+          continue;
+        }
         if (!rule || !('function' in rule.target)) {
           // The definitions changed between the runs: nothing would receive it here any more.
           this.deadLetters.add({

@@ -28,7 +28,7 @@ import type { LocalEndpoint, LocalRequest, LocalResponse } from './http-server';
  *
  * - `POST /_aws/cognito-idp`: the Cognito API calls the system makes on its user pool, in the AWS JSON
  *   protocol the SDK speaks (`COGNITO_ENDPOINT` points the real client here): CreateUserPoolClient,
- *   DescribeUserPoolClient and DeleteUserPoolClient, for the clients issued at run time (a location's
+ *   DescribeUserPoolClient, ListUserPoolClients and DeleteUserPoolClient, for the clients issued at run time (a location's
  *   credentials). Only the system's own credentials may call them, as only its roles may on AWS.
  *
  * With a data directory the keys and registered clients persist, so tokens issued before a restart
@@ -331,6 +331,23 @@ export class OAuthIssuer {
         if (!client)
           return cognitoError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
         return ok({ UserPoolClient: describe(client) });
+      }
+      case 'ListUserPoolClients': {
+        const max = typeof input.MaxResults === 'number' ? input.MaxResults : 60;
+        if (!Number.isInteger(max) || max < 1 || max > 60) {
+          return cognitoError('InvalidParameterException', 'MaxResults must be between 1 and 60');
+        }
+        const from = typeof input.NextToken === 'string' ? Number(input.NextToken) : 0;
+        const page = this.state.clients.slice(from, from + max);
+        const next = from + max < this.state.clients.length ? String(from + max) : undefined;
+        return ok({
+          UserPoolClients: page.map((c) => ({
+            ClientId: c.clientId,
+            ClientName: c.name,
+            UserPoolId: LOCAL_USER_POOL_ID,
+          })),
+          ...(next ? { NextToken: next } : {}),
+        });
       }
       case 'DeleteUserPoolClient':
         if (!this.removeClient(clientId)) {

@@ -183,8 +183,9 @@ const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /**
  * The object key Lambda uses: `aws/lambda/<mappingId>/<shardId>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`,
  * the date and time the record's `timestamp` in UTC. Lambda's last part is a random UUID; here it is
- * derived from the record (request id, shard, first sequence number, timestamp), so writing the same
- * record twice lands on the same key instead of duplicating it.
+ * derived from the document (request id, shard, first sequence number, timestamp), so writing the
+ * same document again (a retried write) lands on the same key. A batch given up on again after a
+ * crash is a new document; its replay is harmless, event ids being derived from the records.
  */
 export function streamFailureKey(record: StreamFailureRecord, mappingId: string): string {
   const shardId = record.DDBStreamBatchInfo.shardId;

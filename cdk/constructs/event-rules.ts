@@ -215,6 +215,9 @@ export class EventRules extends Construct {
         ageAlarmThreshold: WORK_QUEUE_AGE_ALARM,
       },
     });
+    // Its failure queue from when the rule invoked it directly stays (same queue, same alarms): events
+    // Lambda still retries from before the queue, and any delivered during the deployment, end there.
+    consumer.asyncFailureQueue(HANDLER_RETRY);
     consumer.function.addEventSource(
       new SqsEventSource(dlq.redriveSource, {
         batchSize: definition.batchSize,

@@ -113,7 +113,7 @@ export class OperationsDashboard extends Construct {
         .metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM })
         .createAlarm(queue.redriveSource, 'AgeAlarm', {
           alarmDescription: queue.workQueue
-            ? `${queue.workQueue.name}: a message has waited over ${queue.workQueue.ageAlarmThreshold.toMinutes()} minutes to be processed. Runbook: docs/operations.md (3.1).`
+            ? `${queue.workQueue.name}: a message has waited over ${queue.workQueue.ageAlarmThreshold.toMinutes()} minutes to be processed: the consumer fails or its trigger is off. Runbook: docs/operations.md (2.7).`
             : `${queue.label}, redriven: a message has waited over ${DEAD_LETTER_AGE_THRESHOLD.toDays()} days to be replayed; it is deleted after 14. Runbook: docs/operations.md (3.1).`,
           threshold: (queue.workQueue?.ageAlarmThreshold ?? DEAD_LETTER_AGE_THRESHOLD).toSeconds(),
           evaluationPeriods: 1,

@@ -36,8 +36,12 @@ export const ITERATOR_AGE_THRESHOLD = Duration.minutes(5);
 export class StreamSubscriptions extends Construct {
   /** On-failure destination of each subscribed function, by function name. */
   public readonly failureBuckets: ReadonlyMap<string, StreamFailureBucket>;
-  /** Per subscribed function: a batch was written to its failure bucket (S3 PutRequests). */
-  public readonly failureAlarms: ReadonlyMap<string, cloudwatch.Alarm>;
+  /**
+   * Per subscribed function: a batch was just written to its failure bucket (S3 PutRequests, within
+   * minutes), and batches still wait there (S3's daily NumberOfObjects, so the signal lasts until
+   * they are replayed and deleted).
+   */
+  public readonly failureAlarms: ReadonlyMap<string, readonly cloudwatch.Alarm[]>;
   /**
    * Iterator age of each subscribed function, by function name. Lambda reports IteratorAge per
    * function, not per event source mapping: one alarm covers every table the function reads.
@@ -48,7 +52,7 @@ export class StreamSubscriptions extends Construct {
     super(scope, id);
     const failureBuckets = new Map<string, StreamFailureBucket>();
     const iteratorAgeAlarms = new Map<string, cloudwatch.Alarm>();
-    const failureAlarms = new Map<string, cloudwatch.Alarm>();
+    const failureAlarms = new Map<string, cloudwatch.Alarm[]>();
     for (const fn of props.functions) {
       const { trigger } = fn.definition;
       if (trigger.kind !== 'stream') {
@@ -78,8 +82,7 @@ export class StreamSubscriptions extends Construct {
         );
       }
       failureBuckets.set(fn.definition.name, failures);
-      failureAlarms.set(
-        fn.definition.name,
+      failureAlarms.set(fn.definition.name, [
         new cloudwatch.Metric({
           namespace: 'AWS/S3',
           metricName: 'PutRequests',
@@ -93,7 +96,21 @@ export class StreamSubscriptions extends Construct {
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
-      );
+        // S3 reports the object count once a day: this one stays in alarm while a batch waits.
+        new cloudwatch.Metric({
+          namespace: 'AWS/S3',
+          metricName: 'NumberOfObjects',
+          dimensionsMap: { BucketName: failures.bucket.bucketName, StorageType: 'AllStorageTypes' },
+          period: Duration.days(1),
+          statistic: cloudwatch.Stats.AVERAGE,
+        }).createAlarm(failures, 'WaitingBatchesAlarm', {
+          alarmDescription: `${fn.definition.name}: stream batches still wait in its failure bucket, unpublished; replay them (npm run replay-stream-failures --delete). Runbook: docs/operations.md (3.3).`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      ]);
       iteratorAgeAlarms.set(
         fn.definition.name,
         fn.function

@@ -227,7 +227,10 @@ export class ApiStack extends Stack {
         `The order intake (${routeKey(ORDER_INTAKE.route)}, ${ORDER_INTAKE.function}, the ${ORDER_INTAKE.table} stream's publisher) is not in the definitions`,
       );
     }
-    const streamAlarms = contextStacks.flatMap((c) => [...c.streams.iteratorAgeAlarms.values()]);
+    const streamAlarms = contextStacks.flatMap((c) => [
+      ...c.streams.iteratorAgeAlarms.values(),
+      ...[...c.streams.failureAlarms.values()].flat(),
+    ]);
     this.operations = new OperationsDashboard(this, 'Operations', {
       api: this.api.api,
       functions: all,
@@ -249,6 +252,15 @@ export class ApiStack extends Stack {
         Object.fromEntries(deadLetterQueues.map((queue) => [queue.label, queue.queueUrl])),
       ),
       description: 'URL of every dead-letter and failure queue, by label (docs/operations.md)',
+    });
+    new CfnOutput(this, 'StreamFailureBuckets', {
+      value: this.toJsonString(
+        Object.fromEntries(
+          [...this.streamFailureBuckets].map(([name, failures]) => [name, failures.bucket.bucketName]),
+        ),
+      ),
+      description:
+        'Bucket of the stream batches each publisher gave up on, by function (npm run replay-stream-failures -- --bucket)',
     });
     new CfnOutput(this, 'DashboardName', {
       value: this.operations.dashboard.dashboardName,

@@ -20,8 +20,7 @@ const processor = new BatchProcessor(EventType.SQS);
  * comes back after the visibility timeout, and after five receives waits in the dead-letter queue.
  * The intake is idempotent by marketplace order id: a redelivered or redriven order is created once.
  */
-async function acceptRecord(record: SQSRecord): Promise<void> {
-  const event = JSON.parse(record.body) as EventBridgeEvent<string, unknown>;
+async function accept(event: EventBridgeEvent<string, unknown>): Promise<void> {
   const result = await acceptMarketplaceOrder(
     { ...ports, publish: (events) => publisher.publish(events) },
     event,
@@ -31,13 +30,27 @@ async function acceptRecord(record: SQSRecord): Promise<void> {
   if (result.outcome === 'rejected') countMetric(BUSINESS_METRICS.marketplaceRejected);
 }
 
-/** The marketplace order queue's consumer: each message on its own, failures reported per message. */
-export const handler = async (event: SQSEvent, context: Context) => {
+/**
+ * The marketplace order queue's consumer: each message on its own, failures reported per message.
+ *
+ * It also takes the bus event itself, as the rule delivered it before the queue: during the
+ * deployment that put the queue in between (and for Lambda's retries of such events afterwards), a
+ * marketplace order must not fail for its shape. A failure then throws, for Lambda's retries and the
+ * function's failure queue.
+ */
+export const handler = async (
+  event: SQSEvent | EventBridgeEvent<string, unknown>,
+  context: Context,
+): Promise<unknown> => {
+  if ('detail-type' in event) {
+    await accept(event);
+    return undefined;
+  }
   const response = await processPartialResponse(
     event,
     async (record: SQSRecord) => {
       try {
-        await acceptRecord(record);
+        await accept(JSON.parse(record.body) as EventBridgeEvent<string, unknown>);
       } catch (error) {
         logger.error('Marketplace order not processed; it will be received again', {
           messageId: record.messageId,

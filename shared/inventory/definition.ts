@@ -65,6 +65,13 @@ export const inventoryRoutes = {
       },
     },
   }),
+  listLocationClients: defineRoute({
+    method: 'GET',
+    path: '/locations/{locationId}/clients',
+    access: 'ops',
+    summary: "A location's OAuth clients: ids and names, never secrets",
+    params: z.object({ locationId: locationIdSchema }),
+  }),
   revokeLocationClient: defineRoute({
     method: 'DELETE',
     path: '/locations/{locationId}/clients/{clientId}',
@@ -181,12 +188,18 @@ export const inventory: ContextDefinition = {
   functions: [
     api('PutLocation', 'put-location', inventoryRoutes.putLocation, ['GetItem', 'PutItem']),
     api('SetLocationStatus', 'set-location-status', inventoryRoutes.setLocationStatus, ['UpdateItem']),
-    // The location's existence, then a client of the user pool (`oauthClients`).
+    // The location's existence, its clients so far (at most 5), then a new client of the user pool.
     {
       ...api('IssueLocationClient', 'issue-location-client', inventoryRoutes.issueLocationClient, [
         'GetItem',
       ]),
-      oauthClients: ['CreateUserPoolClient'],
+      oauthClients: ['ListUserPoolClients', 'CreateUserPoolClient'],
+    },
+    {
+      ...api('ListLocationClients', 'list-location-clients', inventoryRoutes.listLocationClients, []),
+      reads: [],
+      dynamodb: {},
+      oauthClients: ['ListUserPoolClients'],
     },
     // The client's name says whose it is; nothing of the inventory table is read.
     {

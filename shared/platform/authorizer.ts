@@ -2,8 +2,8 @@ import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, PolicyDocument } from 'aws-lambda';
 import type { ContextDefinition, HttpMethod } from './definition';
-import type { Principal } from './principals';
-import { routeScope, scopeString } from './scopes';
+import { isLocationPrincipal, type Principal } from './principals';
+import { LOCATION_SCOPE, routeScope, scopeString } from './scopes';
 
 /**
  * The API's authorizer (an API Gateway TOKEN authorizer): verifies the bearer token as an access
@@ -111,7 +111,13 @@ export function createAuthorizer(config: AuthorizerConfig, operations: readonly 
     const principal = config.clients[clientId] ?? (await config.resolveClient?.(clientId));
     if (!principal) throw new Error(UNAUTHORIZED);
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
-    const granted = new Set(scope.split(' ').filter(Boolean));
+    // A location's client opens its location routes and nothing else, whatever scopes it was given.
+    const granted = new Set(
+      scope
+        .split(' ')
+        .filter(Boolean)
+        .filter((s) => !isLocationPrincipal(principal) || s === scopeString(LOCATION_SCOPE)),
+    );
     const base = apiStageArn(event.methodArn);
     const allowed = base
       ? operations.filter((op) => granted.has(op.scope)).map((op) => operationResource(base, op))

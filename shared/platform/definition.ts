@@ -103,7 +103,11 @@ export type DynamoAction =
   | `Scan:${string}`;
 
 /** A Cognito action on the user pool's app clients, as IAM knows it (without `cognito-idp:`). */
-export type OAuthClientAction = 'CreateUserPoolClient' | 'DescribeUserPoolClient' | 'DeleteUserPoolClient';
+export type OAuthClientAction =
+  | 'CreateUserPoolClient'
+  | 'DescribeUserPoolClient'
+  | 'ListUserPoolClients'
+  | 'DeleteUserPoolClient';
 
 /** Per table, the actions a function calls on it: exactly what CDK grants, and the local runtime allows. */
 export type TableActions = Partial<Record<TableKey, readonly DynamoAction[]>>;

@@ -93,8 +93,9 @@ const platformFunctions: FunctionDefinition[] = [
     writes: [],
     dynamodb: {},
     putsEvents: false,
-    // A client issued at run time (a location's) is looked up by id: its name says whom it acts for.
-    oauthClients: ['DescribeUserPoolClient'],
+    // A client issued at run time (a location's) is found in the pool's list of client names (which
+    // carries no secrets): its name says whom it acts for.
+    oauthClients: ['ListUserPoolClients'],
   },
   {
     name: 'PublishEvents',

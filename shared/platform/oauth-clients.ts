@@ -3,6 +3,7 @@ import {
   CreateUserPoolClientCommand,
   DeleteUserPoolClientCommand,
   DescribeUserPoolClientCommand,
+  ListUserPoolClientsCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { optionalEnv, PLATFORM_ENV, requireEnv } from './config';
@@ -30,6 +31,8 @@ export interface OAuthClientDirectory {
   register(name: string, scopes: readonly string[]): Promise<IssuedClient>;
   /** The client's name, or undefined if there is no such client (never created, or deleted). */
   nameOf(clientId: string): Promise<string | undefined>;
+  /** Every client of the pool: id → name (ListUserPoolClients, which answers no secrets). */
+  names(): Promise<Map<string, string>>;
   /** Deletes the client: its secret stops working at once, its tokens at the authorizer's next check. */
   remove(clientId: string): Promise<void>;
 }
@@ -50,30 +53,54 @@ export function locationOfClientName(name: string): string | undefined {
   return /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(locationId) ? locationId : undefined;
 }
 
-/** How long the authorizer trusts what it found about an issued client, and about an unknown one. */
-export const ISSUED_CLIENT_CACHE_MS = { known: 60_000, unknown: 10_000 } as const;
+/**
+ * How the authorizer keeps the pool's client names: the whole list, refreshed every minute, and at
+ * most every ten seconds when a token names a client it does not know (one just issued).
+ */
+export const ISSUED_CLIENT_CACHE_MS = { refresh: 60_000, onUnknown: 10_000 } as const;
 
 /**
  * The authorizer's lookup of a client it is not configured with: the principal its name stands for,
- * kept a minute per execution environment (a revoked client's tokens stop working within that and
- * API Gateway's 5-minute cache of the answer), an unknown client ten seconds (so a forged client id
- * costs no lookup each).
+ * from a snapshot of the pool's client names (ListUserPoolClients: names, never secrets). One
+ * refresh at a time per execution environment, whatever the number of waiting requests; when a
+ * refresh fails (Cognito throttles, say) the last snapshot keeps answering. A revoked client's tokens
+ * stop working within the refresh and API Gateway's 5-minute cache of the answer.
  */
 export function issuedClientPrincipals(
-  directory: Pick<OAuthClientDirectory, 'nameOf'>,
+  directory: Pick<OAuthClientDirectory, 'names'>,
   now: () => number = Date.now,
 ): (clientId: string) => Promise<Principal | undefined> {
-  const cache = new Map<string, { at: number; principal: Principal | undefined }>();
+  let snapshot: Map<string, string> | undefined;
+  let takenAt = 0;
+  let loading: Promise<void> | undefined;
+  const refresh = () => {
+    loading ??= directory
+      .names()
+      .then((names) => {
+        snapshot = names;
+        takenAt = now();
+      })
+      .finally(() => {
+        loading = undefined;
+      });
+    return loading;
+  };
   return async (clientId) => {
-    const hit = cache.get(clientId);
-    const ttl = hit?.principal ? ISSUED_CLIENT_CACHE_MS.known : ISSUED_CLIENT_CACHE_MS.unknown;
-    if (hit && now() - hit.at < ttl) return hit.principal;
-    const name = await directory.nameOf(clientId);
+    const age = now() - takenAt;
+    const due =
+      snapshot === undefined ||
+      age >= ISSUED_CLIENT_CACHE_MS.refresh ||
+      (!snapshot.has(clientId) && age >= ISSUED_CLIENT_CACHE_MS.onUnknown);
+    if (due) {
+      try {
+        await refresh();
+      } catch (error) {
+        if (snapshot === undefined) throw error;
+      }
+    }
+    const name = snapshot?.get(clientId);
     const locationId = name === undefined ? undefined : locationOfClientName(name);
-    const principal: Principal | undefined = locationId ? `location:${locationId}` : undefined;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(clientId, { at: now(), principal });
-    return principal;
+    return locationId ? `location:${locationId}` : undefined;
   };
 }
 
@@ -117,6 +144,21 @@ export class CognitoClientDirectory implements OAuthClientDirectory {
       if (error instanceof ResourceNotFoundException) return undefined;
       throw error;
     }
+  }
+
+  async names(): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    let NextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListUserPoolClientsCommand({ UserPoolId: this.userPoolId, MaxResults: 60, NextToken }),
+      );
+      for (const client of page.UserPoolClients ?? []) {
+        if (client.ClientId && client.ClientName) names.set(client.ClientId, client.ClientName);
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return names;
   }
 
   async remove(clientId: string): Promise<void> {

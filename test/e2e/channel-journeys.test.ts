@@ -390,6 +390,14 @@ describe('bad input', () => {
     expect((await ops('GET', '/inventory/BAD-1')).body).toEqual(before);
     expect((await busEvents('OrderCreated')).length).toBe(orderEventsBefore);
 
+    // Ops sees the location's clients, never their secrets.
+    const listed = await ops('GET', '/locations/DC-1/clients');
+    expect(listed.body).toEqual({ locationId: 'DC-1', items: [{ clientId, name: 'location.DC-1' }] });
+    expect(JSON.stringify(listed.body)).not.toContain(String(clientSecret));
+    // Another location cannot revoke it: 404, nothing deleted.
+    expect((await ops('DELETE', `/locations/S1/clients/${clientId}`)).status).toBe(404);
+    expect((await ops('GET', '/locations/DC-1/clients')).body.items).toHaveLength(1);
+
     // Revoked: the secret is refused at once; the authorizer forgets the client within its caches.
     expect((await ops('DELETE', `/locations/DC-1/clients/${clientId}`)).body).toEqual({
       locationId: 'DC-1',
@@ -405,11 +413,19 @@ describe('bad input', () => {
       body: 'grant_type=client_credentials',
     });
     expect(again.status).toBe(401);
-    expect((await ops('DELETE', `/locations/S1/clients/${clientId}`)).body).toEqual({
-      locationId: 'S1',
-      clientId,
+    expect((await ops('DELETE', `/locations/DC-1/clients/${clientId}`)).body).toMatchObject({
       revoked: false,
     });
+
+    // At most 5 clients per location: the sixth is refused until one is revoked.
+    const issued5 = [];
+    for (let i = 0; i < 5; i += 1) issued5.push((await ops('POST', '/locations/DC-1/clients')).status);
+    expect(issued5).toEqual([201, 201, 201, 201, 201]);
+    const sixth = await ops('POST', '/locations/DC-1/clients');
+    expect([sixth.status, sixth.body.error.code]).toEqual([409, 'TOO_MANY_CLIENTS']);
+    for (const { clientId: id } of (await ops('GET', '/locations/DC-1/clients')).body.items) {
+      await ops('DELETE', `/locations/DC-1/clients/${id}`);
+    }
   });
 });
 
@@ -528,6 +544,30 @@ describe('marketplace intake over the bus', () => {
       reason: { code: 'INSUFFICIENT_STOCK' },
     });
     expect((await call('GET', '/orders?channelOrderId=ACME-2', 'local-ops')).body.items).toHaveLength(0);
+  });
+
+  it('still takes a marketplace order in the shape the rule delivered before the queue (an upgrade)', async () => {
+    // The module the stack loaded (same process): the real handler, with its real ports.
+    const { handler } = await import('../../functions/orders/accept-marketplace-order');
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'MarketplaceOrderPlaced',
+      source: 'marketplace.acme',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: {
+        marketplaceOrderId: 'ACME-LEGACY',
+        customer: { email: 'buyer@example.com' },
+        lines: [{ sku: 'MKT-1', quantity: 1 }],
+        delivery: { type: 'ship', address },
+      },
+    };
+    await handler(event, { functionName: 'AcceptMarketplaceOrder', awsRequestId: randomUUID() } as never);
+
+    expect((await call('GET', '/orders?channelOrderId=ACME-LEGACY', 'local-ops')).body.items).toHaveLength(1);
   });
 
   it('parks an order its handler failed on 5 times in the dead-letter queue; a redrive creates it once', async () => {

@@ -85,8 +85,9 @@ describe('bus rules', () => {
   });
 
   it('sends handler failures of event-driven functions to a failure queue instead of dropping them', () => {
+    // A queue's consumer keeps the failure queue it had as a rule's target (events from before it).
     const asyncFunctions = functions.filter(
-      (f) => f.trigger.kind === 'event' || f.trigger.kind === 'schedule',
+      (f) => f.trigger.kind === 'event' || f.trigger.kind === 'schedule' || f.trigger.kind === 'queue',
     );
     api.resourceCountIs('AWS::Lambda::EventInvokeConfig', asyncFunctions.length);
     for (const definition of asyncFunctions) {
@@ -172,11 +173,23 @@ describe('stream publisher', () => {
         RestrictPublicBuckets: true,
       });
       expect(bucket.Properties.LoggingConfiguration).toBeDefined();
+      const bucketName = { Ref: idOf(failures.bucket) };
       api.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/S3',
         MetricName: 'PutRequests',
         Threshold: 1,
-        Dimensions: Match.arrayWith([{ Name: 'FilterId', Value: 'FailedBatches' }]),
+        Dimensions: Match.arrayWith([
+          { Name: 'BucketName', Value: bucketName },
+          { Name: 'FilterId', Value: 'FailedBatches' },
+        ]),
+      });
+      // And one that stays in alarm while batches wait, unpublished.
+      api.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/S3',
+        MetricName: 'NumberOfObjects',
+        Threshold: 1,
+        Period: 86_400,
+        Dimensions: Match.arrayWith([{ Name: 'BucketName', Value: bucketName }]),
       });
       // The consumer may put objects there and nothing else: no read, no delete.
       const fn = stacks.api.functions.get(name)!;
@@ -312,11 +325,20 @@ describe('work queues', () => {
       };
       expect(redriveAllow.redrivePermission).toBe('byQueue');
       expect(JSON.stringify(redriveAllow.sourceQueueArns)).toContain(`-${definition.name}`);
-      // Only that rule's events reach it: the queue policy names the events service for this account.
-      const policies = Object.values(resourcesOf(api, 'AWS::SQS::QueuePolicy')).filter((p) =>
-        JSON.stringify(p.Properties.Queues).includes(idOf(queue)),
+      // EventBridge may send to it on behalf of this account's rules only (an encrypted queue's
+      // target is scoped by source account, CDK's choice where the rule ARN would need the key).
+      const statements = Object.values(resourcesOf(api, 'AWS::SQS::QueuePolicy'))
+        .filter((p) => JSON.stringify(p.Properties.Queues).includes(idOf(queue)))
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+      const fromEvents = statements.filter(
+        (st) => JSON.stringify(st.Principal) === JSON.stringify({ Service: 'events.amazonaws.com' }),
       );
-      expect(JSON.stringify(policies)).toContain('events.amazonaws.com');
+      expect(fromEvents).toHaveLength(1);
+      expect(fromEvents[0]).toMatchObject({
+        Effect: 'Allow',
+        Action: expect.arrayContaining(['sqs:SendMessage']),
+        Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() } },
+      });
     },
   );
 });

@@ -284,6 +284,7 @@ describe('authentication', () => {
     expect(managers.map((f) => f.name).sort()).toEqual([
       'Authorize',
       'IssueLocationClient',
+      'ListLocationClients',
       'RevokeLocationClient',
     ]);
     const cognitoStatements = (name: string) =>

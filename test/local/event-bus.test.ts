@@ -663,6 +663,36 @@ describe('local event bus', () => {
       expect(readdirSync(dir)).toEqual([]);
     });
 
+    it('sends a delivery an earlier run journaled for the intake function to the queue the rule targets now', async () => {
+      let release!: () => void;
+      const hanging = new Promise<void>((done) => {
+        release = done;
+      });
+      const first = durableBus(new Map([['AcceptMarketplaceOrder', () => hanging]]));
+      const result = await first.putEvents({ Entries: [marketplaceOrder] });
+      const eventId = (result.Entries[0] as { EventId: string }).EventId;
+
+      const sent: string[] = [];
+      const second = new LocalEventBus({
+        rules: definedBusRules,
+        queues: new Map([['MarketplaceOrders', { send: async (body: string) => void sent.push(body) }]]),
+        functions,
+        handlers: new Map(),
+        region: LOCAL_REGION,
+        journal: new FileDeliveryJournal(dir),
+        log: memoryLogger(),
+      });
+      buses.push(second);
+      expect(await second.resume()).toBe(1);
+
+      expect(sent.map((body) => (JSON.parse(body) as { id: string }).id)).toEqual([eventId]);
+      expect(second.events()[0]?.deliveries).toEqual([
+        expect.objectContaining({ target: 'queue:MarketplaceOrders', status: 'delivered' }),
+      ]);
+      expect(readdirSync(dir)).toEqual([]);
+      release();
+    });
+
     it('removes a delivery from the journal once it is dead-lettered', async () => {
       const one = durableBus(
         new Map([

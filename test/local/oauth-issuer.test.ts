@@ -289,15 +289,72 @@ describe("the user pool's app clients (Cognito's API, through the real SDK clien
     expect(
       (await tokenRequest('grant_type=client_credentials', [issued.clientId, issued.clientSecret])).status,
     ).toBe(401);
-    // A token issued before the revocation: good while the authorizer's minute lasts, then refused.
+    // A token issued before the revocation: good until the authorizer's next refresh, then refused.
     const check = () =>
       authorize({ authorizationToken: `Bearer ${token}`, methodArn: METHOD_ARN('GET', '/x') }).then(
         (a) => a.context.principal,
         (error: Error) => error.message,
       );
     expect(await check()).toBe('location:STORE-LON');
-    clock += ISSUED_CLIENT_CACHE_MS.known;
+    clock += ISSUED_CLIENT_CACHE_MS.refresh;
     expect(await check()).toBe('Unauthorized');
+  });
+
+  it('finds a client issued after its last look within ten seconds, and answers from the last list when Cognito fails', async () => {
+    let clock = 0;
+    let failing = false;
+    const real = directory();
+    const flaky = {
+      names: async () => {
+        if (failing) throw new Error('TooManyRequestsException');
+        return real.names();
+      },
+    };
+    const resolve = issuedClientPrincipals(flaky, () => clock);
+    const first = await real.register(locationClientName('DC-1'), ['fulfillment/location']);
+    expect(await resolve(first.clientId)).toBe('location:DC-1');
+
+    const later = await real.register(locationClientName('DC-2'), ['fulfillment/location']);
+    expect(await resolve(later.clientId)).toBeUndefined();
+    clock += ISSUED_CLIENT_CACHE_MS.onUnknown;
+    expect(await resolve(later.clientId)).toBe('location:DC-2');
+
+    failing = true;
+    clock += ISSUED_CLIENT_CACHE_MS.refresh;
+    expect(await resolve(first.clientId)).toBe('location:DC-1');
+    await expect(issuedClientPrincipals(flaky)(first.clientId)).rejects.toThrow('TooManyRequestsException');
+  });
+
+  it("lists every client of the pool page by page, and lets a location's token open its routes only", async () => {
+    const clients = directory();
+    const many = [];
+    for (let i = 0; i < 65; i += 1)
+      many.push(issuer.registerClient(`location.S${i}`, ['fulfillment/location']));
+    const names = await clients.names();
+    expect(names.size).toBe(65 + localDevClients(contexts).length);
+    expect(names.get(many[64]!.clientId)).toBe('location.S64');
+
+    // A client named after a location but given more scopes (by hand, in the console) still only
+    // gets the location's operations.
+    const broad = issuer.registerClient('location.S1', ['fulfillment/location', 'orders/write']);
+    const authorize = createAuthorizer(
+      {
+        issuer: `${base}/_local/oauth2`,
+        jwksUri: `${base}${JWKS_PATH}`,
+        clients: {},
+        resolveClient: issuedClientPrincipals(clients),
+      },
+      operations,
+    );
+    const answer = await authorize({
+      authorizationToken: `Bearer ${await tokenOf(broad.clientId, broad.clientSecret)}`,
+      methodArn: METHOD_ARN('POST', '/orders'),
+    });
+    const allowed = answer.policyDocument.Statement.flatMap((s) =>
+      'Resource' in s ? [s.Resource].flat() : [],
+    );
+    expect(allowed).not.toContain(METHOD_ARN('POST', '/orders'));
+    expect(allowed).toContain(METHOD_ARN('GET', '/locations/*/work'));
   });
 
   it('maps only location clients: any other issued client is no principal', async () => {

@@ -1,4 +1,4 @@
-import { notFound } from '../../platform/errors';
+import { DomainError, notFound } from '../../platform/errors';
 import {
   locationClientName,
   locationOfClientName,
@@ -29,14 +29,42 @@ export interface IssuedLocationClient {
   createdAt: string;
 }
 
+/**
+ * Clients a location may hold at once: enough for a rotation (old and new) and a few systems, few
+ * enough that a loop of retries cannot fill the pool's quota of app clients.
+ */
+export const MAX_CLIENTS_PER_LOCATION = 5;
+
+/** A location's clients: ids and names, never secrets (Cognito keeps those). */
+export async function listLocationClients(
+  directory: Pick<OAuthClientDirectory, 'names'>,
+  locationId: string,
+): Promise<{ locationId: string; items: { clientId: string; name: string }[] }> {
+  const names = await directory.names();
+  const items = [...names]
+    .filter(([, name]) => locationOfClientName(name) === locationId)
+    .map(([clientId, name]) => ({ clientId, name }))
+    .sort((a, b) => a.clientId.localeCompare(b.clientId));
+  return { locationId, items };
+}
+
 export async function issueLocationClient(
   ports: Pick<InventoryPorts, 'inventory' | 'now'>,
-  directory: Pick<OAuthClientDirectory, 'register'>,
+  directory: Pick<OAuthClientDirectory, 'register' | 'names'>,
   locationId: string,
   tokenUrl?: string,
 ): Promise<IssuedLocationClient> {
   if (!(await ports.inventory.getLocation(locationId))) {
     throw notFound('Location', locationId, 'locationId', 'no such location');
+  }
+  const held = (await listLocationClients(directory, locationId)).items;
+  if (held.length >= MAX_CLIENTS_PER_LOCATION) {
+    throw new DomainError(
+      409,
+      'TOO_MANY_CLIENTS',
+      `Location ${locationId} holds ${held.length} clients, the most it may: revoke one first`,
+      [{ path: 'locationId', message: `clients: ${held.map((c) => c.clientId).join(', ')}` }],
+    );
   }
   const scope = scopeString(LOCATION_SCOPE);
   const issued = await directory.register(locationClientName(locationId), [scope]);

@@ -52,9 +52,10 @@ export const errorBodySchema = z
 /** What each error status means, with the codes a caller may see (components named after the status). */
 const ERROR_STATUSES = {
   400: 'The request is not valid: `VALIDATION_FAILED` (details name each offending field) or `MALFORMED_JSON`',
-  403: 'No valid `x-api-key` (`INVALID_API_KEY`), or the key may not call this operation (`FORBIDDEN`)',
+  401: 'No valid OAuth access token: missing, malformed, expired or not issued by this deployment (`UNAUTHORIZED`)',
+  403: "The access token's client may not call this operation, or its scopes do not include the operation's (`FORBIDDEN`); or the usage-plan `x-api-key` is missing or unknown (`INVALID_API_KEY`)",
   404: 'Not found, or not visible to the caller (`NOT_FOUND`, `HOLD_NOT_FOUND`)',
-  409: 'The request conflicts with the current state, e.g. `INSUFFICIENT_STOCK` (details `[{sku, requested, available}]`), `PRICE_MISMATCH` (details with the current price and its trace), `PROMOTION_LIMIT_REACHED` (details with the cart priced again), `DUPLICATE_CHANNEL_ORDER_ID`, `HOLD_NOT_ACTIVE`, `CONCURRENT_UPDATE` (retry)',
+  409: 'The request conflicts with the current state, e.g. `INSUFFICIENT_STOCK` (details `[{sku, requested, available}]`), `PRICE_MISMATCH` (details with the current price and its trace), `PROMOTION_LIMIT_REACHED` (details with the cart priced again), `DUPLICATE_CHANNEL_ORDER_ID`, `HOLD_NOT_ACTIVE`, `TOO_MANY_CLIENTS` (a location holds 5 OAuth clients: revoke one), `CONCURRENT_UPDATE` (retry)',
   412: 'The resource is no longer at the version `If-Match` names, or exists when `If-None-Match: *` was sent (`PRECONDITION_FAILED`, details with the current `etag`)',
   413: 'The body is larger than the API accepts (`PAYLOAD_TOO_LARGE`)',
   422: 'Well-formed but not applicable, e.g. `PRODUCT_NOT_SELLABLE` (details per line: `UNKNOWN`, `NOT_PUBLISHED`, `DISCONTINUED`), `DATA_QUALITY` (details: the rule and the field), `NO_PRICE`, `UNKNOWN_SKU`, `UNKNOWN_LOCATION`, `HOLD_MISMATCH`, `IDEMPOTENCY_KEY_REUSED`',
@@ -64,6 +65,7 @@ type ErrorStatus = keyof typeof ERROR_STATUSES;
 
 const ERROR_NAMES: Record<ErrorStatus, string> = {
   400: 'BadRequest',
+  401: 'Unauthorized',
   403: 'Forbidden',
   404: 'NotFound',
   409: 'Conflict',
@@ -102,7 +104,7 @@ export function errorStatuses(spec: RouteSpec): ErrorStatus[] {
   const statuses: ErrorStatus[] = [];
   const writes = spec.method !== 'GET';
   if (spec.body || spec.query || spec.params || spec.headers) statuses.push(400);
-  if (spec.access !== 'public') statuses.push(403);
+  if (spec.access !== 'public') statuses.push(401, 403);
   if (spec.params) statuses.push(404);
   if (writes && spec.access !== 'public') statuses.push(409);
   const conditional = Object.keys(spec.headers?.shape ?? {}).some((h) => /^if-(none-)?match$/i.test(h));

@@ -163,17 +163,25 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('gives every keyed operation the 400/403 errors and a body route 413 and 422', () => {
+  it('gives every keyed operation the 400/401/403 errors and a body route 413 and 422', () => {
     expect(Object.keys(operationOf('PlaceOrder').responses)).toEqual([
       '201',
       '400',
+      '401',
       '403',
       '409',
       '413',
       '422',
       '429',
     ]);
-    expect(Object.keys(operationOf('GetOrder').responses)).toEqual(['200', '400', '403', '404', '429']);
+    expect(Object.keys(operationOf('GetOrder').responses)).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '404',
+      '429',
+    ]);
     expect(Object.keys(operationOf('CheckHealth').responses)).toEqual(['200']);
   });
 
