@@ -70,14 +70,18 @@ const GATEWAY_RESPONSES: ReadonlyArray<{
 ];
 
 /**
- * One JSON line per request. Beyond the standard fields it records the API key id (which channel
- * called), latencies and API Gateway's own error message, the fields an operator filters on.
+ * One JSON line per request. Beyond the standard fields it records who called: the OAuth client the
+ * authorizer verified and the principal it acts as (a channel, `ops`, `location:<id>`; empty on a
+ * public route or a refused token), and the usage-plan key; then latencies and API Gateway's own
+ * error message, the fields an operator filters on (a leaked credential: 3.6 of the runbook).
  */
 const ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
   JSON.stringify({
     requestId: apigw.AccessLogField.contextRequestId(),
     requestTime: apigw.AccessLogField.contextRequestTime(),
     ip: apigw.AccessLogField.contextIdentitySourceIp(),
+    clientId: apigw.AccessLogField.contextAuthorizer('clientId'),
+    principal: apigw.AccessLogField.contextAuthorizer('principal'),
     apiKeyId: apigw.AccessLogField.contextIdentityApiKeyId(),
     httpMethod: apigw.AccessLogField.contextHttpMethod(),
     resourcePath: apigw.AccessLogField.contextResourcePath(),

@@ -126,7 +126,13 @@ describe('REST API', () => {
   it('logs access, traces and throttles on the stage, with detailed metrics per method', () => {
     api.hasResourceProperties('AWS::ApiGateway::Stage', {
       TracingEnabled: true,
-      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('apiKeyId') },
+      AccessLogSetting: {
+        DestinationArn: Match.anyValue(),
+        // Who called: the verified OAuth client and its principal, and the usage-plan key.
+        Format: Match.stringLikeRegexp(
+          '"clientId":"\\$context.authorizer.clientId","principal":"\\$context.authorizer.principal","apiKeyId"',
+        ),
+      },
       MethodSettings: Match.arrayWith([
         Match.objectLike({
           HttpMethod: '*',
