@@ -66,6 +66,7 @@ export class CommerceStage extends Stage {
       marketplaces: marketplacesOf(this).map((name) => ({
         name,
         account: settings.marketplaceAccounts[name]!,
+        externalId: settings.marketplaceExternalIds[name]!,
       })),
     });
     const api = new ApiStack(this, 'CommerceApi', {

@@ -96,6 +96,14 @@ export const environmentSettingsSchema = z.object({
   ordersExpectedHourly: z.boolean(),
   /** Account of each marketplace of `commerce:marketplaces`, which assumes its role to put events. */
   marketplaceAccounts: z.record(z.string(), accountSchema).default({}),
+  /**
+   * The external ID each marketplace passes when it assumes its role (`sts:ExternalId`), as the
+   * marketplace gives it for this retailer: a marketplace acting for many retailers cannot be made
+   * to act in this account for another one (the confused deputy).
+   */
+  marketplaceExternalIds: z
+    .record(z.string(), z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'an STS external ID'))
+    .default({}),
 });
 export type EnvironmentSettings = z.infer<typeof environmentSettingsSchema>;
 
@@ -138,6 +146,12 @@ export function environmentsOf(scope: Construct): Record<string, EnvironmentSett
     if (missing.length > 0) {
       throw new Error(
         `The CDK context ${ENVIRONMENTS_CONTEXT} is not valid: ${name}.marketplaceAccounts has no account for ${missing.join(', ')}`,
+      );
+    }
+    const withoutId = marketplaces.filter((m) => settings.marketplaceExternalIds[m] === undefined);
+    if (withoutId.length > 0) {
+      throw new Error(
+        `The CDK context ${ENVIRONMENTS_CONTEXT} is not valid: ${name}.marketplaceExternalIds has no external ID for ${withoutId.join(', ')}`,
       );
     }
   }

@@ -9,10 +9,14 @@ import { pascal } from './commerce-api';
  * rule below is a Deny, on every principal but the ones named, for one family of sources.
  */
 
-/** A marketplace that puts `marketplace.<name>` events on the bus, and the account it calls from. */
+/**
+ * A marketplace that puts `marketplace.<name>` events on the bus, the account it calls from, and the
+ * external ID it must pass when it assumes its role.
+ */
 export interface Marketplace {
   readonly name: string;
   readonly account: string;
+  readonly externalId: string;
 }
 
 /** The source a marketplace's events carry: the rule `MarketplaceOrderPlaced` matches `marketplace.*`. */
@@ -36,10 +40,12 @@ export class MarketplaceAccess extends Construct {
   constructor(scope: Construct, id: string, props: MarketplaceAccessProps) {
     super(scope, id);
     const roles = new Map<string, iam.Role>();
-    for (const { name, account } of props.marketplaces) {
+    for (const { name, account, externalId } of props.marketplaces) {
       const source = marketplaceSource(name);
       const role = new iam.Role(this, `${pascal(name)}Role`, {
         assumedBy: new iam.AccountPrincipal(account),
+        // The marketplace acts for many retailers: without this retailer's ID it cannot assume it.
+        externalIds: [externalId],
         description: `Marketplace ${name} puts ${source} events on the commerce bus`,
       });
       role.addToPolicy(

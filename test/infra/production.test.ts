@@ -74,6 +74,9 @@ describe('environments', () => {
     expect(broken((dev) => (dev.marketplaceAccounts = {}))).toThrow(
       /dev.marketplaceAccounts has no account for demo/,
     );
+    expect(broken((dev) => (dev.marketplaceExternalIds = {}))).toThrow(
+      /dev.marketplaceExternalIds has no external ID for demo/,
+    );
   });
 
   it('sets the account-wide API Gateway logging role in the baseline stack, not in the API stack', () => {
@@ -352,13 +355,18 @@ describe('a closed bus', () => {
   });
 
   it.each(marketplacesOf(stage))(
-    'lets marketplace %s alone put its events, through a role its account assumes',
+    'lets marketplace %s alone put its events, through a role its account assumes with its external ID',
     (name) => {
       const role = stacks.data.marketplaceAccess.roles.get(name)!;
       const roleResource = resourcesOf(data, 'AWS::IAM::Role')[idOf(role)]!;
-      expect(JSON.stringify(roleResource.Properties.AssumeRolePolicyDocument)).toContain(
-        `:iam::${stage.settings.marketplaceAccounts[name]}:root`,
-      );
+      const trust = roleResource.Properties.AssumeRolePolicyDocument as { Statement: unknown[] };
+      expect(JSON.stringify(trust)).toContain(`:iam::${stage.settings.marketplaceAccounts[name]}:root`);
+      expect(trust.Statement).toEqual([
+        expect.objectContaining({
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': stage.settings.marketplaceExternalIds[name] } },
+        }),
+      ]);
       const policy = Object.values(resourcesOf(data, 'AWS::IAM::Policy')).find((p) =>
         (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === idOf(role)),
       )!;
