@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { callerHeaders, clientCredentialsToken } from '../local/dev-credentials';
+import { callerHeaders, type IssuedClientCredentials, issuedClientHeaders } from '../local/dev-credentials';
 import { freePort } from '../local/dynamodb';
 import { measureQuote } from '../test/fixtures/pricing/quote-bench';
 import { benchCost } from './cost';
@@ -28,7 +28,7 @@ const QUOTE_REQUESTS = Number(process.env.BENCH_QUOTE_REQUESTS ?? 1000);
 
 let base = '';
 /** The OAuth client of each location whose systems the bench plays, as `POST /locations/{id}/clients` issued it. */
-const locationClients: Record<string, { clientId: string; clientSecret: string; tokenUrl: string }> = {};
+const locationClients: Record<string, IssuedClientCredentials> = {};
 const FULFILMENT_ORDERS = Number(process.env.BENCH_FULFILMENT_ORDERS ?? 100);
 
 async function call(
@@ -337,9 +337,7 @@ async function benchFulfilment(clients: number) {
   const client = locationClients['LON-1'];
   if (!client) throw new Error('LON-1 has no client');
   // The store's systems: a token of the location's own client, no API key.
-  const asStore = async () => ({
-    authorization: `Bearer ${await clientCredentialsToken(client.tokenUrl, client.clientId, client.clientSecret)}`,
-  });
+  const asStore = () => issuedClientHeaders(client);
   const answer = async (path: string, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
       method: 'POST',

@@ -1,6 +1,7 @@
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { syncDirectory, writeFileSynced } from './durable-files';
 import { describeError, type LocalLogger, silentLogger } from './log';
 
 /** One event on its way to one rule's function target, as it survives a crash of the runtime. */
@@ -44,16 +45,7 @@ export class FileDeliveryJournal implements DeliveryJournal {
     await this.prepare();
     await Promise.all(
       deliveries.map(async (delivery) => {
-        const file = this.fileOf(delivery);
-        const temp = `${file}.tmp`;
-        const handle = await open(temp, 'w');
-        try {
-          await handle.writeFile(JSON.stringify(delivery));
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(temp, file);
+        await writeFileSynced(this.fileOf(delivery), JSON.stringify(delivery));
       }),
     );
     await syncDirectory(this.directory);
@@ -109,14 +101,5 @@ export class FileDeliveryJournal implements DeliveryJournal {
 
   private fileOf(delivery: PendingDelivery): string {
     return join(this.directory, `${delivery.event.id}.${encodeURIComponent(delivery.rule)}.json`);
-  }
-}
-
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

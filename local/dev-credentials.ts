@@ -54,6 +54,20 @@ export async function devHeaders(baseUrl: string, clientId: string): Promise<Rec
   return { authorization: `Bearer ${await accessToken(baseUrl, clientId)}`, 'x-api-key': clientId };
 }
 
+/** An OAuth client as `POST /locations/{id}/clients` issues it: its credentials and where to use them. */
+export interface IssuedClientCredentials {
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+}
+
+/** The headers of a call by an issued client (a location's systems): its bearer token, no API key. */
+export async function issuedClientHeaders(client: IssuedClientCredentials): Promise<Record<string, string>> {
+  return {
+    authorization: `Bearer ${await clientCredentialsToken(client.tokenUrl, client.clientId, client.clientSecret)}`,
+  };
+}
+
 /** Dev client ids (the API keys of the README): they authenticate with a token and their key. */
 const DEV_CLIENTS = new Set(Object.keys(LOCAL_API_KEYS));
 

@@ -15,6 +15,14 @@ import { type TableDefinition, type TableKey, tables } from '../shared/platform/
 
 /** Credentials DynamoDB Local accepts; it checks only that they are present. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * The access key id of a SigV4 `Authorization` header: how the runtime's AWS endpoints (the bus, the
+ * Cognito and Lambda stand-ins) tell callers apart; the signature itself is not checked locally.
+ * `LOCAL_CREDENTIALS`' id is the system's own functions.
+ */
+export const signingKeyId = (authorization: unknown): string | undefined =>
+  typeof authorization === 'string' ? /Credential=([^/,\s]+)\//.exec(authorization)?.[1] : undefined;
 export const LOCAL_REGION = 'us-east-1';
 
 /** Checks that Java 17 or later is on the PATH, which DynamoDB Local needs; throws with what to install. */

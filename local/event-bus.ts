@@ -9,7 +9,7 @@ import {
 } from '../shared/platform/definitions';
 import { DeadLetterQueue } from './dead-letters';
 import type { DeliveryJournal, PendingDelivery } from './delivery-journal';
-import { LOCAL_CREDENTIALS } from './dynamodb';
+import { LOCAL_CREDENTIALS, signingKeyId } from './dynamodb';
 import { matchesPattern, validatePattern } from './event-pattern';
 import type { LocalEndpoint, LocalResponse } from './http-server';
 import { type HandlerMap, invoke, LOCAL_ACCOUNT_ID } from './lambda';
@@ -772,8 +772,7 @@ export interface Publisher {
 export const marketplaceAccessKeyId = (name: string) => `marketplace-${name}`;
 
 export function publisherOf(authorization: unknown): Publisher {
-  const keyId =
-    typeof authorization === 'string' ? /Credential=([^/,\s]+)\//.exec(authorization)?.[1] : undefined;
+  const keyId = signingKeyId(authorization);
   if (keyId === LOCAL_CREDENTIALS.accessKeyId) return { kind: 'system', describe: "The system's functions" };
   const marketplace = keyId?.startsWith('marketplace-') ? keyId.slice('marketplace-'.length) : undefined;
   if (marketplace) {

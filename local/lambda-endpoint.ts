@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FunctionDefinition } from '../shared/platform/definitions';
-import { LOCAL_CREDENTIALS } from './dynamodb';
+import { LOCAL_CREDENTIALS, signingKeyId } from './dynamodb';
 import type { LocalEndpoint, LocalResponse } from './http-server';
 import { type HandlerMap, invoke } from './lambda';
 import { describeError } from './log';
@@ -38,9 +38,7 @@ export function lambdaEndpoints(options: {
       method: 'POST',
       path: `${LAMBDA_PATH}/2015-03-31/functions/${definition.name}/invocations`,
       handle: async (request) => {
-        const authorization = request.headers.authorization;
-        const keyId =
-          typeof authorization === 'string' ? /Credential=([^/,\s]+)\//.exec(authorization)?.[1] : undefined;
+        const keyId = signingKeyId(request.headers.authorization);
         if (keyId !== LOCAL_CREDENTIALS.accessKeyId) {
           return error(
             403,

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import type { ContextDefinition } from '../shared/platform/definition';
 import { LOCAL_API_KEYS, type Principal } from '../shared/platform/principals';
 import { apiScopes, scopesFor } from '../shared/platform/scopes';
-import { LOCAL_CREDENTIALS } from './dynamodb';
+import { LOCAL_CREDENTIALS, signingKeyId } from './dynamodb';
 import type { LocalEndpoint, LocalRequest, LocalResponse } from './http-server';
 
 /**
@@ -132,10 +132,6 @@ const cognitoError = (type: string, message: string): LocalResponse => ({
   headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
   body: JSON.stringify({ __type: type, message }),
 });
-
-/** The access key id of a SigV4 `Authorization` header (the secret is not checked locally). */
-const signingKeyId = (authorization: unknown): string | undefined =>
-  typeof authorization === 'string' ? /Credential=([^/,\s]+)\//.exec(authorization)?.[1] : undefined;
 
 /** An OAuth error response (RFC 6749 §5.2). */
 const oauthError = (statusCode: number, error: string, description: string): LocalResponse => ({

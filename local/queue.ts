@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { syncDirectory, writeFileSynced } from './durable-files';
 import type { LocalEndpoint, LocalResponse } from './http-server';
 import { type InvocationTarget, invoke, LOCAL_ACCOUNT_ID } from './lambda';
 import { describeError, type LocalLogger, silentLogger } from './log';
@@ -734,15 +735,7 @@ export class LocalQueue {
         return this.onFile(message.messageId, async () => {
           const file = this.fileOf(message.messageId);
           this.tempSequence += 1;
-          const temp = `${file}.${process.pid}-${this.tempSequence}.tmp`;
-          const handle = await open(temp, 'w');
-          try {
-            await handle.writeFile(content);
-            await handle.sync();
-          } finally {
-            await handle.close();
-          }
-          await rename(temp, file);
+          await writeFileSynced(file, content, `${file}.${process.pid}-${this.tempSequence}.tmp`);
         });
       }),
     );
@@ -919,14 +912,4 @@ function positiveInteger(value: number, name: string, queue: string): number {
     throw new Error(`Queue ${queue}: ${name} must be a positive integer`);
   }
   return value;
-}
-
-/** fsyncs a directory, so a rename or a new entry in it survives a crash (as in delivery-journal.ts). */
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -45,10 +45,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { syncDirectory, writeFileSynced } from './durable-files';
 
 /** Why Lambda gave up on a batch. Known values listed for completion; any string is accepted. */
 export type StreamFailureCondition =
@@ -363,15 +364,7 @@ export class LocalStreamFailureStore {
     const file = join(this.directory, ...key.split('/'));
     const folder = dirname(file);
     const created = await mkdir(folder, { recursive: true });
-    const temp = `${file}.tmp`;
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(`${JSON.stringify(record)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
+    await writeFileSynced(file, `${JSON.stringify(record)}\n`);
     // The new entry, and every directory created for it, must survive a crash.
     const toSync = [folder];
     if (created) {
@@ -427,14 +420,5 @@ export class LocalStreamFailureStore {
       }
       dir = dirname(dir);
     }
-  }
-}
-
-async function syncDirectory(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

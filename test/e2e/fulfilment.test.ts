@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { clientCredentialsToken } from '../../local/dev-credentials';
+import { type IssuedClientCredentials, issuedClientHeaders } from '../../local/dev-credentials';
 import { freePort } from '../../local/dynamodb';
 import { putSellableProducts } from '../support/catalog-http';
 import { DC, storeAt } from '../support/network';
@@ -27,14 +27,12 @@ let dataDir: string;
 let run: Run;
 let states: SFNClient;
 /** Each location's own OAuth client, as `POST /locations/{id}/clients` issued it. */
-const clients: Record<string, { clientId: string; clientSecret: string; tokenUrl: string }> = {};
+const clients: Record<string, IssuedClientCredentials> = {};
 /** The headers of a call by a location's own systems: a token of its client, no API key. */
 const asLocation = async (locationId: string | undefined): Promise<Record<string, string>> => {
   const client = clients[locationId ?? ''];
   if (!client) throw new Error(`no client issued for ${locationId}`);
-  return {
-    authorization: `Bearer ${await clientCredentialsToken(client.tokenUrl, client.clientId, client.clientSecret)}`,
-  };
+  return issuedClientHeaders(client);
 };
 /** Every order this suite placed: each must have exactly one fulfilment execution. */
 const placed: string[] = [];
